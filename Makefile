@@ -1,0 +1,66 @@
+# Thin, self-documenting Makefile: recipes call scripts and console scripts; `make help` lists targets.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV ?= .venv
+PY := $(VENV)/bin/python
+PORT ?= 8000
+export NO_MKDOCS_2_WARNING := 1
+export PIP_DISABLE_PIP_VERSION_CHECK := 1
+
+.DEFAULT_GOAL := help
+.PHONY: help run test ci-test lint format typecheck site serve vendor sysdeps pipeline bench clean
+
+help: ## List the targets
+	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  \033[36m%-12s\033[0m %s\n", $$1, $$2}'
+
+run: ## Set up, build the course site and serve it on http://127.0.0.1:8000 (PORT=8001 to change)
+	@$(PYTHON) tools/preflight.py --port $(PORT) --need-npm
+	@$(MAKE) --no-print-directory $(VENV)/.installed-docs site
+	@$(PY) tools/serve_site.py --port $(PORT)
+
+test: ## Set up (system packages, venv) and run every test
+	@$(PYTHON) tools/preflight.py --need-npm
+	@bash tools/sysdeps.sh
+	@$(MAKE) --no-print-directory $(VENV)/.installed-all vendor
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+lint: $(VENV)/.installed-all ## Lint and check formatting (ruff), type-check (mypy)
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy
+
+format: $(VENV)/.installed-all ## Format the code (ruff)
+	$(VENV)/bin/ruff check --fix .
+	$(VENV)/bin/ruff format .
+
+site: $(VENV)/.installed-docs vendor ## Build the course site into build/site (strict)
+	$(VENV)/bin/mkdocs build --strict --quiet
+
+serve: ## Serve an already built site (PORT=8000)
+	@$(PY) tools/serve_site.py --port $(PORT)
+
+vendor: $(VENV)/.installed-docs ## Vendor mermaid/MathJax/iframe-worker from npm into build/vendor
+	@$(PY) site/hooks/vendor_assets.py
+
+sysdeps: ## Install Debian packages the tests need (bubblewrap, chromium) when root
+	@bash tools/sysdeps.sh
+
+clean: ## Remove generated output (build/, caches); keeps .venv
+	rm -rf build .pytest_cache .mypy_cache .ruff_cache
+
+distclean: clean ## Also remove the virtual environment
+	rm -rf $(VENV)
+
+$(VENV)/bin/python:
+	@$(PYTHON) tools/preflight.py
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+
+# One stamp per extra set: re-installs when pyproject.toml changes.
+$(VENV)/.installed-docs: pyproject.toml | $(VENV)/bin/python
+	$(PY) -m pip install --quiet -e '.[docs]'
+	@touch $@
+
+$(VENV)/.installed-all: pyproject.toml | $(VENV)/bin/python
+	$(PY) -m pip install --quiet -e '.[all]'
+	@touch $@ $(VENV)/.installed-docs

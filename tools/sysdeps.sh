@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# Install the Debian packages the test suite needs. As root: apt-get installs what is missing.
+# Otherwise: one line per missing package; the tests that need it are skipped with that reason.
+set -euo pipefail
+PACKAGES=(bubblewrap chromium)
+missing=()
+for pkg in "${PACKAGES[@]}"; do
+  dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+if ! command -v apt-get >/dev/null; then
+  echo "note: not a Debian system; install ${missing[*]} yourself (tests needing them are skipped)" >&2
+  exit 0
+fi
+if [ "$(id -u)" -ne 0 ]; then
+  echo "note: missing ${missing[*]}: run 'sudo apt-get install -y ${missing[*]}' (tests needing them are skipped)" >&2
+  exit 0
+fi
+echo "installing Debian packages: ${missing[*]}"
+apt-get update -qq
+apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
