@@ -45,6 +45,9 @@ vendor: $(VENV)/.installed-docs ## Vendor mermaid/MathJax/iframe-worker from npm
 sysdeps: ## Install Debian packages the tests need (bubblewrap, chromium) when root
 	@bash tools/sysdeps.sh
 
+bench: $(VENV)/.installed-all ## Run every benchmark script in benchmarks/ (slow; prints tables)
+	@for script in benchmarks/*.py; do echo "== $$script"; $(PY) $$script || exit 1; done
+
 clean: ## Remove generated output (build/, caches); keeps .venv
 	rm -rf build .pytest_cache .mypy_cache .ruff_cache
 
