@@ -1,0 +1,177 @@
+"""Raw dataset IO: immutable daily Parquet partitions, a manifest and a content hash.
+
+Layout of a raw dataset folder::
+
+    date=2018-04-01/part.parquet   one partition per simulated day (transactions)
+    customers.parquet, terminals.parquet
+    manifest.json                  simulator config, row counts, per-file and dataset hashes
+
+A dataset is written to a temporary sibling folder, then renamed into place, so a crash never
+leaves a half-written dataset; an existing dataset is only replaced with ``force=True``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import os
+import shutil
+import tempfile
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from reference_impl import schemas as s
+
+if TYPE_CHECKING:
+    from reference_impl.simulate import Simulation
+
+MANIFEST = "manifest.json"
+PROFILE_FILES = ("customers.parquet", "terminals.parquet")
+_PART = "part.parquet"
+
+
+def _write_parquet(df: pd.DataFrame, path: Path) -> None:
+    table = pa.Table.from_pandas(df, preserve_index=False)
+    pq.write_table(table, path, compression="zstd")
+
+
+def _sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def _data_files(raw_dir: Path) -> list[Path]:
+    parts = sorted(raw_dir.glob(f"date=*/{_PART}"))
+    return parts + [raw_dir / name for name in PROFILE_FILES if (raw_dir / name).exists()]
+
+
+def partition_files(raw_dir: Path | str) -> list[Path]:
+    """Daily partition files of a raw dataset, in date order.
+
+    Raises:
+        FileNotFoundError: the folder does not exist or holds no partition.
+    """
+    raw_dir = Path(raw_dir)
+    files = sorted(raw_dir.glob(f"date=*/{_PART}"))
+    if not files:
+        raise FileNotFoundError(f"no raw dataset at {raw_dir} (run `fraud simulate` first)")
+    return files
+
+
+def dataset_hash(raw_dir: Path | str) -> str:
+    """SHA-256 over the data files of a raw dataset (relative paths and bytes; not the manifest)."""
+    raw_dir = Path(raw_dir)
+    partition_files(raw_dir)
+    digest = hashlib.sha256()
+    for path in _data_files(raw_dir):
+        digest.update(f"{path.relative_to(raw_dir).as_posix()}\0{_sha256(path)}\n".encode())
+    return digest.hexdigest()
+
+
+def read_manifest(raw_dir: Path | str) -> dict[str, Any]:
+    """The manifest of a raw dataset (empty dict when missing)."""
+    path = Path(raw_dir) / MANIFEST
+    return json.loads(path.read_text()) if path.exists() else {}
+
+
+def write_raw(sim: Simulation, out_dir: Path | str, *, force: bool = False) -> dict[str, Any]:
+    """Write a simulation as an immutable raw dataset; return its manifest.
+
+    Raises:
+        FileExistsError: `out_dir` already holds data and `force` is false.
+    """
+    out_dir = Path(out_dir)
+    if out_dir.exists() and any(out_dir.iterdir()) and not force:
+        raise FileExistsError(
+            f"{out_dir} already holds a dataset; raw data is immutable (use --force)"
+        )
+    out_dir.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.", dir=out_dir.parent))
+    try:
+        manifest = _write_into(sim, tmp)
+        if out_dir.exists():
+            old = out_dir.with_name(f".{out_dir.name}.old-{os.getpid()}")
+            out_dir.rename(old)
+            tmp.rename(out_dir)
+            shutil.rmtree(old)
+        else:
+            tmp.rename(out_dir)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    return manifest
+
+
+def _write_into(sim: Simulation, folder: Path) -> dict[str, Any]:
+    tx = sim.transactions
+    days = tx[s.TX_TIME_DAYS].to_numpy()
+    bounds = np.searchsorted(days, np.arange(sim.config.n_days + 1))
+    files: dict[str, dict[str, Any]] = {}
+    for day in range(sim.config.n_days):
+        date = sim.config.start_date + dt.timedelta(days=day)
+        rel = f"date={date.isoformat()}/{_PART}"
+        (folder / rel).parent.mkdir()
+        _write_parquet(tx.iloc[bounds[day] : bounds[day + 1]], folder / rel)
+        files[rel] = {"rows": int(bounds[day + 1] - bounds[day])}
+    _write_parquet(sim.customers, folder / PROFILE_FILES[0])
+    _write_parquet(sim.terminals, folder / PROFILE_FILES[1])
+    for rel in files:
+        files[rel]["sha256"] = _sha256(folder / rel)
+    manifest = {
+        "format": 1,
+        "config": sim.config.model_dump(mode="json"),
+        "n_transactions": len(tx),
+        "n_frauds": int(tx[s.TX_FRAUD].sum()),
+        "first_date": sim.config.start_date.isoformat(),
+        "n_days": sim.config.n_days,
+        "dataset_hash": dataset_hash(folder),
+        "files": files,
+        "versions": {"numpy": np.__version__, "pandas": pd.__version__, "pyarrow": pa.__version__},
+    }
+    (folder / MANIFEST).write_text(json.dumps(manifest, indent=2, sort_keys=True) + "\n")
+    return manifest
+
+
+def _as_date(value: dt.date | str | None) -> str | None:
+    if value is None:
+        return None
+    return (
+        value.isoformat()
+        if isinstance(value, dt.date)
+        else dt.date.fromisoformat(value).isoformat()
+    )
+
+
+def load_transactions(
+    raw_dir: Path | str,
+    start: dt.date | str | None = None,
+    end: dt.date | str | None = None,
+) -> pd.DataFrame:
+    """Read the transactions of a raw dataset, optionally only days in [start, end] (inclusive).
+
+    Raises:
+        FileNotFoundError: no raw dataset at `raw_dir`.
+    """
+    lo, hi = _as_date(start), _as_date(end)
+    files = [
+        f
+        for f in partition_files(raw_dir)
+        if (lo is None or f.parent.name[5:] >= lo) and (hi is None or f.parent.name[5:] <= hi)
+    ]
+    if not files:
+        return pd.DataFrame({c: pd.Series(dtype=t) for c, t in s.TRANSACTION_DTYPES.items()})
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        tables = list(pool.map(pq.read_table, files))
+    return pa.concat_tables(tables).to_pandas().reset_index(drop=True)
+
+
+def load_profiles(raw_dir: Path | str) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Customers and terminals tables of a raw dataset."""
+    raw_dir = Path(raw_dir)
+    return pd.read_parquet(raw_dir / PROFILE_FILES[0]), pd.read_parquet(raw_dir / PROFILE_FILES[1])

@@ -1,0 +1,222 @@
+"""The handbook's 15 features as scikit-learn transformers, computed point-in-time.
+
+* Time: ``TX_DURING_WEEKEND`` (weekday >= 5) and ``TX_DURING_NIGHT`` (hour <= 6).
+* Customer spending over (t - n days, t], the current transaction included: number of
+  transactions and average amount.
+* Terminal risk over (t - d - n days, t - d], d = label delay: number of transactions and fraud
+  share (0 when the window is empty). Labels younger than d days are never read.
+
+The transformers are stateless: each row's features come from the rows of ``X`` at or before it
+(same timestamp: earlier rows first), so ``X`` must carry the history before the rows you score
+(30 days for customers, d + 30 for terminals). Windows are found with ``searchsorted`` on a
+(group, time) composite key and summed with cumulative sums; amounts are summed in integer cents
+so batch values equal the online path's (`reference_impl.online`) bit for bit.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from sklearn.base import BaseEstimator, TransformerMixin
+from sklearn.pipeline import Pipeline
+from sklearn.utils.validation import check_is_fitted
+
+from reference_impl import schemas as s
+
+DAY_US = 86_400 * 1_000_000
+
+
+def to_microseconds(values: Any) -> np.ndarray:
+    """Timestamps (array-like or scalar) as int64 microseconds since the epoch."""
+    arr = np.atleast_1d(pd.to_datetime(values)).astype("datetime64[us]")
+    return arr.astype(np.int64)
+
+
+def to_cents(amounts: Any) -> np.ndarray:
+    """Amounts as int64 cents (exact sums; amounts have 2 decimals)."""
+    return np.rint(np.asarray(amounts, dtype=np.float64) * 100).astype(np.int64)
+
+
+def _sorted_by_group_time(
+    group: np.ndarray, t_us: np.ndarray, span_us: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """Order rows by (group, time, position); return the order and the sorted composite key."""
+    codes = np.unique(group, return_inverse=True)[1].astype(np.int64)
+    t_rel = t_us - (t_us.min() if len(t_us) else 0)
+    stride = int(t_rel.max() if len(t_rel) else 0) + span_us + 1
+    if (int(codes.max()) + 1 if len(codes) else 0) * stride >= 2**62:
+        raise ValueError("too many groups or too long a period for the int64 composite key")
+    key = codes * stride + t_rel
+    order = np.argsort(key, kind="stable")  # stable: ties keep row order
+    return order, key[order]
+
+
+def _cumsum0(values: np.ndarray) -> np.ndarray:
+    return np.concatenate([np.zeros(1, dtype=values.dtype), np.cumsum(values)])
+
+
+def _check_columns(X: Any, needed: Sequence[str], who: str) -> None:
+    if not isinstance(X, pd.DataFrame):
+        raise TypeError(f"{who} expects a pandas DataFrame of transactions")
+    missing = [c for c in needed if c not in X.columns]
+    if missing:
+        raise ValueError(f"{who}: missing column(s) {', '.join(missing)}")
+
+
+class _TransactionTransformer(TransformerMixin, BaseEstimator):
+    """Base: a stateless transformer that appends feature columns to a transactions frame."""
+
+    required: tuple[str, ...] = ()
+
+    def fit(self, X: pd.DataFrame, y: Any = None) -> _TransactionTransformer:
+        """Check the input columns and remember them; nothing is learned."""
+        _check_columns(X, self.required, type(self).__name__)
+        self._validate_params_local()
+        self.feature_names_in_ = np.asarray(X.columns, dtype=object)
+        self.n_features_in_ = len(X.columns)
+        return self
+
+    def _validate_params_local(self) -> None:
+        """Subclasses check their parameters here (at fit, never in __init__)."""
+
+    def new_columns(self) -> list[str]:
+        """Names of the columns this transformer appends."""
+        raise NotImplementedError
+
+    def get_feature_names_out(self, input_features: Any = None) -> np.ndarray:
+        """Input column names followed by the appended feature names."""
+        check_is_fitted(self)
+        return np.asarray([*self.feature_names_in_, *self.new_columns()], dtype=object)
+
+    def transform(self, X: pd.DataFrame) -> pd.DataFrame:
+        """Return a copy of `X` with the feature columns appended (same row order)."""
+        check_is_fitted(self)
+        _check_columns(X, self.required, type(self).__name__)
+        out = X.copy()
+        for name, values in self._compute(X).items():
+            out[name] = values
+        return out
+
+    def _compute(self, X: pd.DataFrame) -> dict[str, np.ndarray]:
+        raise NotImplementedError
+
+
+class TimeFeatures(_TransactionTransformer):
+    """``TX_DURING_WEEKEND`` (Saturday, Sunday) and ``TX_DURING_NIGHT`` (hour <= 6)."""
+
+    required = (s.TX_DATETIME,)
+
+    def new_columns(self) -> list[str]:
+        return list(s.TIME_FEATURES)
+
+    def _compute(self, X: pd.DataFrame) -> dict[str, np.ndarray]:
+        when = pd.DatetimeIndex(X[s.TX_DATETIME])
+        return {
+            s.TX_DURING_WEEKEND: (when.dayofweek >= 5).astype(np.int64),
+            s.TX_DURING_NIGHT: (when.hour <= 6).astype(np.int64),
+        }
+
+
+class CustomerSpendingFeatures(_TransactionTransformer):
+    """Per customer, number and average amount of transactions over (t - n days, t].
+
+    Args:
+        windows: window lengths n in days.
+    """
+
+    required = (s.TX_DATETIME, s.CUSTOMER_ID, s.TX_AMOUNT)
+
+    def __init__(self, windows: Sequence[int] = s.WINDOWS) -> None:
+        self.windows = windows
+
+    def _validate_params_local(self) -> None:
+        if not self.windows or any(int(n) < 1 for n in self.windows):
+            raise ValueError("windows must be positive numbers of days")
+
+    def new_columns(self) -> list[str]:
+        return [c for n in self.windows for c in (s.customer_nb_tx(n), s.customer_avg_amount(n))]
+
+    def _compute(self, X: pd.DataFrame) -> dict[str, np.ndarray]:
+        t_us = to_microseconds(X[s.TX_DATETIME])
+        order, key = _sorted_by_group_time(
+            X[s.CUSTOMER_ID].to_numpy(), t_us, max(self.windows) * DAY_US
+        )
+        cents = _cumsum0(to_cents(X[s.TX_AMOUNT].to_numpy())[order])
+        end = np.arange(1, len(key) + 1)  # rows up to and including the current one
+        out: dict[str, np.ndarray] = {}
+        for n in self.windows:
+            start = np.searchsorted(key, key - int(n) * DAY_US, side="right")
+            count, total = np.empty(len(key), np.int64), np.empty(len(key), np.float64)
+            count[order] = end - start
+            total[order] = (cents[end] - cents[start]) / 100
+            out[s.customer_nb_tx(n)] = count
+            out[s.customer_avg_amount(n)] = total / np.maximum(count, 1)
+        return out
+
+
+class TerminalRiskFeatures(_TransactionTransformer):
+    """Per terminal, number of transactions and fraud share over (t - d - n days, t - d].
+
+    Args:
+        windows: window lengths n in days.
+        delay_days: label delay d; labels younger than d days are unknown (must be >= 1: with
+            d = 0 a transaction's own label would leak into its features).
+    """
+
+    required = (s.TX_DATETIME, s.TERMINAL_ID, s.TX_FRAUD)
+
+    def __init__(self, windows: Sequence[int] = s.WINDOWS, delay_days: int = 7) -> None:
+        self.windows = windows
+        self.delay_days = delay_days
+
+    def _validate_params_local(self) -> None:
+        if not self.windows or any(int(n) < 1 for n in self.windows):
+            raise ValueError("windows must be positive numbers of days")
+        if int(self.delay_days) < 1:
+            raise ValueError("delay_days must be >= 1 (0 would leak the current label)")
+
+    def new_columns(self) -> list[str]:
+        return [c for n in self.windows for c in (s.terminal_nb_tx(n), s.terminal_risk(n))]
+
+    def _compute(self, X: pd.DataFrame) -> dict[str, np.ndarray]:
+        t_us = to_microseconds(X[s.TX_DATETIME])
+        d = int(self.delay_days) * DAY_US
+        order, key = _sorted_by_group_time(
+            X[s.TERMINAL_ID].to_numpy(), t_us, d + max(self.windows) * DAY_US
+        )
+        labels = X[s.TX_FRAUD].fillna(0).to_numpy().astype(np.int64)
+        frauds = _cumsum0(labels[order])
+        hi = np.searchsorted(key, key - d, side="right")
+        out: dict[str, np.ndarray] = {}
+        for n in self.windows:
+            lo = np.searchsorted(key, key - d - int(n) * DAY_US, side="right")
+            count, risk = np.empty(len(key), np.int64), np.empty(len(key), np.float64)
+            count[order] = hi - lo
+            risk[order] = (frauds[hi] - frauds[lo]) / np.maximum(hi - lo, 1)
+            out[s.terminal_nb_tx(n)] = count
+            out[s.terminal_risk(n)] = risk
+        return out
+
+
+def feature_pipeline(
+    *, windows: Sequence[int] = s.WINDOWS, delay_days: int = s.DEFAULT_DELAY_DAYS
+) -> Pipeline:
+    """The three transformers chained: transactions in, transactions + 14 features out."""
+    return Pipeline(
+        [
+            ("time", TimeFeatures()),
+            ("customer", CustomerSpendingFeatures(windows=windows)),
+            ("terminal", TerminalRiskFeatures(windows=windows, delay_days=delay_days)),
+        ]
+    )
+
+
+def build_features(
+    transactions: pd.DataFrame, *, delay_days: int = s.DEFAULT_DELAY_DAYS
+) -> pd.DataFrame:
+    """Input columns plus the 14 engineered features, point-in-time, in the input's row order."""
+    out: pd.DataFrame = feature_pipeline(delay_days=delay_days).fit_transform(transactions)
+    return out
