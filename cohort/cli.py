@@ -1,10 +1,169 @@
-"""Command-line interface of the cohort project kit (`mlops-cohort`)."""
+"""Command-line interface of the cohort project kit (`mlops-cohort`): options only."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
 
 import typer
+from rich.console import Console
+from rich.table import Table
 
-app = typer.Typer(name="mlops-cohort", no_args_is_help=True, add_completion=False)
+from cohort import __version__
+from cohort.errors import CohortError
+from cohort.groups import form_groups, read_groups_csv, write_groups_csv
+from cohort.review.assign import assign_reviewers, read_assignments_csv, write_assignments_csv
+from cohort.review.forms import write_forms
+from cohort.review.results import collect_reviews, write_results
+from cohort.review.rubric import DEFAULT_RUBRIC, load_rubric
+from cohort.roster import read_roster
+
+app = typer.Typer(
+    name="mlops-cohort",
+    help="Form groups, run peer review, audit group repositories, scaffold the group project.",
+    no_args_is_help=True,
+    add_completion=False,
+)
+review_app = typer.Typer(
+    help="Peer review: assign reviewers, write forms, collect results.", no_args_is_help=True
+)
+app.add_typer(review_app, name="review")
+console = Console()
+
+RubricOpt = Annotated[Path, typer.Option("--rubric", help="Rubric YAML (criteria and scale).")]
+
+
+def fail(exc: CohortError) -> typer.Exit:
+    """Print the domain error on one line and exit 1."""
+    typer.echo(f"error: {exc}", err=True)
+    return typer.Exit(1)
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"mlops-cohort {__version__}")
+        raise typer.Exit()
 
 
 @app.callback()
-def main() -> None:
-    """Form groups, run peer review, audit group repositories, scaffold the group project."""
+def main(
+    version: Annotated[
+        bool, typer.Option("--version", callback=_version, is_eager=True, help="Show the version.")
+    ] = False,
+) -> None:
+    """Cohort-level instructor tools for the group project."""
+
+
+@app.command()
+def groups(
+    roster: Annotated[
+        Path, typer.Argument(help="Roster CSV: id, name, email[, skills, timezone].")
+    ],
+    size: Annotated[int, typer.Option("--size", "-n", help="Students per group.")] = 4,
+    seed: Annotated[int, typer.Option(help="Same roster and seed, same groups.")] = 0,
+    out: Annotated[Path, typer.Option("--out", "-o", help="Groups CSV to write.")] = Path(
+        "build/cohort/groups.csv"
+    ),
+) -> None:
+    """Form groups balanced on skills (spread) and time zone (kept close).
+
+    Example: mlops-cohort groups roster.csv --size 4 --seed 7 --out groups.csv
+    """
+    try:
+        result = form_groups(students=read_roster(roster), size=size, seed=seed)
+    except CohortError as exc:
+        raise fail(exc) from None
+    write_groups_csv(result, out)
+    table = Table(title=f"{len(result.groups)} groups (seed {seed})")
+    for column in ("group", "members", "skills", "tz spread (h)"):
+        table.add_column(column)
+    for g in result.groups:
+        skills = ", ".join(f"{k}×{v}" for k, v in sorted(g.skills.items()))
+        table.add_row(g.id, ", ".join(m.id for m in g.members), skills, f"{g.tz_spread:g}")
+    console.print(table)
+    typer.echo(f"wrote {out}")
+
+
+@review_app.command("assign")
+def review_assign(
+    groups_csv: Annotated[Path, typer.Argument(help="Groups CSV from `mlops-cohort groups`.")],
+    reviewers: Annotated[int, typer.Option("--reviewers", "-r", help="Reviewers per project.")] = 3,
+    seed: Annotated[int, typer.Option(help="Same groups and seed, same assignment.")] = 0,
+    out: Annotated[Path, typer.Option("--out", "-o", help="Assignments CSV to write.")] = Path(
+        "build/cohort/assignments.csv"
+    ),
+) -> None:
+    """Give every project N reviewers from other groups, each reviewer about the same load.
+
+    Example: mlops-cohort review assign groups.csv --reviewers 3 --out assignments.csv
+    """
+    try:
+        result = assign_reviewers(
+            groups=read_groups_csv(groups_csv), per_project=reviewers, seed=seed
+        )
+    except CohortError as exc:
+        raise fail(exc) from None
+    write_assignments_csv(result, out)
+    load = result.load()
+    typer.echo(
+        f"{len(result.assignments)} reviews; "
+        f"load per reviewer {min(load.values())}..{max(load.values())}; wrote {out}"
+    )
+
+
+@review_app.command("forms")
+def review_forms(
+    assignments: Annotated[Path, typer.Argument(help="Assignments CSV.")],
+    rubric: RubricOpt = DEFAULT_RUBRIC,
+    out: Annotated[
+        Path, typer.Option("--out", "-o", help="Folder for one form per reviewer.")
+    ] = Path("build/cohort/forms"),
+) -> None:
+    """Write one YAML review form per reviewer.
+
+    Example: mlops-cohort review forms assignments.csv --rubric rubric.yml --out forms/
+    """
+    try:
+        paths = write_forms(
+            assignments=read_assignments_csv(assignments), rubric=load_rubric(rubric), out_dir=out
+        )
+    except CohortError as exc:
+        raise fail(exc) from None
+    typer.echo(f"wrote {len(paths)} forms to {out}")
+
+
+@review_app.command("collect")
+def review_collect(
+    forms: Annotated[Path, typer.Argument(help="Folder of filled forms.")],
+    assignments: Annotated[
+        Path, typer.Option("--assignments", "-a", help="Assignments CSV.")
+    ] = Path("build/cohort/assignments.csv"),
+    rubric: RubricOpt = DEFAULT_RUBRIC,
+    out: Annotated[
+        Path, typer.Option("--out", "-o", help="Folder for per-project results.")
+    ] = Path("build/cohort/review-results"),
+) -> None:
+    """Collect filled forms into per-project pages (every score and comment) and a summary.
+
+    Example: mlops-cohort review collect forms/ --assignments assignments.csv --out results/
+    """
+    try:
+        loaded = load_rubric(rubric)
+        results = collect_reviews(
+            forms_dir=forms, rubric=loaded, assignments=read_assignments_csv(assignments)
+        )
+    except CohortError as exc:
+        raise fail(exc) from None
+    write_results(results, loaded, out)
+    table = Table(title=f"Peer review ({results.forms_read} forms read)")
+    for column in ("project", "mean", "reviewers disagree on", "missing reviews"):
+        table.add_column(column)
+    for p in results.projects:
+        table.add_row(
+            p.project,
+            "–" if p.mean is None else f"{p.mean:.2f}",
+            ", ".join(p.flagged),
+            ", ".join(p.missing),
+        )
+    console.print(table)
+    typer.echo(f"wrote {out}")
