@@ -1,0 +1,28 @@
+"""The sandbox that runs student code: isolating bubblewrap backend, unsandboxed local fallback.
+
+See `graders/sandbox/INTERFACE.md` for the contract the engine codes against.
+"""
+
+from graders.sandbox import capability
+from graders.sandbox.bubblewrap import BubblewrapBackend, slot_uid
+from graders.sandbox.capability import probe, select_backend
+from graders.sandbox.errors import BackendStatus, SandboxUnavailable
+from graders.sandbox.limits import Limits
+from graders.sandbox.local import LocalBackend
+from graders.sandbox.process import SandboxedProcess
+
+Backend = BubblewrapBackend | LocalBackend
+
+__all__ = [
+    "Backend",
+    "BackendStatus",
+    "BubblewrapBackend",
+    "Limits",
+    "capability",
+    "LocalBackend",
+    "SandboxUnavailable",
+    "SandboxedProcess",
+    "probe",
+    "select_backend",
+    "slot_uid",
+]

@@ -1,0 +1,204 @@
+"""The isolating backend: unprivileged slot uid first, then bubblewrap namespaces.
+
+Chain (as root): private mount stage -> `setpriv --reuid=U --regid=U --clear-groups` -> `bwrap
+--unshare-all --die-with-parent --new-session ...` -> argv. Inside: a fresh `/proc`, `/dev`, a
+size-capped tmpfs `/tmp`, read-only `/usr` (+ `/lib*`, `/bin` as on the host), `ld.so.cache`, a
+minimal passwd/group, the Python prefix and venv read-only at their own paths, and the workdir
+read-write. No network (only a loopback), no other file of the host. Killing bwrap's outer process
+SIGKILLs the namespace's init (`--die-with-parent`), which takes every process inside with it.
+Not root: no uid drop is possible, bwrap runs as the caller in a user namespace.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+from collections.abc import Callable, Mapping, Sequence
+from pathlib import Path
+
+from graders.sandbox.errors import SandboxUnavailable
+from graders.sandbox.limits import MIB, Limits, rlimit_setter
+from graders.sandbox.mounts import private_binder
+from graders.sandbox.process import SandboxedProcess
+from graders.sandbox.workdir import chown_tree
+
+SLOT_UID_BASE = 61000
+MAX_SLOTS = 1000
+_SYSTEM_LINKS = ("/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32")
+
+
+def slot_uid(slot: int) -> int:
+    """The unprivileged uid (and gid) of a worker slot."""
+    if not 0 <= slot < MAX_SLOTS:
+        raise ValueError(f"slot must be in [0, {MAX_SLOTS}), got {slot}")
+    return SLOT_UID_BASE + slot
+
+
+def python_paths() -> list[Path]:
+    """The directories the running interpreter needs: the venv and the real prefix."""
+    paths = {Path(sys.prefix).resolve(), Path(sys.base_prefix).resolve()}
+    exe = Path(sys.executable).resolve()
+    if not any(exe.is_relative_to(p) for p in paths):
+        paths.add(exe.parent)
+    return sorted(p for p in paths if not p.is_relative_to("/usr"))
+
+
+def _system_args() -> list[str]:
+    args = ["--ro-bind", "/usr", "/usr"]
+    for link in _SYSTEM_LINKS:
+        if os.path.islink(link):
+            args += ["--symlink", os.readlink(link), link]
+        elif os.path.isdir(link):
+            args += ["--ro-bind", link, link]
+    for name in ("/etc/ld.so.cache", "/etc/ld.so.conf", "/etc/localtime"):
+        if os.path.exists(name):
+            args += ["--ro-bind", name, name]
+    return args
+
+
+class BubblewrapBackend:
+    """Runs code in a bubblewrap sandbox as the slot's unprivileged uid (when started as root)."""
+
+    name = "bubblewrap"
+    isolating = True
+
+    def __init__(self) -> None:
+        self.bwrap = shutil.which("bwrap")
+        self.setpriv = shutil.which("setpriv")
+        self.as_root = os.geteuid() == 0
+        if self.bwrap is None:
+            raise SandboxUnavailable("bubblewrap missing: apt-get install bubblewrap")
+        if self.as_root and self.setpriv is None:
+            raise SandboxUnavailable("setpriv missing (util-linux): cannot drop to a slot uid")
+
+    def spawn(
+        self,
+        argv: Sequence[str],
+        *,
+        workdir: Path,
+        limits: Limits | None = None,
+        env: Mapping[str, str] | None = None,
+        slot: int = 0,
+        ro_paths: Sequence[Path] = (),
+    ) -> SandboxedProcess:
+        """Start `argv` in `workdir` (see `graders/sandbox/INTERFACE.md`).
+
+        Args:
+            argv: Command; its program must be visible inside (the venv's python is).
+            workdir: The only writable directory; chowned to the slot uid while the process runs.
+            limits: Resource limits.
+            env: Extra environment variables (the host's environment is not inherited).
+            slot: Worker slot, selecting the uid `61000 + slot`.
+            ro_paths: Extra directories or files to show read-only at their own paths.
+        """
+        limits = limits or Limits()
+        workdir = Path(workdir).resolve()
+        if not workdir.is_dir():
+            raise FileNotFoundError(f"workdir does not exist: {workdir}")
+        uid = slot_uid(slot) if self.as_root else os.getuid()
+        owner = workdir.stat()
+        sources = [*python_paths(), *(Path(p).resolve() for p in ro_paths)]
+        stage = Path(tempfile.mkdtemp(prefix="mlops-sbx-"))
+        try:
+            argv_full, pairs = self._command(argv, workdir, sources, stage, limits, env, uid)
+            if self.as_root:
+                chown_tree(workdir, uid, uid)
+            preexec = _chain(private_binder(pairs), rlimit_setter(limits))
+            popen = subprocess.Popen(
+                argv_full,
+                cwd="/",
+                env={"PATH": "/usr/bin:/bin", "LANG": "C.UTF-8"},
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                preexec_fn=preexec if self.as_root else rlimit_setter(limits),
+            )
+        except BaseException:
+            self._give_back(workdir, owner.st_uid, owner.st_gid, stage)
+            raise
+
+        def kill_all() -> None:
+            with contextlib.suppress(ProcessLookupError):
+                popen.send_signal(signal.SIGKILL)
+
+        return SandboxedProcess(
+            popen,
+            limits,
+            kill_all=kill_all,
+            on_exit=lambda: self._give_back(workdir, owner.st_uid, owner.st_gid, stage),
+        )
+
+    def _give_back(self, workdir: Path, uid: int, gid: int, stage: Path) -> None:
+        if self.as_root:
+            chown_tree(workdir, uid, gid)
+        shutil.rmtree(stage, ignore_errors=True)
+
+    def _command(
+        self,
+        argv: Sequence[str],
+        workdir: Path,
+        sources: Sequence[Path],
+        stage: Path,
+        limits: Limits,
+        env: Mapping[str, str] | None,
+        uid: int,
+    ) -> tuple[list[str], list[tuple[str, str]]]:
+        """The full command line, and the `(source, stage)` pairs to bind before the uid drop."""
+        os.chmod(stage, 0o711)
+        etc = stage / "etc"
+        etc.mkdir()
+        (etc / "passwd").write_text(f"sandbox:x:{uid}:{uid}:sandbox:/tmp:/usr/sbin/nologin\n")
+        (etc / "group").write_text(f"sandbox:x:{uid}:\n")
+        for f in etc.iterdir():
+            f.chmod(0o644)
+        etc.chmod(0o755)
+        pairs: list[tuple[str, str]] = []
+        binds: list[str] = []
+        for index, (src, flag) in enumerate(
+            [*((s, "--ro-bind") for s in sources), (workdir, "--bind")]
+        ):
+            if self.as_root:  # reach root-only paths through the private stage
+                entry = stage / str(index)
+                entry.mkdir() if src.is_dir() else entry.touch()
+                pairs.append((str(src), str(entry)))
+                binds += [flag, str(entry), str(src)]
+            else:
+                binds += [flag, str(src), str(src)]
+        run_env = {
+            "PATH": f"{Path(sys.prefix) / 'bin'}:/usr/bin:/bin",
+            "HOME": "/tmp",
+            "TMPDIR": "/tmp",
+            "LANG": "C.UTF-8",
+            "PYTHONDONTWRITEBYTECODE": "1",
+            "MPLBACKEND": "Agg",
+            "MPLCONFIGDIR": "/tmp",
+            **(env or {}),
+        }
+        cmd: list[str] = []
+        if self.as_root:
+            cmd += [str(self.setpriv), f"--reuid={uid}", f"--regid={uid}", "--clear-groups", "--"]
+        cmd += [str(self.bwrap), "--unshare-all", "--unshare-user", "--disable-userns"]
+        cmd += ["--die-with-parent", "--new-session", "--proc", "/proc", "--dev", "/dev"]
+        cmd += ["--size", str(limits.max_file_mb * MIB), "--tmpfs", "/tmp"]
+        cmd += _system_args()
+        cmd += ["--ro-bind", str(etc / "passwd"), "/etc/passwd"]
+        cmd += ["--ro-bind", str(etc / "group"), "/etc/group"]
+        cmd += binds
+        cmd += ["--chdir", str(workdir), "--clearenv"]
+        for key, value in run_env.items():
+            cmd += ["--setenv", key, value]
+        cmd += ["--", *argv]
+        return cmd, pairs
+
+
+def _chain(*steps: Callable[[], None]) -> Callable[[], None]:
+    def run() -> None:
+        for step in steps:
+            step()
+
+    return run

@@ -1,0 +1,66 @@
+"""Resource limits of one sandboxed process, and the pre-exec hook that applies them."""
+
+from __future__ import annotations
+
+import math
+import resource
+from collections.abc import Callable
+from dataclasses import dataclass
+
+MIB = 1 << 20
+
+
+@dataclass(frozen=True)
+class Limits:
+    """What one sandboxed process may use.
+
+    Attributes:
+        cell_timeout_s: Per-request deadline; enforced by the engine when it reads a response.
+        wall_time_s: Whole process lifetime; the backend kills everything after it.
+        memory_mb: Address-space cap (RLIMIT_AS) per process.
+        max_procs: Process cap (RLIMIT_NPROC) for the slot's uid.
+        max_file_mb: Largest file a process may write (RLIMIT_FSIZE); also the size of `/tmp`.
+        max_output_bytes: Cap on captured stderr.
+        nofile: Open file descriptors per process (RLIMIT_NOFILE).
+    """
+
+    cell_timeout_s: float = 30.0
+    wall_time_s: float = 600.0
+    memory_mb: int = 2048
+    max_procs: int = 64
+    max_file_mb: int = 100
+    max_output_bytes: int = 1 << 20
+    nofile: int = 256
+
+    def __post_init__(self) -> None:
+        for name in ("cell_timeout_s", "wall_time_s", "memory_mb", "max_procs", "max_file_mb"):
+            if getattr(self, name) <= 0:
+                raise ValueError(f"Limits.{name} must be positive, got {getattr(self, name)!r}")
+        if self.max_output_bytes < 0 or self.nofile < 16:
+            raise ValueError("Limits.max_output_bytes must be >= 0 and Limits.nofile >= 16")
+
+    def rlimits(self) -> dict[int, int]:
+        """The rlimits to set, as `{resource: soft = hard}`."""
+        return {
+            resource.RLIMIT_AS: self.memory_mb * MIB,
+            # CPU seconds over the whole lifetime: a busy loop dies even if the watchdog is late.
+            resource.RLIMIT_CPU: max(1, math.ceil(self.wall_time_s)),
+            resource.RLIMIT_FSIZE: self.max_file_mb * MIB,
+            resource.RLIMIT_NOFILE: self.nofile,
+            resource.RLIMIT_NPROC: self.max_procs,
+            resource.RLIMIT_CORE: 0,
+        }
+
+
+def rlimit_setter(limits: Limits) -> Callable[[], None]:
+    """A function that applies `limits` to the calling process (for `preexec_fn`).
+
+    Computed before the fork so that the child only makes system calls.
+    """
+    pairs = list(limits.rlimits().items())
+
+    def apply() -> None:
+        for res, value in pairs:
+            resource.setrlimit(res, (value, value))
+
+    return apply

@@ -1,0 +1,98 @@
+"""Fixtures of the sandbox tests: the isolating backend (or a visible skip) and process scans."""
+
+from __future__ import annotations
+
+import os
+import sys
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from graders.sandbox import BubblewrapBackend, Limits, SandboxedProcess, probe, slot_uid
+
+SLOT = 7  # the tests' worker slot; uid 61007 when run as root
+
+
+@dataclass
+class Run:
+    """Outcome of one sandboxed snippet."""
+
+    code: int
+    out: str
+    err: str
+    elapsed: float
+    proc: SandboxedProcess
+
+
+def processes_of(uid: int) -> list[int]:
+    """Pids of every live process on the host whose real uid is `uid`.
+
+    Zombies are left out: they have exited and hold nothing. (The namespace's init, orphaned when
+    bwrap's launcher exits, waits as a zombie until the host's init reaps it.)
+    """
+    pids = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            status = (entry / "status").read_text()
+        except OSError:
+            continue
+        fields = dict(line.split(":", 1) for line in status.splitlines() if ":" in line)
+        if int(fields["Uid"].split()[0]) == uid and not fields["State"].strip().startswith("Z"):
+            pids.append(int(entry.name))
+    return pids
+
+
+def wait_no_processes(uid: int, timeout: float = 5.0) -> list[int]:
+    """Pids of `uid` still alive after up to `timeout` seconds (the kernel reaps asynchronously)."""
+    deadline = time.monotonic() + timeout
+    while (left := processes_of(uid)) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    return left
+
+
+@pytest.fixture(scope="session")
+def bwrap() -> BubblewrapBackend:
+    """The isolating backend, or a skip that says why it is unusable here."""
+    status = probe()[0]
+    if not status.usable:
+        pytest.skip(f"bubblewrap sandbox unusable: {status.reason}")
+    return BubblewrapBackend()
+
+
+@pytest.fixture
+def root_only() -> None:
+    """Skip unless root: only root can drop to a separate slot uid."""
+    if os.geteuid() != 0:
+        pytest.skip("needs root: the slot-uid drop (setpriv) only happens when grading as root")
+
+
+@pytest.fixture
+def sandbox_uid(bwrap: BubblewrapBackend) -> Iterator[int]:
+    """The uid sandboxed code runs as; asserts nothing of it is left after the test."""
+    uid = slot_uid(SLOT) if os.geteuid() == 0 else os.getuid()
+    yield uid
+    if uid != os.getuid():
+        assert wait_no_processes(uid) == [], "a sandboxed process outlived the test"
+
+
+@pytest.fixture
+def run_py(bwrap: BubblewrapBackend, tmp_path: Path) -> Callable[..., Run]:
+    """Run a Python snippet in the sandbox (workdir `tmp_path/work`) and collect its outcome."""
+    workdir = tmp_path / "work"
+    workdir.mkdir()
+
+    def run(code: str, limits: Limits | None = None, timeout: float = 30, *args: str) -> Run:
+        start = time.monotonic()
+        argv = [sys.executable, "-c", code, *args]
+        with bwrap.spawn(argv, workdir=workdir, limits=limits or Limits(), slot=SLOT) as proc:
+            out = proc.stdout.read().decode(errors="replace")
+            rc = proc.wait(timeout)
+            err = proc.read_stderr().decode(errors="replace")
+        return Run(rc, out, err, time.monotonic() - start, proc)
+
+    return run

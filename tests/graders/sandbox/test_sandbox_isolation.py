@@ -1,0 +1,140 @@
+"""Isolation of the bubblewrap backend: network, files outside the workdir, uid, a usable Python."""
+
+from __future__ import annotations
+
+import errno
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+from conftest import SLOT
+
+from graders.sandbox import BubblewrapBackend, Limits
+
+pytestmark = pytest.mark.sandbox
+
+SECRET = "HIDDEN-TEST-CODE assert answer() == 42"
+
+# Tries every way to read, write, list or stat each path given; prints what succeeded.
+PROBE_FILES = """
+import json, os, sys
+leaks = []
+for path in sys.argv[1:]:
+    for what, attempt in [
+        ("read", lambda: open(path).read()),
+        ("write", lambda: open(path, "a").write("x")),
+        ("stat", lambda: os.stat(path)),
+        ("list", lambda: os.listdir(os.path.dirname(path))),
+    ]:
+        try:
+            attempt()
+            leaks.append(what + " " + path)
+        except OSError:
+            pass
+print(json.dumps(leaks))
+"""
+
+
+@pytest.fixture
+def outside_files(tmp_path: Path) -> Iterator[list[Path]]:
+    """A source notebook and a gradebook in a root-only dir and in a world-readable dir."""
+    private = tmp_path / "course"  # pytest's tmp dirs are 0700: root-only
+    public = Path(tempfile.mkdtemp(prefix="sbx-public-"))
+    public.chmod(0o755)
+    files = []
+    for folder in (private, public):
+        folder.mkdir(exist_ok=True)
+        for name in ("source_lab01.ipynb", "gradebook.db"):
+            (folder / name).write_text(SECRET)
+            (folder / name).chmod(0o644)
+            files.append(folder / name)
+    private.chmod(0o700)
+    yield files
+    shutil.rmtree(public, ignore_errors=True)
+
+
+def test_network_is_unreachable(run_py: Callable, sandbox_uid: int) -> None:
+    """Does a TCP connect from inside fail, with only a loopback interface present?"""
+    code = """
+import errno, json, socket
+try:
+    socket.create_connection(("1.1.1.1", 80), timeout=3)
+    result = "connected"
+except OSError as exc:
+    result = exc.errno
+print(json.dumps([result, sorted(n for _, n in socket.if_nameindex())]))
+"""
+    run = run_py(code)
+    result, interfaces = json.loads(run.out)
+    assert result == errno.ENETUNREACH, run.err
+    assert interfaces == ["lo"]
+
+
+def test_files_outside_workdir_cannot_be_read_or_written(
+    run_py: Callable, sandbox_uid: int, outside_files: list[Path]
+) -> None:
+    """Can sandboxed code read, write, stat or list a source notebook or gradebook elsewhere?"""
+    run = run_py(PROBE_FILES, None, 30, *map(str, outside_files))
+    assert run.code == 0, run.err
+    assert json.loads(run.out) == []
+    assert all(f.read_text() == SECRET for f in outside_files)
+
+
+def test_world_readable_file_is_hidden_by_the_sandbox_not_by_permissions(
+    root_only: None, sandbox_uid: int, outside_files: list[Path]
+) -> None:
+    """Is the world-readable file really readable by the slot uid outside bwrap (test premise)?"""
+    public = [f for f in outside_files if f.parent.name.startswith("sbx-public-")]
+    cmd = ["setpriv", f"--reuid={sandbox_uid}", f"--regid={sandbox_uid}", "--clear-groups"]
+    seen = subprocess.run([*cmd, "cat", str(public[0])], capture_output=True, text=True)
+    assert seen.stdout == SECRET, (
+        seen.stderr
+    )  # so the previous test's refusal comes from the sandbox
+
+
+def test_workdir_is_writable_and_given_back(run_py: Callable, sandbox_uid: int) -> None:
+    """Can code write its workdir, and does the trusted side own the results afterwards?"""
+    run = run_py("open('result.json', 'w').write('[1, 2]'); import os; print(os.getcwd())")
+    assert run.code == 0, run.err
+    result = Path(run.out.strip()) / "result.json"
+    assert result.read_text() == "[1, 2]"
+    assert result.stat().st_uid == os.geteuid()
+    assert result.parent.stat().st_uid == os.geteuid()
+
+
+def test_runs_as_the_unprivileged_slot_uid(
+    root_only: None, run_py: Callable, sandbox_uid: int
+) -> None:
+    """Does root's grading run student code as the slot's uid, without groups?"""
+    run = run_py("import os, json; print(json.dumps([os.getuid(), os.geteuid(), os.getgroups()]))")
+    assert json.loads(run.out) == [sandbox_uid, sandbox_uid, []]
+
+
+def test_a_python_kernel_can_run(
+    run_py: Callable, bwrap: BubblewrapBackend, tmp_path: Path
+) -> None:
+    """Do `python -c` with numpy and `python -m` of a module installed in the venv work inside?"""
+    run = run_py("import numpy, sys; print(numpy.arange(4).sum(), sys.prefix)")
+    assert run.code == 0, run.err
+    assert run.out.split() == ["6", sys.prefix]
+    workdir = tmp_path / "work"
+    argv = [sys.executable, "-m", "pip", "--version"]
+    with bwrap.spawn(argv, workdir=workdir, limits=Limits(wall_time_s=30), slot=SLOT) as proc:
+        out = proc.stdout.read().decode()
+        assert proc.wait(30) == 0, proc.read_stderr()
+    assert sys.prefix in out
+
+
+def test_the_host_sees_no_sandbox_mounts(bwrap: BubblewrapBackend, tmp_path: Path) -> None:
+    """While a sandbox runs, is the host's mount table free of its private stage mounts?"""
+    argv = [sys.executable, "-c", "print('up', flush=True); import time; time.sleep(30)"]
+    with bwrap.spawn(argv, workdir=tmp_path, limits=Limits(wall_time_s=30), slot=SLOT) as proc:
+        assert proc.stdout.readline() == b"up\n"
+        assert "mlops-sbx-" not in Path("/proc/self/mountinfo").read_text()
+        assert "mlops-sbx-" not in Path("/proc/1/mountinfo").read_text()

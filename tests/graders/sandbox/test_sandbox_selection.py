@@ -1,0 +1,112 @@
+"""Backend choice: the probe, refusing without isolation, and the honest local backend."""
+
+from __future__ import annotations
+
+import os
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from graders.sandbox import (
+    BackendStatus,
+    BubblewrapBackend,
+    Limits,
+    LocalBackend,
+    SandboxUnavailable,
+    capability,
+    select_backend,
+)
+from graders.sandbox import bubblewrap as bubblewrap_module
+
+UNUSABLE = [
+    BackendStatus("bubblewrap", False, "bubblewrap missing: apt-get install bubblewrap", True),
+    BackendStatus("local", True, "unsandboxed", False),
+]
+
+
+def test_select_backend_refuses_untrusted_code_without_isolation(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Without an isolating backend, is grading refused with the reason and the way out?"""
+    monkeypatch.setattr(capability, "probe", lambda: UNUSABLE)
+    with pytest.raises(SandboxUnavailable, match="bubblewrap missing.*--allow-unsandboxed"):
+        select_backend()
+
+
+def test_select_backend_falls_back_to_local_only_when_allowed(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """With `allow_unsandboxed=True`, is the fallback the local backend, honestly non-isolating?"""
+    monkeypatch.setattr(capability, "probe", lambda: UNUSABLE)
+    backend = select_backend(allow_unsandboxed=True)
+    assert (backend.name, backend.isolating) == ("local", False)
+
+
+def test_probe_says_why_bubblewrap_is_missing(monkeypatch: pytest.MonkeyPatch) -> None:
+    """When bwrap is not installed, does the probe say so and how to fix it?"""
+    monkeypatch.setattr(bubblewrap_module.shutil, "which", lambda name: None)
+    status = capability._probe_bubblewrap()
+    assert not status.usable
+    assert status.reason == "bubblewrap missing: apt-get install bubblewrap"
+
+
+@pytest.mark.sandbox
+def test_probe_finds_the_isolating_backend() -> None:
+    """Where bwrap works, does the probe report it usable and does select_backend pick it?"""
+    status = capability.probe()[0]
+    if not status.usable:
+        pytest.skip(f"bubblewrap sandbox unusable: {status.reason}")
+    assert status.name == "bubblewrap" and status.isolating
+    assert isinstance(select_backend(), BubblewrapBackend)
+
+
+def test_limits_reject_nonsense() -> None:
+    """Is a zero or negative limit rejected with the field's name?"""
+    with pytest.raises(ValueError, match="wall_time_s"):
+        Limits(wall_time_s=0)
+
+
+def _live_members(pgid: int) -> list[int]:
+    """Pids of live (non-zombie) processes in process group `pgid`."""
+    pids = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[2]) == pgid and fields[0] != "Z":
+            pids.append(int(stat.parent.name))
+    return pids
+
+
+def test_local_backend_runs_and_kills_its_process_group(tmp_path: Path) -> None:
+    """Does the local backend run code in its workdir, enforce wall time and kill its children?"""
+    code = "import os, time\nif os.fork() == 0:\n    time.sleep(60)\n"
+    code += "print(os.getcwd(), flush=True)\ntime.sleep(60)"
+    backend = LocalBackend()
+    assert backend.isolating is False
+    start = time.monotonic()
+    with backend.spawn(
+        [sys.executable, "-c", code], workdir=tmp_path, limits=Limits(wall_time_s=1)
+    ) as proc:
+        assert proc.stdout.readline().decode().strip() == str(tmp_path)
+        pgid = os.getpgid(proc.pid)
+        assert proc.wait(10) < 0 and proc.timed_out
+    assert time.monotonic() - start < 5
+    deadline = time.monotonic() + 3  # SIGKILL is delivered asynchronously
+    while _live_members(pgid) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert _live_members(pgid) == []
+
+
+def test_local_backend_does_not_isolate(tmp_path: Path) -> None:
+    """Is the local backend's `isolating=False` the truth (it can read files outside)?"""
+    outside = tmp_path / "secret.txt"
+    outside.write_text("visible")
+    workdir = tmp_path / "work"
+    workdir.mkdir()
+    argv = [sys.executable, "-c", f"print(open({str(outside)!r}).read())"]
+    with LocalBackend().spawn(argv, workdir=workdir) as proc:
+        assert proc.stdout.read().strip() == b"visible"
