@@ -42,7 +42,8 @@ def _write_parquet(df: pd.DataFrame, path: Path) -> None:
     pq.write_table(table, path, compression="zstd")
 
 
-def _sha256(path: Path) -> str:
+def file_sha256(path: Path) -> str:
+    """SHA-256 of one file's bytes."""
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
@@ -70,7 +71,7 @@ def dataset_hash(raw_dir: Path | str) -> str:
     partition_files(raw_dir)
     digest = hashlib.sha256()
     for path in _data_files(raw_dir):
-        digest.update(f"{path.relative_to(raw_dir).as_posix()}\0{_sha256(path)}\n".encode())
+        digest.update(f"{path.relative_to(raw_dir).as_posix()}\0{file_sha256(path)}\n".encode())
     return digest.hexdigest()
 
 
@@ -122,7 +123,7 @@ def _write_into(sim: Simulation, folder: Path) -> dict[str, Any]:
     _write_parquet(sim.customers, folder / PROFILE_FILES[0])
     _write_parquet(sim.terminals, folder / PROFILE_FILES[1])
     for rel in files:
-        files[rel]["sha256"] = _sha256(folder / rel)
+        files[rel]["sha256"] = file_sha256(folder / rel)
     manifest = {
         "format": 1,
         "config": sim.config.model_dump(mode="json"),

@@ -115,7 +115,7 @@ class TimeFeatures(_TransactionTransformer):
     def _compute(self, X: pd.DataFrame) -> dict[str, np.ndarray]:
         when = pd.DatetimeIndex(X[s.TX_DATETIME])
         return {
-            s.TX_DURING_WEEKEND: (when.dayofweek >= 5).astype(np.int64),
+            s.TX_DURING_WEEKEND: (when.day_of_week >= 5).astype(np.int64),
             s.TX_DURING_NIGHT: (when.hour <= 6).astype(np.int64),
         }
 

@@ -120,7 +120,7 @@ class OnlineFeatureState:
         cents = int(to_cents(tx[s.TX_AMOUNT]))
         out: dict[str, float | int] = {
             s.TX_AMOUNT: float(tx[s.TX_AMOUNT]),
-            s.TX_DURING_WEEKEND: int(when.dayofweek >= 5),
+            s.TX_DURING_WEEKEND: int(when.day_of_week >= 5),
             s.TX_DURING_NIGHT: int(when.hour <= 6),
         }
         nb_c, avg_c, nb_t, risk_t = {}, {}, {}, {}
