@@ -32,20 +32,33 @@ CHROMIUM_ARGS = [
 ARTIFACTS = ROOT / "build" / "test-artifacts"
 
 
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
+
+
+def mkdocs_build(out: Path, config: Path | None = None) -> subprocess.CompletedProcess[str]:
+    """`mkdocs build --strict` into `out` (the repository's config unless `config` is given)."""
+    env = {**os.environ, "NO_MKDOCS_2_WARNING": "1"}
+    cmd = [sys.executable, "-m", "mkdocs", "build", "--strict", "--site-dir", str(out)]
+    if config is not None:
+        cmd += ["--config-file", str(config)]
+    return subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, env=env, check=False)
+
+
 @pytest.fixture(scope="session")
 def built_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """Build the course site once, with --strict, into a temporary directory."""
     out = tmp_path_factory.mktemp("site")
-    env = {**os.environ, "NO_MKDOCS_2_WARNING": "1"}
-    proc = subprocess.run(
-        [sys.executable, "-m", "mkdocs", "build", "--strict", "--site-dir", str(out)],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        env=env,
-        check=False,
-    )
+    proc = mkdocs_build(out)
     assert proc.returncode == 0, f"mkdocs build --strict failed:\n{proc.stderr[-4000:]}"
+    return out
+
+
+@pytest.fixture(scope="session")
+def fixture_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The tiny fixture course (two decks, a quiz, a demo lab) built with the real hooks."""
+    out = tmp_path_factory.mktemp("fixture-site")
+    proc = mkdocs_build(out, FIXTURES / "mkdocs.yml")
+    assert proc.returncode == 0, f"fixture build failed:\n{proc.stderr[-4000:]}"
     return out
 
 
@@ -54,16 +67,26 @@ class _Quiet(SimpleHTTPRequestHandler):
         pass
 
 
-@pytest.fixture(scope="session")
-def site_url(built_site: Path) -> Iterator[str]:
-    """Serve the built site on an ephemeral port of 127.0.0.1."""
-    handler = functools.partial(_Quiet, directory=str(built_site))
+def _serve(directory: Path) -> Iterator[str]:
+    handler = functools.partial(_Quiet, directory=str(directory))
     server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     yield f"http://127.0.0.1:{server.server_address[1]}"
     server.shutdown()
     server.server_close()
+
+
+@pytest.fixture(scope="session")
+def site_url(built_site: Path) -> Iterator[str]:
+    """Serve the built site on an ephemeral port of 127.0.0.1."""
+    yield from _serve(built_site)
+
+
+@pytest.fixture(scope="session")
+def fixture_url(fixture_site: Path) -> Iterator[str]:
+    """Serve the fixture course on an ephemeral port of 127.0.0.1."""
+    yield from _serve(fixture_site)
 
 
 @pytest.fixture(scope="session")

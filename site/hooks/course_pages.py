@@ -1,0 +1,170 @@
+"""Markdown and HTML snippets for the generated pages and widgets (presentation only).
+
+The browser side (`assets/javascripts/learning.js`) fills the empty widgets from localStorage;
+without JavaScript the pages still show every card, term and lab.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+
+from course_cards import Card, Deck
+from course_labs import Lab
+
+GLOSSARY_MARK = "<!-- lf:glossary -->"
+PROGRESS_MARK = "<!-- lf:progress -->"
+
+KEYS_HELP = (
+    "**Keyboard:** <kbd>Space</kbd> or <kbd>Enter</kbd> shows the answer; then "
+    "<kbd>1</kbd> again · <kbd>2</kbd> hard · <kbd>3</kbd> good · <kbd>4</kbd> easy."
+)
+
+
+def term_anchor(term: str) -> str:
+    return "term-" + re.sub(r"[^a-z0-9]+", "-", term.lower()).strip("-")
+
+
+def _attr(text: str) -> str:
+    return html.escape(text, quote=True)
+
+
+def _card_block(card: Card) -> str:
+    return (
+        f'<div class="lf-card" id="card-{card.id}" data-card="{card.id}" '
+        f'data-tags="{_attr(" ".join(card.tags))}" markdown>\n'
+        f'<div class="lf-q" markdown>\n\n{card.q.strip()}\n\n</div>\n'
+        f'<div class="lf-a" markdown>\n\n{card.a.strip()}\n\n</div>\n'
+        "</div>\n"
+    )
+
+
+def study_page(deck: Deck, module_apkg: str, course_apkg: str) -> str:
+    cards = "\n".join(_card_block(c) for c in deck.cards)
+    return f"""---
+title: "Flashcards · {deck.title}"
+---
+
+# Flashcards · {deck.title}
+
+<div class="lf-study" data-module="{deck.module}" data-count="{len(deck.cards)}"></div>
+
+{KEYS_HELP} Scheduling follows SM-2 (the SuperMemo 2 algorithm Anki started from) and is
+kept in this browser only; move it with [export/import on your progress page](../progress.md).
+
+[Download this deck for Anki]({module_apkg}){{ .md-button }}
+[Download all decks]({course_apkg}){{ .md-button }}
+
+In Anki: *File → Import…*. Importing a newer version updates your cards instead of duplicating them.
+
+## All {len(deck.cards)} cards
+
+<div class="lf-cards" markdown>
+
+{cards}
+</div>
+"""
+
+
+def glossary_page(terms: dict[str, Card], heading: bool = True) -> str:
+    lines = [GLOSSARY_MARK]
+    if heading:
+        lines += ["# Glossary", "", "Terms defined by the course's flashcards, A to Z.", ""]
+    if not terms:
+        lines.append("*No terms yet: cards with a `term:` appear here.*")
+    for card in sorted(terms.values(), key=lambda c: (c.term or "").lower()):
+        lines += [
+            f'<div class="lf-glossary-entry" id="{term_anchor(card.term or "")}" markdown>',
+            "",
+            f"**{card.term}**",
+            "",
+            card.a.strip(),
+            "",
+            f"<small>From [{card.module} flashcards]({card.module}/flashcards.md#card-{card.id})"
+            "</small>",
+            "",
+            "</div>",
+            "",
+        ]
+    return "\n".join(lines) + "\n"
+
+
+def progress_page(heading: bool = True) -> str:
+    head = "# Your progress\n\n" if heading else ""
+    return f"""{PROGRESS_MARK}
+{head}Your progress lives in this browser only (localStorage): nothing is sent anywhere.
+Export it to a JSON file to move to another browser or to show your instructor.
+
+<div class="lf-progress" id="lf-progress"><p>Progress needs JavaScript.</p></div>
+
+<div class="lf-progress-io">
+<button type="button" class="md-button" id="lf-export">Export progress (JSON)</button>
+<label class="md-button" for="lf-import">Import progress…</label>
+<input type="file" id="lf-import" accept="application/json,.json" hidden>
+<span id="lf-io-status" role="status"></span>
+</div>
+
+Importing replaces the progress stored in this browser with the file's.
+"""
+
+
+def labs_index(rows: list[tuple[Lab, str | None]]) -> str:
+    lines = [
+        "# Labs",
+        "",
+        "Each lab is a Jupyter notebook. Read it here, then download the student version and",
+        "work in it. No solutions or hidden tests are in these notebooks.",
+        "",
+        "| Lab | Module | Notebook |",
+        "|---|---|---|",
+    ]
+    for lab, module in rows:
+        where = f"[{module}](../{module}/index.md)" if module else "–"
+        lines.append(
+            f"| [{lab.title}]({lab.name}.ipynb) | {where} | "
+            f"[{lab.name}.ipynb](download/{lab.name}.ipynb) |"
+        )
+    lines += [
+        "",
+        "## How to open a lab",
+        "",
+        '=== "On your machine"',
+        "",
+        "    From the course repository, after `make run` has set up `.venv`:",
+        "",
+        "    ```bash",
+        "    .venv/bin/pip install -e '.[labs]' jupyterlab",
+        "    .venv/bin/jupyter lab ~/Downloads/labNN_slug.ipynb",
+        "    ```",
+        "",
+        '=== "In the lab container"',
+        "",
+        "    Open the repository in the lab container (its image is defined under `labs/`),",
+        "    copy the downloaded notebook into the workspace and open it in JupyterLab.",
+        "",
+        '=== "On the cohort hub"',
+        "",
+        "    Log in to your cohort's JupyterHub, use *Upload* in the file browser to add the",
+        "    notebook, then open it. The hub has every package the labs need.",
+        "",
+        "Before you submit, run the public tests: `mlops-grade check labNN_slug.ipynb` tells you",
+        "what passes and how many hidden tests will also grade your work.",
+        "",
+    ]
+    return "\n".join(lines)
+
+
+def home_widget() -> str:
+    return '<div class="lf-home" id="lf-home" hidden></div>\n'
+
+
+def module_widget(module: str) -> str:
+    return f'<div class="lf-module-progress" data-module="{module}"></div>\n'
+
+
+def lesson_widget(module: str, url: str) -> str:
+    return f'<div class="lf-lesson-done" data-module="{module}" data-page="{_attr(url)}"></div>\n'
+
+
+def lab_widget(module: str, lab: str) -> str:
+    return f'<div class="lf-lab-done" data-module="{module}" data-lab="{lab}"></div>\n'
