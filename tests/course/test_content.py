@@ -15,12 +15,14 @@ ROOT = Path(__file__).resolve().parents[2]
 COURSE = ROOT / "course"
 MODULES = [
     "00-what-is-mlops",
+    "01-business-to-ml",
 ]
 LESSON_GLOB = "[0-9][0-9]-*.md"
 CARD_ID = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 CARD_KEYS = {"id", "q", "a", "tags", "term"}
 QUIZ = re.compile(r"<quiz>(.*?)</quiz>", re.S)
 OPTION = re.compile(r"^[-*] \[([xX ]?)\] (.+)$")
+SNIPPET_RANGE = re.compile(r'^--8<-- "([^":]+):(\d+):(\d+)"$', re.M)
 FENCE = re.compile(r"^```(\w*)[^\n]*\n(.*?)^```", re.S | re.M)
 
 
@@ -93,6 +95,27 @@ def test_lessons_paste_no_python(module: str) -> None:
             if lang in {"python", "py", "pycon"}:
                 lines = [line for line in body.splitlines() if line.strip()]
                 assert all(line.strip().startswith("--8<--") for line in lines), lesson.name
+
+
+def test_line_range_includes_still_cover_whole_definitions() -> None:
+    """Does every `file:start:end` include still show one whole top-level def/class?
+
+    Line ranges break silently when the included file is edited; this catches the shift.
+    """
+    found = 0
+    for page in COURSE.rglob("*.md"):
+        for path, start, end in SNIPPET_RANGE.findall(page.read_text(encoding="utf-8")):
+            found += 1
+            lines = (ROOT / path).read_text(encoding="utf-8").splitlines()
+            first, last = int(start), int(end)
+            where = f"{page.relative_to(COURSE)} -> {path}:{start}:{end}"
+            assert re.match(r"(def|class|@)", lines[first - 1]), where
+            assert lines[last - 1].strip() and not lines[last - 1].startswith(" " * 8), where
+            after = lines[last] if last < len(lines) else ""
+            assert not after.strip(), where
+            body = lines[first : last - 1]
+            assert all(not line or line.startswith((" ", ")")) for line in body), where
+    assert found >= 1
 
 
 @pytest.mark.parametrize("module", MODULES)
