@@ -1,0 +1,210 @@
+"""The trusted side of the driver protocol: one request, one response, with a deadline.
+
+Responses must be one JSON object per line echoing the random request id; anything else (a
+different id, malformed JSON, a line over the size cap) is a protocol error, and the process is
+treated as dead. A dead or timed-out process raises `KernelDied` / `KernelTimeout`, which derive
+from BaseException so that test code's ``except Exception`` cannot swallow them and pass.
+"""
+
+from __future__ import annotations
+
+import builtins
+import contextlib
+import json
+import os
+import secrets
+import select
+import time
+from dataclasses import dataclass
+from typing import Any
+
+from graders.kernel.decode import Decoder, ProtocolError
+from graders.kernel.encode import Budget, encode
+
+
+class KernelGone(BaseException):  # noqa: N818 - a condition, not an error of the test code
+    """The student's process can no longer answer; ``reason`` is the status suffix."""
+
+    reason = "kernel-died"
+
+    def __init__(self, detail: str) -> None:
+        super().__init__(detail)
+        self.detail = detail
+
+
+class KernelDied(KernelGone):
+    reason = "kernel-died"
+
+
+class KernelTimeout(KernelGone):
+    reason = "timeout"
+
+
+class KernelProtocolError(KernelGone):
+    reason = "protocol-violation"
+
+
+class RemoteError(Exception):
+    """An exception raised by the student's code during a call (its type is not a builtin)."""
+
+
+@dataclass
+class ExecResult:
+    ok: bool
+    stdout: str
+    error: dict[str, Any] | None
+
+
+def _reject_constant(name: str) -> Any:
+    raise ProtocolError(f"bare {name} in response")
+
+
+class KernelClient:
+    """Talks to one driver process started by a sandbox backend."""
+
+    def __init__(
+        self,
+        proc: Any,
+        *,
+        cell_timeout_s: float,
+        wall_time_s: float,
+        max_response_bytes: int = 256 << 20,
+    ) -> None:
+        self.proc = proc
+        self.cell_timeout_s = cell_timeout_s
+        self.deadline = time.monotonic() + wall_time_s
+        self.max_response_bytes = max_response_bytes
+        self.gone: KernelGone | None = None
+        self._buf = b""
+        from graders.kernel.proxies import make_proxy
+
+        self.decoder = Decoder(lambda h: make_proxy(self, h))
+
+    # -- transport -----------------------------------------------------------------------------
+    def _fail(self, exc: KernelGone) -> KernelGone:
+        self.gone = exc
+        with contextlib.suppress(Exception):  # already gone
+            self.proc.kill()
+        return exc
+
+    def _read_line(self, timeout: float) -> bytes:
+        fd = self.proc.stdout.fileno()
+        end = min(time.monotonic() + timeout, self.deadline)
+        while b"\n" not in self._buf:
+            left = end - time.monotonic()
+            if left <= 0:
+                over_wall = time.monotonic() >= self.deadline
+                what = "the notebook's wall-time limit" if over_wall else f"{timeout:g} s"
+                raise self._fail(KernelTimeout(f"no answer within {what}"))
+            ready, _, _ = select.select([fd], [], [], left)
+            if not ready:
+                continue
+            chunk = os.read(fd, 1 << 20)
+            if not chunk:
+                code = self.proc.poll()
+                if time.monotonic() >= self.deadline:
+                    raise self._fail(KernelTimeout("the notebook's wall-time limit was reached"))
+                raise self._fail(KernelDied(f"the student's process exited (code {code})"))
+            self._buf += chunk
+            if len(self._buf) > self.max_response_bytes:
+                raise self._fail(KernelProtocolError("response larger than the cap"))
+        line, _, self._buf = self._buf.partition(b"\n")
+        return line
+
+    def request(self, op: str, timeout: float | None = None, **fields: Any) -> dict[str, Any]:
+        """Send one request and return its validated response."""
+        if self.gone is not None:
+            raise self.gone
+        rid = secrets.token_hex(12)
+        payload = json.dumps({"id": rid, "op": op, **fields}, allow_nan=False) + "\n"
+        try:
+            self.proc.stdin.write(payload.encode())
+            self.proc.stdin.flush()
+        except (BrokenPipeError, OSError, ValueError):
+            raise self._fail(KernelDied("the student's process is gone")) from None
+        line = self._read_line(self.cell_timeout_s if timeout is None else timeout)
+        try:
+            resp = json.loads(line, parse_constant=_reject_constant)
+        except (ValueError, ProtocolError) as exc:
+            raise self._fail(KernelProtocolError(f"malformed response: {exc}")) from None
+        if (
+            not isinstance(resp, dict)
+            or resp.get("id") != rid
+            or not isinstance(resp.get("ok"), bool)
+        ):
+            raise self._fail(KernelProtocolError("out-of-sequence or malformed response"))
+        return resp
+
+    # -- operations ----------------------------------------------------------------------------
+    def hello(self, *, shell: str = "auto", output_cap: int = 1 << 20, timeout: float = 30) -> None:
+        self.request("hello", timeout=timeout, shell=shell, output_cap=output_cap)
+
+    def exec(self, code: str) -> ExecResult:
+        resp = self.request("exec", code=code)
+        stdout = resp.get("stdout", "")
+        error = resp.get("error")
+        return ExecResult(
+            ok=resp["ok"],
+            stdout=stdout if isinstance(stdout, str) else "",
+            error=error if isinstance(error, dict) else None,
+        )
+
+    def decode(self, value: Any) -> Any:
+        try:
+            return self.decoder.decode(value)
+        except ProtocolError as exc:
+            raise self._fail(KernelProtocolError(str(exc))) from None
+
+    def get(self, names: list[str]) -> dict[str, Any]:
+        """Fetch names from the student's namespace; missing names are left out."""
+        if not names:
+            return {}
+        values = self.request("get", names=names).get("values")
+        if not isinstance(values, dict):
+            raise self._fail(KernelProtocolError("bad 'get' response"))
+        out: dict[str, Any] = {}
+        for name in names:
+            value = values.get(name)
+            if isinstance(value, dict) and value.get("$") == "missing":
+                continue
+            if isinstance(value, dict) and value.get("$") == "unsendable":
+                out[name] = Unsendable(name, str(value.get("error", {}).get("message", "")))
+                continue
+            out[name] = self.decode(value)
+        return out
+
+    def encode_arg(self, value: Any) -> Any:
+        from graders.kernel.proxies import handle_of
+
+        return encode(value, Budget(), 0, handle_of)
+
+    def remote(self, op: str, handle: int, **fields: Any) -> Any:
+        """Run one operation on a handle; raise the student's exception if it raised."""
+        resp = self.request(op, handle=handle, **fields)
+        if resp["ok"]:
+            return self.decode(resp.get("value"))
+        raise remote_exception(resp.get("error"))
+
+
+class Unsendable:
+    """Stands for a student value that could not be reduced to plain data (e.g. too large)."""
+
+    def __init__(self, name: str, why: str) -> None:
+        self.name, self.why = name, why
+
+    def __repr__(self) -> str:
+        return f"<{self.name}: cannot be read from the student's process ({self.why})>"
+
+
+def remote_exception(error: Any) -> Exception:
+    """The trusted-side exception for an exception raised in the student's code."""
+    if not isinstance(error, dict):
+        return RemoteError("the student's code failed")
+    kind, message = str(error.get("type", "Exception")), str(error.get("message", ""))
+    builtin = vars(builtins).get(kind) if error.get("builtin") is True else None
+    if isinstance(builtin, type) and issubclass(builtin, Exception):
+        try:
+            return builtin(message)
+        except Exception:  # exception types with odd signatures
+            pass
+    return RemoteError(f"{kind}: {message}")

@@ -1,0 +1,241 @@
+"""Strict decoding of what the sandbox sends (trusted side).
+
+Only the tagged shapes of `graders.kernel.encode` are accepted; arrays are read with
+``np.load(allow_pickle=False)``; anything else is a `ProtocolError`. Handles become proxies
+through the ``make_proxy`` callback; library objects and modules named by the sandbox are imported
+here, from the trusted environment, so a student's patched copy never reaches the test code.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import importlib
+import io
+import math
+import sys
+from collections.abc import Callable
+from typing import Any
+
+MAX_DEPTH = 50
+# Packages the trusted side may import because a student value names them (besides modules it
+# has imported already). Importing is code execution: arbitrary names (`antigravity`) are refused.
+SAFE_PACKAGES = frozenset(
+    [
+        "numpy",
+        "pandas",
+        "sklearn",
+        "scipy",
+        "math",
+        "cmath",
+        "statistics",
+        "random",
+        "decimal",
+        "fractions",
+        "numbers",
+        "operator",
+        "functools",
+        "itertools",
+        "collections",
+        "re",
+        "string",
+        "json",
+        "datetime",
+        "time",
+        "typing",
+        "dataclasses",
+        "enum",
+        "heapq",
+        "bisect",
+        "copy",
+        "pprint",
+        "textwrap",
+        "unicodedata",
+        "matplotlib",
+        "seaborn",
+        "torch",
+    ]
+)
+
+
+class ProtocolError(Exception):
+    """The sandbox sent something that is not a well-formed response."""
+
+
+def _b64(value: Any) -> bytes:
+    if not isinstance(value, str):
+        raise ProtocolError("expected base64 text")
+    try:
+        return base64.b64decode(value, validate=True)
+    except (binascii.Error, ValueError) as exc:
+        raise ProtocolError("bad base64") from exc
+
+
+def _npy(value: Any) -> Any:
+    import numpy as np
+
+    try:
+        arr = np.load(io.BytesIO(_b64(value)), allow_pickle=False)
+    except (ValueError, OSError, EOFError) as exc:
+        raise ProtocolError(f"bad .npy payload: {exc}") from exc
+    if not isinstance(arr, np.ndarray) or arr.dtype.hasobject:
+        raise ProtocolError("array payload is not a plain array")
+    return arr
+
+
+def trusted_import(module: str, qualname: str | None = None) -> Any:
+    """Import ``module`` (and walk ``qualname``) in the trusted process, or raise ImportError."""
+    if not isinstance(module, str) or not module.replace(".", "").replace("_", "").isalnum():
+        raise ImportError(f"not a module name: {module!r}")
+    if module not in sys.modules and module.split(".")[0] not in SAFE_PACKAGES:
+        raise ImportError(f"{module} is not on the trusted import list")
+    target: Any = importlib.import_module(module)
+    for part in (qualname or "").split(".") if qualname else []:
+        if part.startswith("<"):
+            raise ImportError(f"{module}.{qualname} is not importable")
+        target = getattr(target, part)
+    return target
+
+
+class Decoder:
+    """Turns plain data from the sandbox into trusted Python values."""
+
+    def __init__(self, make_proxy: Callable[[dict[str, Any]], Any]) -> None:
+        self.make_proxy = make_proxy
+
+    def decode(self, value: Any, depth: int = 0) -> Any:
+        if depth > MAX_DEPTH:
+            raise ProtocolError("value nested too deeply")
+        if value is None or isinstance(value, bool | int | str):
+            return value
+        if isinstance(value, float):
+            if not math.isfinite(value):
+                raise ProtocolError("non-finite float outside its tag")
+            return value
+        if isinstance(value, list):
+            return [self.decode(v, depth + 1) for v in value]
+        if not isinstance(value, dict) or not isinstance(value.get("$"), str):
+            raise ProtocolError(f"unexpected value of type {type(value).__name__}")
+        handler = getattr(self, "_tag_" + value["$"], None)
+        if handler is None:
+            raise ProtocolError(f"unknown tag {value['$']!r}")
+        return handler(value, depth + 1)
+
+    def _items(self, value: dict[str, Any], depth: int) -> list[Any]:
+        items = value.get("v")
+        if not isinstance(items, list):
+            raise ProtocolError("tagged container without a list")
+        return [self.decode(v, depth) for v in items]
+
+    def _tag_float(self, value: dict[str, Any], depth: int) -> float:
+        if value.get("v") not in ("nan", "inf", "-inf"):
+            raise ProtocolError("bad float tag")
+        return float(value["v"])
+
+    def _tag_complex(self, value: dict[str, Any], depth: int) -> complex:
+        re_, im = self.decode(value.get("re"), depth), self.decode(value.get("im"), depth)
+        if not all(isinstance(x, float | int) and not isinstance(x, bool) for x in (re_, im)):
+            raise ProtocolError("bad complex")
+        return complex(re_, im)
+
+    def _tag_bytes(self, value: dict[str, Any], depth: int) -> bytes:
+        return _b64(value.get("b64"))
+
+    def _tag_tuple(self, value: dict[str, Any], depth: int) -> tuple[Any, ...]:
+        return tuple(self._items(value, depth))
+
+    def _tag_list(self, value: dict[str, Any], depth: int) -> list[Any]:
+        return self._items(value, depth)
+
+    def _tag_set(self, value: dict[str, Any], depth: int) -> set[Any]:
+        try:
+            return set(self._items(value, depth))
+        except TypeError as exc:
+            raise ProtocolError("unhashable set member") from exc
+
+    def _tag_frozenset(self, value: dict[str, Any], depth: int) -> frozenset[Any]:
+        return frozenset(self._tag_set(value, depth))
+
+    def _tag_dict(self, value: dict[str, Any], depth: int) -> dict[Any, Any]:
+        pairs = value.get("v")
+        if not isinstance(pairs, list) or not all(
+            isinstance(p, list) and len(p) == 2 for p in pairs
+        ):
+            raise ProtocolError("bad dict")
+        try:
+            return {self.decode(k, depth): self.decode(v, depth) for k, v in pairs}
+        except TypeError as exc:
+            raise ProtocolError("unhashable dict key") from exc
+
+    def _tag_ndarray(self, value: dict[str, Any], depth: int) -> Any:
+        return _npy(value.get("npy"))
+
+    def _tag_npscalar(self, value: dict[str, Any], depth: int) -> Any:
+        arr = _npy(value.get("npy"))
+        if arr.shape != ():
+            raise ProtocolError("numpy scalar with a shape")
+        return arr[()]
+
+    def _tag_objarray(self, value: dict[str, Any], depth: int) -> Any:
+        import numpy as np
+
+        shape = value.get("shape")
+        if not isinstance(shape, list) or not all(isinstance(n, int) and n >= 0 for n in shape):
+            raise ProtocolError("bad object array shape")
+        items = self._items(value, depth)
+        if math.prod(shape) != len(items):
+            raise ProtocolError("object array size mismatch")
+        arr = np.empty(len(items), dtype=object)
+        arr[:] = items if items else arr
+        return arr.reshape(shape)
+
+    def _column(self, value: Any, depth: int) -> Any:
+        if not isinstance(value, dict) or value.get("$") not in ("ndarray", "list"):
+            raise ProtocolError("bad column")
+        return self.decode(value, depth)
+
+    def _tag_dataframe(self, value: dict[str, Any], depth: int) -> Any:
+        import pandas as pd
+
+        columns, data = value.get("columns"), value.get("data")
+        if not isinstance(columns, list) or not isinstance(data, list) or len(columns) != len(data):
+            raise ProtocolError("bad dataframe")
+        index = pd.Index(self._column(value.get("index"), depth))
+        names = [self.decode(c, depth) for c in columns]
+        cols = [self._column(d, depth) for d in data]
+        if any(len(c) != len(index) for c in cols):
+            raise ProtocolError("dataframe column length mismatch")
+        frame = pd.DataFrame(dict(enumerate(cols)), index=index)
+        frame.columns = pd.Index(names) if names else frame.columns
+        return frame
+
+    def _tag_series(self, value: dict[str, Any], depth: int) -> Any:
+        import pandas as pd
+
+        index = pd.Index(self._column(value.get("index"), depth))
+        data = self._column(value.get("data"), depth)
+        if len(data) != len(index):
+            raise ProtocolError("series length mismatch")
+        return pd.Series(data, index=index, name=self.decode(value.get("name"), depth))
+
+    def _tag_index(self, value: dict[str, Any], depth: int) -> Any:
+        import pandas as pd
+
+        return pd.Index(self._column(value.get("data"), depth))
+
+    def _tag_module(self, value: dict[str, Any], depth: int) -> Any:
+        try:
+            return trusted_import(value.get("name"))  # type: ignore[arg-type]
+        except (ImportError, AttributeError, ValueError):
+            return self._tag_handle(value.get("handle"), depth)  # type: ignore[arg-type]
+
+    def _tag_handle(self, value: dict[str, Any], depth: int) -> Any:
+        if not isinstance(value, dict) or not isinstance(value.get("id"), int):
+            raise ProtocolError("bad handle")
+        ref = value.get("ref")
+        if isinstance(ref, dict):
+            try:
+                return trusted_import(ref.get("module"), ref.get("qualname"))  # type: ignore[arg-type]
+            except (ImportError, AttributeError, ValueError):
+                pass  # not importable here (e.g. the student's own module): keep the proxy
+        return self.make_proxy(value)

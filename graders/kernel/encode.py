@@ -1,0 +1,205 @@
+"""Reduce student values to plain data (runs inside the sandbox; standard library + numpy/pandas).
+
+Every value becomes JSON made of plain types and tagged objects (``{"$": tag, ...}``):
+floats that are not finite, tuples, sets, dicts with any keys, bytes, complex, numpy arrays and
+scalars (``.npy`` bytes written with ``allow_pickle=False``), pandas frames and series (columns
+of arrays), modules and importable library objects (by name), and opaque handles for the rest.
+Subclasses are reduced with their base type's own methods (``float.__repr__``, ``list.__len__``,
+...), so a float subclass with a lying ``__eq__`` arrives on the trusted side as a real float.
+"""
+
+from __future__ import annotations
+
+import base64
+import io
+import math
+import sys
+import types
+from collections.abc import Callable
+from typing import Any
+
+MAX_DEPTH = 40
+MAX_ITEMS = 2_000_000
+
+
+class Budget:
+    """Counts items so a huge or cyclic value is refused instead of exhausting memory."""
+
+    def __init__(self) -> None:
+        self.items = 0
+
+    def take(self, n: int = 1) -> None:
+        self.items += n
+        if self.items > MAX_ITEMS:
+            raise ValueError("value too large to send")
+
+
+def _npy(arr: Any) -> str:
+    import numpy as np
+
+    if arr.dtype.hasobject:
+        raise TypeError("object arrays are not plain data")
+    buf = io.BytesIO()
+    np.save(buf, np.ndarray.view(arr, np.ndarray), allow_pickle=False)
+    return base64.b64encode(buf.getvalue()).decode("ascii")
+
+
+def _column(values: Any, budget: Budget, depth: int) -> Any:
+    import numpy as np
+
+    arr = values.to_numpy() if hasattr(values, "to_numpy") else np.asarray(values)
+    if arr.dtype.hasobject:
+        return {"$": "list", "v": [encode(v, budget, depth + 1) for v in arr.tolist()]}
+    return {"$": "ndarray", "npy": _npy(arr)}
+
+
+def _pandas(obj: Any, budget: Budget, depth: int, register: Callable[[Any], int]) -> Any:
+    import pandas as pd
+
+    if _is(obj, pd.DataFrame):
+        budget.take(int(obj.size))
+        cols = [obj.iloc[:, i] for i in range(obj.shape[1])]
+        return {
+            "$": "dataframe",
+            "columns": [encode(c, budget, depth + 1, register) for c in obj.columns.tolist()],
+            "data": [_column(c, budget, depth) for c in cols],
+            "index": _column(obj.index, budget, depth),
+        }
+    budget.take(int(obj.size))
+    return {
+        "$": "series",
+        "name": encode(obj.name, budget, depth + 1, register),
+        "data": _column(obj, budget, depth),
+        "index": _column(obj.index, budget, depth),
+    }
+
+
+def _library_ref(obj: Any) -> dict[str, str] | None:
+    """Name an object that a library module exports under its own name (not student code)."""
+    module = getattr(obj, "__module__", None)
+    qualname = getattr(obj, "__qualname__", None)
+    if not isinstance(module, str) or not isinstance(qualname, str) or module == "__main__":
+        return None
+    target: Any = sys.modules.get(module)
+    for part in qualname.split("."):
+        target = getattr(target, part, None)
+    return {"module": module, "qualname": qualname} if target is obj else None
+
+
+def _handle(obj: Any, register: Callable[[Any], int]) -> dict[str, Any]:
+    try:
+        text = object.__repr__(obj)
+        text = repr(obj)[:200]
+    except Exception:  # a student's __repr__ may raise; the handle is still usable
+        pass
+    out: dict[str, Any] = {
+        "$": "handle",
+        "id": register(obj),
+        "type": type.__getattribute__(type(obj), "__name__"),
+        "repr": text,
+        "callable": callable(obj),
+    }
+    kinds = (type, types.FunctionType, types.BuiltinFunctionType)
+    ref = _library_ref(obj) if any(_is(obj, k) for k in kinds) else _ufunc_ref(obj)
+    if ref:
+        out["ref"] = ref
+    return out
+
+
+def _ufunc_ref(obj: Any) -> dict[str, str] | None:
+    np: Any = sys.modules.get("numpy")
+    if np is None or not _is(obj, np.ufunc):
+        return None
+    name = str(obj.__name__)
+    return {"module": "numpy", "qualname": name} if getattr(np, name, None) is obj else None
+
+
+def encode(
+    obj: Any, budget: Budget, depth: int = 0, register: Callable[[Any], int] | None = None
+) -> Any:
+    """Plain-data form of ``obj``; unknown objects become handles via ``register``."""
+    if depth > MAX_DEPTH:
+        raise ValueError("value nested too deeply")
+    budget.take()
+    reg = register or (lambda o: -1)
+    if obj is None or obj is True or obj is False:
+        return obj
+    if _is(obj, int) and not _is(obj, bool) and not _is_np(obj):
+        return int(int.__repr__(obj))
+    if _is(obj, float) and not _is_np(obj):
+        value = float(float.__repr__(obj))
+        return value if math.isfinite(value) else {"$": "float", "v": float.__repr__(obj)}
+    if _is(obj, str):
+        return str(str.__str__(obj))
+    if _is(obj, complex):
+        return {
+            "$": "complex",
+            "re": encode(complex.__getattribute__(obj, "real"), budget, depth + 1),
+            "im": encode(complex.__getattribute__(obj, "imag"), budget, depth + 1),
+        }
+    if _is(obj, bytes):
+        return {"$": "bytes", "b64": base64.b64encode(bytes(memoryview(obj))).decode("ascii")}
+    if _is(obj, list):
+        n = list.__len__(obj)
+        return [encode(list.__getitem__(obj, i), budget, depth + 1, reg) for i in range(n)]
+    if _is(obj, tuple):
+        n = tuple.__len__(obj)
+        return {
+            "$": "tuple",
+            "v": [encode(tuple.__getitem__(obj, i), budget, depth + 1, reg) for i in range(n)],
+        }
+    if _is(obj, set) or _is(obj, frozenset):
+        tag = "frozenset" if _is(obj, frozenset) else "set"
+        items = list(frozenset.__iter__(obj)) if tag == "frozenset" else list(set.__iter__(obj))
+        return {"$": tag, "v": [encode(v, budget, depth + 1, reg) for v in items]}
+    if _is(obj, dict):
+        pairs = list(dict.items(obj))
+        return {
+            "$": "dict",
+            "v": [
+                [encode(k, budget, depth + 1, reg), encode(v, budget, depth + 1, reg)]
+                for k, v in pairs
+            ],
+        }
+    if _is(obj, types.ModuleType):
+        return {"$": "module", "name": str(str.__str__(obj.__name__)), "handle": _handle(obj, reg)}
+    special = _numpy_or_pandas(obj, budget, depth, reg)
+    if special is not None:
+        return special
+    return _handle(obj, reg)
+
+
+def _is(obj: Any, cls: type) -> bool:
+    """``isinstance`` that a ``__class__`` property cannot fool."""
+    return issubclass(type(obj), cls)
+
+
+def _is_np(obj: Any) -> bool:
+    np = sys.modules.get("numpy")
+    return np is not None and _is(obj, np.generic)
+
+
+def _numpy_or_pandas(obj: Any, budget: Budget, depth: int, reg: Callable[[Any], int]) -> Any:
+    np = sys.modules.get("numpy")
+    if np is not None:
+        if _is(obj, np.ndarray) and not obj.dtype.hasobject:
+            budget.take(int(obj.size))
+            return {"$": "ndarray", "npy": _npy(obj)}
+        if _is(obj, np.ndarray):
+            budget.take(int(obj.size))
+            return {
+                "$": "objarray",
+                "shape": list(obj.shape),
+                "v": [
+                    encode(v, budget, depth + 1, reg)
+                    for v in np.ndarray.view(obj, np.ndarray).ravel().tolist()
+                ],
+            }
+        if _is(obj, np.generic) and not _is(obj, np.object_):
+            return {"$": "npscalar", "npy": _npy(np.asarray(obj))}
+    pd = sys.modules.get("pandas")
+    if pd is not None and (_is(obj, pd.DataFrame) or _is(obj, pd.Series)):
+        return _pandas(obj, budget, depth, reg)
+    if pd is not None and _is(obj, pd.Index):
+        return {"$": "index", "data": _column(obj, budget, depth)}
+    return None

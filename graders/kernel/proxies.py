@@ -1,0 +1,91 @@
+"""Proxies for student objects that are not plain data: every use is a call into the sandbox.
+
+`RemoteFunction` (callable) and `RemoteObject` forward calls, attribute reads, indexing, ``len``,
+iteration and membership; what comes back is plain data (or another proxy). Equality and hashing
+stay local identity: a student object's ``__eq__`` never runs on the trusted side, so an
+"always equal" object compares unequal to everything but itself.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from graders.kernel.client import KernelClient
+
+
+class RemoteObject:
+    """A student object living in the sandbox, known by a handle."""
+
+    __slots__ = ("_client", "_handle", "_type", "_repr")
+
+    def __init__(self, client: KernelClient, handle: int, type_name: str, text: str) -> None:
+        object.__setattr__(self, "_client", client)
+        object.__setattr__(self, "_handle", handle)
+        object.__setattr__(self, "_type", type_name)
+        object.__setattr__(self, "_repr", text)
+
+    def _remote(self, op: str, **fields: Any) -> Any:
+        return self._client.remote(op, self._handle, **fields)
+
+    def __getattr__(self, name: str) -> Any:
+        if name.startswith("__") and name.endswith("__"):
+            raise AttributeError(name)  # protocols (__array__, __eq__, ...) are never forwarded
+        return self._remote("getattr", name=name)
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        raise AttributeError("student objects are read-only from the tests")
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        enc = self._client.encode_arg
+        return self._remote(
+            "call", args=[enc(a) for a in args], kwargs=[[k, enc(v)] for k, v in kwargs.items()]
+        )
+
+    def __getitem__(self, key: Any) -> Any:
+        return self._remote("getitem", key=self._client.encode_arg(key))
+
+    def __len__(self) -> int:
+        value = self._remote("len")
+        if type(value) is not int:
+            raise TypeError("len() of a student object did not return an int")
+        return value
+
+    def __iter__(self) -> Any:
+        return iter(self._remote("iter"))
+
+    def __contains__(self, item: Any) -> bool:
+        return self._remote("contains", item=self._client.encode_arg(item)) is True
+
+    def __bool__(self) -> bool:
+        return self._remote("bool") is True
+
+    def __repr__(self) -> str:
+        return f"<student {self._type}: {self._repr}>"
+
+    __eq__ = object.__eq__
+    __hash__ = object.__hash__
+
+
+class RemoteFunction(RemoteObject):
+    """A student function, class or other callable."""
+
+    __slots__ = ()
+
+
+def make_proxy(client: KernelClient, handle: dict[str, Any]) -> RemoteObject:
+    cls = RemoteFunction if handle.get("callable") is True else RemoteObject
+    return cls(
+        client, int(handle["id"]), str(handle.get("type", "object")), str(handle.get("repr", ""))
+    )
+
+
+def handle_of(obj: Any) -> int:
+    """The handle to send for a value a test passes into the student's code."""
+    if isinstance(obj, RemoteObject):
+        return object.__getattribute__(obj, "_handle")
+    from graders.kernel.encode import _library_ref
+
+    if _library_ref(obj) is None:
+        raise TypeError(f"cannot pass a {type(obj).__name__} into the student's code")
+    return -1

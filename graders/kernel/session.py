@@ -1,0 +1,59 @@
+"""Start the driver inside a sandbox backend and hand back a connected `KernelClient`."""
+
+from __future__ import annotations
+
+import contextlib
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from graders.kernel.client import KernelClient, KernelDied
+
+PACKAGE = Path(__file__).resolve().parents[1]
+# What the driver imports from this repository; nothing else of it is shown to the sandbox.
+DRIVER_PATHS = (PACKAGE / "__init__.py", PACKAGE / "kernel")
+DRIVER_ARGV = (sys.executable, "-m", "graders.kernel.driver")
+
+
+@contextlib.contextmanager
+def open_kernel(
+    backend: Any,
+    *,
+    workdir: Path,
+    limits: Any,
+    slot: int = 0,
+    shell: str = "auto",
+    startup_timeout_s: float = 60.0,
+) -> Iterator[KernelClient]:
+    """Spawn ``python -m graders.kernel.driver`` in ``workdir`` and say hello.
+
+    The process (and everything it started) is killed when the block exits.
+    """
+    env = {"MPLBACKEND": "Agg", "PYTHONDONTWRITEBYTECODE": "1", "PYTHONHASHSEED": "0"}
+    proc = backend.spawn(
+        list(DRIVER_ARGV),
+        workdir=workdir,
+        limits=limits,
+        env=env,
+        slot=slot,
+        ro_paths=list(DRIVER_PATHS),
+    )
+    try:
+        client = KernelClient(
+            proc,
+            cell_timeout_s=limits.cell_timeout_s,
+            wall_time_s=limits.wall_time_s,
+            max_response_bytes=max(limits.max_output_bytes * 4, 256 << 20),
+        )
+        try:
+            client.hello(shell=shell, output_cap=limits.max_output_bytes, timeout=startup_timeout_s)
+        except KernelDied as exc:
+            stderr = proc.read_stderr().decode("utf-8", "replace").strip().splitlines()
+            exc.detail += f": {stderr[-1][:300]}" if stderr else ""
+            raise
+        yield client
+    finally:
+        proc.kill()
+        with contextlib.suppress(Exception):
+            proc.wait(5)

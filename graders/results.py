@@ -1,0 +1,136 @@
+"""Result values of grading: what the CLI prints, the gradebook stores and exporters read."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+GRADED = "graded"
+ERROR_PREFIX = "error:"
+TAMPERED_PREFIX = "tampered:"
+
+
+@dataclass
+class TestResult:
+    """One scoring unit: a whole test cell, or one assertion group (`# TEST:`) of it.
+
+    Attributes:
+        name: ``grade_id`` of the cell, or ``grade_id::group`` for an assertion group.
+        cell: ``grade_id`` of the test cell the unit belongs to.
+        points: Points earned.
+        max_points: Points available.
+        passed: Whether every assertion of the unit held.
+        hidden: Whether the unit contains hidden tests (its code is never shown to students).
+        message: Plain-words reason of a failure (empty when passed).
+    """
+
+    __test__ = False  # not a pytest class
+
+    name: str
+    cell: str
+    points: float
+    max_points: float
+    passed: bool
+    hidden: bool = False
+    message: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> TestResult:
+        return cls(**data)
+
+
+def worst_status(statuses: list[str]) -> str:
+    """Return the status that matters most: errors, then tampering, then ``graded``."""
+    errors = [s for s in statuses if s.startswith(ERROR_PREFIX)]
+    if errors:
+        return errors[0]
+    kinds = sorted({k for s in statuses if s.startswith(TAMPERED_PREFIX) for k in s[9:].split(",")})
+    return TAMPERED_PREFIX + ",".join(kinds) if kinds else GRADED
+
+
+@dataclass
+class NotebookResult:
+    """The outcome of grading one notebook of a submission."""
+
+    name: str
+    status: str = GRADED
+    tests: list[TestResult] = field(default_factory=list)
+    tampering: list[str] = field(default_factory=list)
+    reason: str = ""
+    duration_s: float = 0.0
+    exec_s: float = 0.0
+
+    @property
+    def total(self) -> float:
+        return round(sum(t.points for t in self.tests), 6)
+
+    @property
+    def possible(self) -> float:
+        return round(sum(t.max_points for t in self.tests), 6)
+
+    def to_dict(self) -> dict[str, Any]:
+        data = asdict(self)
+        data.update(total=self.total, possible=self.possible)
+        return data
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> NotebookResult:
+        fields = {k: v for k, v in data.items() if k not in ("total", "possible", "tests")}
+        return cls(tests=[TestResult.from_dict(t) for t in data.get("tests", [])], **fields)
+
+
+@dataclass
+class SubmissionResult:
+    """The outcome of grading one student's submission of one lab.
+
+    ``possible`` comes from the gradebook (every notebook of the lab), so a missing or crashed
+    notebook still counts its points as possible and the status says why they were not earned.
+    """
+
+    student: str
+    lab: str
+    notebooks: list[NotebookResult] = field(default_factory=list)
+    possible_override: float | None = None
+    sandbox: str = ""
+
+    @property
+    def total(self) -> float:
+        return round(sum(nb.total for nb in self.notebooks), 6)
+
+    @property
+    def possible(self) -> float:
+        if self.possible_override is not None:
+            return self.possible_override
+        return round(sum(nb.possible for nb in self.notebooks), 6)
+
+    @property
+    def status(self) -> str:
+        return worst_status([nb.status for nb in self.notebooks]) if self.notebooks else GRADED
+
+    @property
+    def tests(self) -> list[TestResult]:
+        return [t for nb in self.notebooks for t in nb.tests]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "student": self.student,
+            "lab": self.lab,
+            "status": self.status,
+            "total": self.total,
+            "possible": self.possible,
+            "sandbox": self.sandbox,
+            "notebooks": [nb.to_dict() for nb in self.notebooks],
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> SubmissionResult:
+        return cls(
+            student=data["student"],
+            lab=data["lab"],
+            notebooks=[NotebookResult.from_dict(nb) for nb in data["notebooks"]],
+            possible_override=data.get("possible"),
+            sandbox=data.get("sandbox", ""),
+        )

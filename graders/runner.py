@@ -1,0 +1,86 @@
+"""Execute one notebook: student cells in the sandbox, test cells in this (trusted) process.
+
+Cells run in notebook order, so each test sees the student's state as of its position. Test
+cells never enter the sandbox; hidden tests therefore never reach the student's process.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+from graders import cells as C
+from graders.kernel.client import KernelClient, KernelGone
+from graders.results import TestResult
+from graders.scoring import TestSpec, run_test_cell, trusted_base
+
+
+@dataclass
+class RunOutcome:
+    """What executing a notebook produced."""
+
+    tests: list[TestResult] = field(default_factory=list)
+    gone: KernelGone | None = None
+    exec_s: float = 0.0
+    cell_errors: list[str] = field(default_factory=list)
+
+
+def _stream(text: str, name: str = "stdout") -> dict[str, Any]:
+    return {"output_type": "stream", "name": name, "text": text}
+
+
+def _summary(results: list[TestResult]) -> str:
+    lines = []
+    for r in results:
+        mark = "PASS" if r.passed else "FAIL"
+        lines.append(
+            f"[{mark}] {r.name}: {r.points:g}/{r.max_points:g}"
+            + (f" - {r.message}" if r.message else "")
+        )
+    return "\n".join(lines) + "\n"
+
+
+def run_notebook(
+    nb: dict[str, Any],
+    client: KernelClient,
+    tests: dict[str, TestSpec],
+    instructor_sources: list[str],
+) -> RunOutcome:
+    """Run every cell of ``nb`` in order and score the test cells named in ``tests``.
+
+    Args:
+        nb: The sanitized notebook; outputs are written into it.
+        client: The driver in the sandbox.
+        tests: Test cells to score, by grade_id, with their recorded source and points.
+        instructor_sources: Code of locked instructor cells (their imports are run trusted).
+    """
+    out = RunOutcome()
+    base = trusted_base(instructor_sources)
+    for cell in nb.get("cells", []):
+        if cell.get("cell_type") != "code":
+            continue
+        gid = C.grade_id(cell)
+        if gid in tests:
+            results, printed = run_test_cell(tests[gid], client, base)
+            out.tests.extend(results)
+            shown = [r for r in results if not r.hidden]
+            cell["outputs"] = [_stream(printed)] if printed else []
+            if shown:
+                cell["outputs"].append(_stream(_summary(shown)))
+            continue
+        if client.gone is not None:
+            continue
+        started = time.monotonic()
+        try:
+            res = client.exec(C.source(cell))
+        except KernelGone as gone:
+            cell["outputs"] = [_stream(f"[grader] {gone.detail}\n", "stderr")]
+            continue
+        finally:
+            out.exec_s += time.monotonic() - started
+        cell["outputs"] = [_stream(res.stdout)] if res.stdout else []
+        if res.error:
+            out.cell_errors.append(f"{res.error.get('type')}: {res.error.get('message')}")
+    out.gone = client.gone
+    return out

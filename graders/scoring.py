@@ -1,0 +1,162 @@
+"""Run test code in the trusted process: the heart of "scores are decided outside the student".
+
+For each test cell: parse it, find the names it reads but does not define, take library names
+from trusted imports (the instructor's own import lines, executed here), fetch the rest from the
+student's process as plain data or proxies, then execute the test code here, with this process's
+own numpy. Only an exception fails a test; warnings and printed text never cost points.
+"""
+
+from __future__ import annotations
+
+import ast
+import builtins
+import contextlib
+import io
+import traceback
+import warnings
+from dataclasses import dataclass
+from typing import Any
+
+from graders import cells as C
+from graders.kernel.client import KernelClient, KernelGone, RemoteError
+from graders.results import TestResult
+
+BUILTIN_NAMES = frozenset(dir(builtins))
+
+
+@dataclass(frozen=True)
+class TestSpec:
+    """A test cell as recorded by the instructor (never as submitted)."""
+
+    __test__ = False
+
+    grade_id: str
+    source: str
+    points: float
+
+
+def free_names(code: str) -> list[str]:
+    """Names the code loads without binding them itself (builtins excluded), in order seen."""
+    tree = ast.parse(code)
+    loaded: dict[str, None] = {}
+    bound: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Name):
+            if isinstance(node.ctx, ast.Load):
+                loaded.setdefault(node.id)
+            else:
+                bound.add(node.id)
+        elif isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
+            bound.add(node.name)
+        elif isinstance(node, ast.arg):
+            bound.add(node.arg)
+        elif isinstance(node, ast.Import | ast.ImportFrom):
+            bound.update((a.asname or a.name).split(".")[0] for a in node.names)
+        elif isinstance(node, ast.ExceptHandler | ast.MatchAs | ast.MatchStar) and node.name:
+            bound.add(node.name)
+    return [n for n in loaded if n not in bound and n not in BUILTIN_NAMES]
+
+
+def trusted_base(instructor_sources: list[str]) -> dict[str, Any]:
+    """Execute the top-level import lines of instructor cells here, in the trusted process.
+
+    A name these bind (``np``, ``pd``, ``accuracy_score``) is never fetched from the student,
+    whatever the student rebinds it to. Imports that fail here (a lab-local module) are skipped:
+    that name is then fetched like any other.
+    """
+    ns: dict[str, Any] = {"__builtins__": builtins}
+    for text in instructor_sources:
+        try:
+            tree = ast.parse(text)
+        except SyntaxError:
+            continue
+        for node in tree.body:
+            if isinstance(node, ast.Import) or (
+                isinstance(node, ast.ImportFrom) and node.level == 0
+            ):
+                with contextlib.suppress(Exception):
+                    exec(compile(ast.Module([node], []), "<trusted imports>", "exec"), ns)
+    return ns
+
+
+def _failure(exc: BaseException, code: str, hidden: bool) -> str:
+    if isinstance(exc, AssertionError):
+        detail = str(exc)
+        if hidden:
+            return f"a hidden check failed{': ' + detail if detail else ''}"
+        if detail:
+            return f"assertion failed: {detail}"
+        frames = [f for f in traceback.extract_tb(exc.__traceback__) if f.filename == "<test>"]
+        lines = code.split("\n")
+        if frames and frames[-1].lineno and frames[-1].lineno <= len(lines):
+            return f"assertion failed: {lines[frames[-1].lineno - 1].strip()}"
+        return "assertion failed"
+    if isinstance(exc, RemoteError):
+        return f"your code raised {exc}"
+    if isinstance(exc, NameError):
+        return f"{exc} (is it defined in your notebook?)"
+    return f"{type(exc).__name__}: {exc}"
+
+
+def _exec(code: str, ns: dict[str, Any], sink: io.StringIO) -> None:
+    with warnings.catch_warnings(), contextlib.redirect_stdout(sink):
+        warnings.simplefilter("ignore")
+        exec(compile(code, "<test>", "exec"), ns)
+
+
+def run_test_cell(
+    spec: TestSpec, client: KernelClient, base: dict[str, Any], *, public_only: bool = False
+) -> tuple[list[TestResult], str]:
+    """Score one test cell; returns its scoring units and the text it printed.
+
+    Raises nothing: a dead or timed-out student process fails the units with that reason (the
+    caller reads ``client.gone`` for the notebook status).
+    """
+    setup, groups = C.split_groups(spec.source)
+    shares = C.group_points(groups, spec.points)
+
+    def unit(i: int, passed: bool, message: str) -> TestResult:
+        g = groups[i]
+        name = spec.grade_id if not g.name else f"{spec.grade_id}::{g.name}"
+        return TestResult(
+            name=name,
+            cell=spec.grade_id,
+            points=shares[i] if passed else 0.0,
+            max_points=shares[i],
+            passed=passed,
+            hidden=g.hidden,
+            message=message,
+        )
+
+    sink = io.StringIO()
+    try:
+        names = [n for n in free_names(spec.source) if n not in base]
+    except SyntaxError as exc:
+        return [
+            unit(i, False, f"the test code does not parse: {exc}") for i in range(len(groups))
+        ], ""
+    try:
+        ns = {**base, **client.get(names)}
+        if setup.strip():
+            _exec(setup, ns, sink)
+    except KernelGone as gone:
+        return [unit(i, False, _gone(gone)) for i in range(len(groups))], sink.getvalue()
+    except Exception as exc:
+        msg = "setup of the test failed: " + _failure(exc, setup, any(g.hidden for g in groups))
+        return [unit(i, False, msg) for i in range(len(groups))], sink.getvalue()
+    results = []
+    for i, group in enumerate(groups):
+        try:
+            _exec(group.code, dict(ns), sink)
+            results.append(unit(i, True, ""))
+        except KernelGone as gone:
+            results.append(unit(i, False, _gone(gone)))
+        except Exception as exc:
+            results.append(unit(i, False, _failure(exc, group.code, group.hidden)))
+    return results, sink.getvalue()
+
+
+def _gone(gone: KernelGone) -> str:
+    if gone.reason == "timeout":
+        return f"not scored: the notebook timed out ({gone.detail})"
+    return f"not scored: the student's process stopped ({gone.detail})"
