@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
@@ -10,6 +11,9 @@ from rich.console import Console
 from rich.table import Table
 
 from cohort import __version__
+from cohort.audit import audit_repo
+from cohort.audit.leaderboard import audit_cohort, discover
+from cohort.audit.report import print_table, to_json, to_markdown
 from cohort.errors import CohortError
 from cohort.groups import form_groups, read_groups_csv, write_groups_csv
 from cohort.review.assign import assign_reviewers, read_assignments_csv, write_assignments_csv
@@ -167,3 +171,76 @@ def review_collect(
         )
     console.print(table)
     typer.echo(f"wrote {out}")
+
+
+class Format(StrEnum):
+    table = "table"
+    markdown = "markdown"
+    json = "json"
+
+
+@app.command()
+def audit(
+    repo: Annotated[Path, typer.Argument(help="Path of the project repository to audit.")] = Path(
+        "."
+    ),
+    fmt: Annotated[Format, typer.Option("--format", "-f", help="Output format.")] = Format.table,
+    out: Annotated[
+        Path | None, typer.Option("--out", "-o", help="Also write the report here.")
+    ] = None,
+    run_tests: Annotated[
+        bool,
+        typer.Option("--run-tests", help="Run the repo's pytest suite in the grading sandbox."),
+    ] = False,
+    allow_unsandboxed: Annotated[
+        bool,
+        typer.Option(
+            "--allow-unsandboxed", help="With --run-tests: run without isolation if none works."
+        ),
+    ] = False,
+) -> None:
+    """Score a repository's MLOps maturity (Google levels 0-2, ML Test Score). Only reads files.
+
+    Example: mlops-cohort audit ../group-3 --format markdown --out audit.md
+    """
+    try:
+        result = audit_repo(path=repo, run_tests=run_tests, allow_unsandboxed=allow_unsandboxed)
+    except CohortError as exc:
+        raise fail(exc) from None
+    text = {Format.markdown: to_markdown, Format.json: to_json}.get(fmt, to_markdown)(result)
+    if fmt is Format.table:
+        print_table(result, Console(width=max(console.width, 120)))
+    else:
+        typer.echo(text, nl=False)
+    if out is not None:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.write_text(to_json(result) if out.suffix == ".json" else text, encoding="utf-8")
+
+
+@app.command("audit-cohort")
+def audit_cohort_cmd(
+    repos: Annotated[Path, typer.Argument(help="Folder with one sub-folder per group repository.")],
+    out: Annotated[
+        Path, typer.Option("--out", "-o", help="Folder for reports and leaderboard.")
+    ] = Path("build/cohort/audit"),
+    run_tests: Annotated[
+        bool, typer.Option("--run-tests", help="Run each repo's tests, sandboxed.")
+    ] = False,
+) -> None:
+    """Audit every group repository and write a leaderboard (Markdown, CSV, JSON).
+
+    Example: mlops-cohort audit-cohort repos/ --out build/cohort/audit
+    """
+    try:
+        board = audit_cohort(repos=discover(repos), out_dir=out, run_tests=run_tests)
+    except CohortError as exc:
+        raise fail(exc) from None
+    table = Table(title="Cohort leaderboard")
+    for column in ("rank", "repo", "level", "points"):
+        table.add_column(column)
+    for k, (name, r) in enumerate(board.ranked(), start=1):
+        table.add_row(str(k), name, f"L{r.mlops_level}", f"{r.points}/{r.possible}")
+    console.print(table)
+    for name, why in board.errors.items():
+        typer.echo(f"not audited: {name}: {why}", err=True)
+    typer.echo(f"wrote {out / 'leaderboard.md'}")

@@ -1,0 +1,63 @@
+"""Maturity audit of a group repository against Google's MLOps levels and the ML Test Score.
+
+It only reads files; it runs the group's tests only when asked, and then in the grading sandbox.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from pathlib import Path
+
+from cohort.audit.repo import Repo
+from cohort.audit.result import AuditResult, ItemResult
+from cohort.audit.rubric import ITEMS, mlops_level
+
+
+def audit_repo(
+    *, path: Path, run_tests: bool = False, allow_unsandboxed: bool = False
+) -> AuditResult:
+    """Score the repository at `path`; `run_tests` also runs its pytest suite, sandboxed."""
+    repo = Repo.scan(path)
+    items = []
+    for item in ITEMS:
+        finding = item.check(repo)
+        items.append(
+            ItemResult(
+                id=item.id,
+                title=item.title,
+                level=finding.level,
+                evidence=finding.evidence,
+                missing=finding.missing,
+                mlops_level=item.mlops_level,
+                ml_test_score=item.ml_test_score,
+            )
+        )
+    test_run = None
+    if run_tests:
+        from cohort.audit.run_tests import run_tests_sandboxed
+
+        test_run = run_tests_sandboxed(repo_root=repo.root, allow_unsandboxed=allow_unsandboxed)
+        items = [_with_test_run(i, test_run) if i.id == "tests" else i for i in items]
+    level = mlops_level({i.id: i.level for i in items})
+    return AuditResult(
+        repo=str(path),
+        items=items,
+        mlops_level=level,
+        test_run=test_run,
+        skipped=repo.skipped_templates,
+    )
+
+
+def _with_test_run(item: ItemResult, run: object) -> ItemResult:
+    from cohort.audit.result import TestRun
+
+    assert isinstance(run, TestRun)
+    line = f"sandboxed run ({run.backend}): {run.passed} passed, {run.failed} failed"
+    if run.ok:
+        return replace(item, evidence=[*item.evidence, line])
+    return replace(
+        item,
+        level=min(item.level, 1),
+        evidence=[*item.evidence, line],
+        missing=[*item.missing, "make the tests pass"],
+    )

@@ -1,0 +1,74 @@
+"""Serving, CI and monitoring (Google MLOps level 2; ML Test Score monitoring tests)."""
+
+from __future__ import annotations
+
+import re
+
+from cohort.audit.checks import Finding, first
+from cohort.audit.repo import Repo
+
+SERVICE = (
+    r"\b(?:from\s+fastapi|import\s+fastapi|from\s+flask|import\s+bentoml|from\s+litserve"
+    r"|import\s+gradio)\b"
+)
+CI_FILES = (
+    ".github/workflows/*.yml", ".github/workflows/*.yaml", ".gitlab-ci.yml", ".circleci/config.yml",
+    "Jenkinsfile", "azure-pipelines.yml", ".travis.yml", ".ci/*", "bitbucket-pipelines.yml",
+)  # fmt: skip
+RUNS_TESTS = r"\b(?:pytest|make\s+(?:test|check|ci)|tox|nox|unittest)\b"
+# Drift *measured* (a drift library, a detector, PSI or a two-sample distance), not drift simulated.
+DRIFT = (
+    r"\b(?:from\s+evidently|import\s+evidently|from\s+alibi_detect|import\s+nannyml)\b"
+    r"|\b\w*(?:detect|check|measure|compute|score|report)_?\w*drift\w*\s*\("
+    r"|\bdrift_(?:score|report|detect\w*|test|status)\b"
+    r"|\b(?:psi|population_stability\w*|ks_2samp|wasserstein_distance|jensenshannon)\s*\("
+)
+METRICS = r"\b(?:from\s+prometheus_client|import\s+prometheus_client|opentelemetry\.metrics)\b"
+
+
+def check_serving(repo: Repo) -> Finding:
+    """Level 1: a service or a container. Level 2: a service in a container."""
+    containers = repo.named("Dockerfile*", "Containerfile", "docker-compose*.yml", "compose*.yaml")
+    services = repo.grep(SERVICE, repo.named("*.py"))
+    services = [f for f in services if "test" not in f]
+    evidence = first(containers, 2) + first(services, 3)
+    if containers and services:
+        return Finding(2, evidence)
+    if containers or services:
+        gap = "a Dockerfile for the service" if services else "a model-serving API (FastAPI)"
+        return Finding(1, evidence, [f"add {gap}"])
+    return Finding(0, missing=["no serving API, no container"])
+
+
+def check_ci(repo: Repo) -> Finding:
+    """Level 1: a CI configuration. Level 2: CI runs the tests."""
+    configs = repo.at(*CI_FILES)
+    if not configs:
+        return Finding(0, missing=["no CI configuration (.github/workflows/*.yml)"])
+    running = [f for f in configs if re.search(RUNS_TESTS, repo.text(f))]
+    if running:
+        return Finding(2, first(running))
+    return Finding(1, first(configs), ["make CI run the tests (pytest / make test)"])
+
+
+def check_monitoring(repo: Repo) -> Finding:
+    """Level 1: drift checks or service metrics. Level 2: both, or drift with alert thresholds."""
+    code = repo.named("*.py")
+    named = repo.named("monitor*.py", "*drift*.py") + repo.at("*/monitor/*.py", "*/monitoring/*.py")
+    drift = [f for f in repo.grep(DRIFT, code, re.MULTILINE | re.IGNORECASE) if "test" not in f]
+    drift = list(dict.fromkeys(named + sorted(drift, key=lambda f: "monitor" not in f)))
+    metrics = repo.grep(METRICS, code) + repo.at(
+        "*prometheus*.yml", "*grafana*", "*alert*.yml", "*alert*.yaml"
+    )
+    thresholds = repo.grep(r"^\s*(?:drift|monitor\w*|alert\w*)\s*:", repo.named("*.yaml", "*.yml"))
+    evidence = drift[:3] + first(metrics + thresholds, 3)
+    if drift and (metrics or thresholds):
+        return Finding(2, evidence)
+    if drift or metrics:
+        gap = (
+            "service metrics or alert thresholds"
+            if drift
+            else "drift / delayed-label performance checks"
+        )
+        return Finding(1, evidence, [f"add {gap}"])
+    return Finding(0, missing=["no monitoring: nobody learns when the model degrades"])

@@ -1,0 +1,110 @@
+"""Pipeline, experiment tracking, model registry, reproducibility (Google MLOps level 1)."""
+
+from __future__ import annotations
+
+import re
+
+from cohort.audit.checks import Finding, first
+from cohort.audit.repo import Repo
+
+DAG_FILES = ("dvc.yaml", "MLproject", "Snakefile", "kedro.yml", "zenml.yaml", "argo*.yaml")
+DAG_CODE = (
+    r"\b(?:from\s+airflow|import\s+kfp|from\s+kfp|from\s+prefect|from\s+metaflow|from\s+zenml)\b"
+)
+LOCKS = (
+    "uv.lock",
+    "poetry.lock",
+    "Pipfile.lock",
+    "pdm.lock",
+    "pylock*.toml",
+    "conda-lock.yml",
+    "*.lock",
+)
+SEEDS = (
+    r"\b(?:random_state\s*=|np\.random\.seed\(|random\.seed\(|torch\.manual_seed\(|set_seed\("
+    r"|seed\s*[:=]\s*\d)"
+)
+
+
+def check_pipeline(repo: Repo) -> Finding:
+    """Level 1: stages scripted (a pipeline module or Makefile). Level 2: a declared DAG."""
+    declared = repo.named(*DAG_FILES) + repo.grep(DAG_CODE, repo.named("*.py"))
+    dvc = [
+        f
+        for f in repo.named("dvc.yaml")
+        if len(re.findall(r"^\s+cmd\s*:", repo.text(f), re.M)) >= 2
+    ]
+    declared = [f for f in declared if not f.endswith("dvc.yaml")] + dvc
+    if declared:
+        return Finding(2, first(declared))
+    scripted = [
+        f
+        for f in repo.named("pipeline*.py", "*_pipeline.py", "run_all*", "Makefile")
+        if re.search(r"^(?:train|pipeline)\w*:|\b(?:train|fit)\w*\(", repo.text(f), re.M)
+    ]
+    if scripted:
+        return Finding(
+            1,
+            first(scripted),
+            ["declare the stages and their inputs/outputs (dvc.yaml) so reruns skip what is fresh"],
+        )
+    return Finding(0, missing=["no pipeline: stages are run by hand (notebook order)"])
+
+
+def check_experiment_tracking(repo: Repo) -> Finding:
+    """Level 1: a tracker configured or only metrics files. Level 2: runs log params and metrics."""
+    logging = repo.grep(
+        r"\bmlflow\.(?:log_params?|log_metrics?|autolog|start_run)\b|\bwandb\.log\(|\bLive\("
+        r"|\bneptune\.init|\bcomet_ml\.Experiment"
+    )
+    if logging:
+        return Finding(2, first(logging))
+    configured = repo.grep(
+        r"\b(?:import\s+mlflow|import\s+wandb|from\s+dvclive|MLFLOW_TRACKING_URI)\b"
+    ) + [f for f in repo.named("dvc.yaml") if re.search(r"^\s+metrics\s*:", repo.text(f), re.M)]
+    if configured:
+        return Finding(1, first(configured), ["log parameters and metrics of every training run"])
+    return Finding(0, missing=["no experiment tracking (MLflow, W&B, DVC metrics)"])
+
+
+def check_model_registry(repo: Repo) -> Finding:
+    """Level 1: models saved or a model card. Level 2: a registry with versions and metadata."""
+    registry = repo.named("registry.py", "*registry*.py", "model_registry*") + repo.grep(
+        r"\bregister_model\(|\bregistered_model_name\s*=|\bMlflowClient\(|\bbentoml\.models\b"
+    )
+    registry = [f for f in registry if "test" not in f.rsplit("/", 1)[-1]]
+    if registry:
+        return Finding(2, first(registry))
+    saved = repo.grep(
+        r"\b(?:joblib\.dump|skops\.io\.dump|pickle\.dump|save_model|torch\.save)\("
+    ) + repo.named("model_card*", "MODEL_CARD*")
+    if saved:
+        return Finding(1, first(saved), ["register models with a version, metrics and data hash"])
+    return Finding(0, missing=["models are not saved with versions or documented (model card)"])
+
+
+def _pinned_requirements(repo: Repo) -> list[str]:
+    pinned = []
+    for f in repo.named("requirements*.txt", "constraints*.txt"):
+        lines = [ln.split("#")[0].strip() for ln in repo.text(f).splitlines()]
+        reqs = [ln for ln in lines if ln and not ln.startswith("-")]
+        if reqs and all("==" in ln for ln in reqs):
+            pinned.append(f)
+    return pinned
+
+
+def check_reproducibility(repo: Repo) -> Finding:
+    """Level 1: pinned dependencies or seeds. Level 2: both (data versioning listed as evidence)."""
+    locks = [
+        f for f in repo.named(*LOCKS) if f.rsplit("/", 1)[-1] != "dvc.lock"
+    ] + _pinned_requirements(repo)
+    seeds = repo.grep(SEEDS, repo.named("*.py", "*.yaml", "*.yml", "*.toml"))
+    seeds = [f for f in seeds if not f.startswith("tests/") and "/tests/" not in f]
+    data = repo.named("dvc.lock", "*.dvc")
+    evidence = first(locks, 2) + first(seeds, 3) + first(data, 1)
+    if locks and seeds:
+        return Finding(2, evidence)
+    if locks or seeds:
+        gap = "a lock file (uv.lock, requirements.lock with == pins)" if seeds else "fixed seeds"
+        return Finding(1, evidence, [f"add {gap}"])
+    return Finding(0, missing=["no pinned dependencies, no seeds"])
