@@ -1,10 +1,17 @@
 """Command-line interface of the reference fraud system (`fraud`): one subcommand per stage."""
 
-from typing import Annotated
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Annotated, Any
 
 import typer
 
 from reference_impl import __version__
+from reference_impl.config import get_settings
 
 app = typer.Typer(
     name="fraud",
@@ -27,3 +34,161 @@ def main(
     ] = False,
 ) -> None:
     """Simulate, validate, featurize, train, evaluate, register, serve and monitor."""
+
+
+@contextmanager
+def domain_errors() -> Iterator[None]:
+    """Map expected failures (bad input, missing data, broken contract) to one line + exit 1."""
+    from reference_impl.validate import DataContractError
+
+    try:
+        yield
+    except DataContractError as exc:
+        typer.echo(exc.report.to_text(), err=True)
+        raise typer.Exit(1) from None
+    except (FileNotFoundError, FileExistsError, ValueError) as exc:
+        message = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        typer.echo(f"error: {message}", err=True)
+        raise typer.Exit(1) from None
+
+
+def _drift(**knobs: Any) -> dict[str, Any]:
+    """Drift overrides from CLI options (unset options keep the preset's values)."""
+    drift = {k: v for k, v in knobs.items() if v is not None and k != "card_testing"}
+    if knobs.get("card_testing"):
+        drift["card_testing"] = {"cards_per_day": knobs["card_testing"]}
+    return drift
+
+
+@app.command()
+def simulate(
+    preset: Annotated[str, typer.Option(help="Size preset: tiny, small or full.")] = "",
+    seed: Annotated[int | None, typer.Option(help="Random seed (same seed, same bytes).")] = None,
+    out: Annotated[
+        Path | None, typer.Option(help="Dataset folder (default: <root>/data/raw).")
+    ] = None,
+    force: Annotated[bool, typer.Option(help="Replace an existing dataset.")] = False,
+    drift_start: Annotated[int | None, typer.Option(help="Day the drift knobs apply from.")] = None,
+    amount_scale: Annotated[
+        float | None, typer.Option(help="Legit spending inflation, e.g. 1.25.")
+    ] = None,
+    scale_s1: Annotated[
+        bool | None, typer.Option(help="Scale the S1 threshold with amounts.")
+    ] = None,
+    freq_scale: Annotated[float | None, typer.Option(help="Volume growth, e.g. 1.5.")] = None,
+    s2_duration: Annotated[
+        int | None, typer.Option(help="Terminal compromise days, e.g. 7.")
+    ] = None,
+    s2_rate: Annotated[
+        float | None, typer.Option(help="Compromises/terminal/day, e.g. 8e-4.")
+    ] = None,
+    s3_mult: Annotated[
+        float | None, typer.Option(help="Account-takeover amount multiplier.")
+    ] = None,
+    card_testing: Annotated[int, typer.Option(help="Cards tested per day (scenario 4).")] = 0,
+    weekend_mult: Annotated[float | None, typer.Option(help="Weekend volume multiplier.")] = None,
+    intensity: Annotated[float | None, typer.Option(help="Multiplies the S2/S3 rates.")] = None,
+) -> None:
+    """Simulate transactions into daily Parquet partitions (immutable raw data).
+
+    Example: fraud simulate --preset small --seed 0 --drift-start 60 --amount-scale 1.25
+    """
+    from rich.progress import Progress
+
+    from reference_impl import simulate as sim_mod
+
+    settings = get_settings()
+    overrides: dict[str, Any] = {"seed": settings.seed if seed is None else seed}
+    drift = _drift(
+        start_day=drift_start,
+        amount_scale=amount_scale,
+        scale_s1_threshold=scale_s1,
+        freq_scale=freq_scale,
+        s2_duration_days=s2_duration,
+        s2_terminal_rate=s2_rate,
+        s3_amount_mult=s3_mult,
+        card_testing=card_testing,
+    )
+    if drift:
+        overrides["drift"] = drift
+    if weekend_mult is not None:
+        overrides["seasonality"] = {"weekend_volume_mult": weekend_mult}
+    if intensity is not None:
+        overrides["fraud"] = {"intensity": intensity}
+    target = out or settings.raw_dir
+    with domain_errors():
+        cfg = sim_mod.config_for(preset or settings.preset, **overrides)
+        if target.exists() and any(target.iterdir()) and not force:
+            raise FileExistsError(
+                f"{target} already holds a dataset; raw data is immutable (use --force)"
+            )
+        started = time.perf_counter()
+        with Progress(transient=True) as bar:
+            task = bar.add_task("simulating", total=None)
+            result = sim_mod.simulate(cfg)
+            bar.update(task, description="writing partitions", total=cfg.n_days, completed=0)
+            advance: Callable[[int], None] = lambda n: bar.advance(task, n)  # noqa: E731
+            manifest = sim_mod.write_raw(result, target, force=force, progress=advance)
+    tx, elapsed = result.transactions, time.perf_counter() - started
+    typer.echo(
+        f"{len(tx):,} transactions over {cfg.n_days} days, fraud rate {tx['TX_FRAUD'].mean():.3%}"
+        f" -> {target} ({elapsed:.1f} s, hash {manifest['dataset_hash'][:12]})"
+    )
+
+
+@app.command()
+def validate(
+    raw: Annotated[
+        Path | None, typer.Option(help="Raw dataset (default: <root>/data/raw).")
+    ] = None,
+    preset: Annotated[
+        str | None, typer.Option(help="Statistics bands (default: from the manifest).")
+    ] = None,
+    report: Annotated[
+        Path | None, typer.Option(help="JSON report (default: <root>/reports/validation.json).")
+    ] = None,
+) -> None:
+    """Check raw data against the data contract; exit 1 with the list of violations.
+
+    Example: fraud validate --raw build/data/raw
+    """
+    from reference_impl.validate import validate as run_validate
+
+    settings = get_settings()
+    with domain_errors():
+        result = run_validate(raw or settings.raw_dir, preset)
+    path = report or settings.reports_dir / "validation.json"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.tmp")
+    tmp.write_text(result.to_json() + "\n")
+    tmp.replace(path)
+    typer.echo(result.to_text(), err=not result.ok)
+    if not result.ok:
+        raise typer.Exit(1)
+
+
+@app.command()
+def features(
+    raw: Annotated[
+        Path | None, typer.Option(help="Raw dataset (default: <root>/data/raw).")
+    ] = None,
+    out: Annotated[
+        Path | None, typer.Option(help="Output folder (default: <root>/data/features).")
+    ] = None,
+    delay_days: Annotated[
+        int | None, typer.Option(help="Label delay of terminal features.")
+    ] = None,
+) -> None:
+    """Validate the raw data, then write the 15 point-in-time features (Parquet).
+
+    Example: fraud features --raw build/data/raw --out build/data/features
+    """
+    from rich.console import Console
+
+    from reference_impl.features import featurize
+
+    settings = get_settings()
+    delay = settings.label_delay_days if delay_days is None else delay_days
+    with domain_errors(), Console(stderr=True).status("validating and building features"):
+        result = featurize(raw or settings.raw_dir, out or settings.features_dir, delay_days=delay)
+    typer.echo(f"{result.n_rows:,} rows x 15 features -> {result.path} ({result.seconds:.1f} s)")

@@ -18,6 +18,7 @@ import json
 import os
 import shutil
 import tempfile
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -81,8 +82,20 @@ def read_manifest(raw_dir: Path | str) -> dict[str, Any]:
     return json.loads(path.read_text()) if path.exists() else {}
 
 
-def write_raw(sim: Simulation, out_dir: Path | str, *, force: bool = False) -> dict[str, Any]:
+def write_raw(
+    sim: Simulation,
+    out_dir: Path | str,
+    *,
+    force: bool = False,
+    progress: Callable[[int], None] | None = None,
+) -> dict[str, Any]:
     """Write a simulation as an immutable raw dataset; return its manifest.
+
+    Args:
+        sim: the simulation to write.
+        out_dir: dataset folder (created; must not hold data unless `force`).
+        force: replace an existing dataset.
+        progress: called with 1 after each partition written.
 
     Raises:
         FileExistsError: `out_dir` already holds data and `force` is false.
@@ -94,8 +107,9 @@ def write_raw(sim: Simulation, out_dir: Path | str, *, force: bool = False) -> d
         )
     out_dir.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.", dir=out_dir.parent))
+    tmp.chmod(0o755)  # mkdtemp makes it private; the dataset is shared read-only data
     try:
-        manifest = _write_into(sim, tmp)
+        manifest = _write_into(sim, tmp, progress)
         if out_dir.exists():
             old = out_dir.with_name(f".{out_dir.name}.old-{os.getpid()}")
             out_dir.rename(old)
@@ -109,7 +123,9 @@ def write_raw(sim: Simulation, out_dir: Path | str, *, force: bool = False) -> d
     return manifest
 
 
-def _write_into(sim: Simulation, folder: Path) -> dict[str, Any]:
+def _write_into(
+    sim: Simulation, folder: Path, progress: Callable[[int], None] | None
+) -> dict[str, Any]:
     tx = sim.transactions
     days = tx[s.TX_TIME_DAYS].to_numpy()
     bounds = np.searchsorted(days, np.arange(sim.config.n_days + 1))
@@ -120,6 +136,8 @@ def _write_into(sim: Simulation, folder: Path) -> dict[str, Any]:
         (folder / rel).parent.mkdir()
         _write_parquet(tx.iloc[bounds[day] : bounds[day + 1]], folder / rel)
         files[rel] = {"rows": int(bounds[day + 1] - bounds[day])}
+        if progress is not None:
+            progress(1)
     _write_parquet(sim.customers, folder / PROFILE_FILES[0])
     _write_parquet(sim.terminals, folder / PROFILE_FILES[1])
     for rel in files:
@@ -176,3 +194,48 @@ def load_profiles(raw_dir: Path | str) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Customers and terminals tables of a raw dataset."""
     raw_dir = Path(raw_dir)
     return pd.read_parquet(raw_dir / PROFILE_FILES[0]), pd.read_parquet(raw_dir / PROFILE_FILES[1])
+
+
+FEATURES_FILE = "features.parquet"
+FEATURES_MANIFEST = "features.json"
+
+
+def write_features(
+    features: pd.DataFrame, out_dir: Path | str, *, metadata: dict[str, Any]
+) -> Path:
+    """Write a feature table and its metadata (atomically: temp file, then rename)."""
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    target = out_dir / FEATURES_FILE
+    fd, tmp_name = tempfile.mkstemp(prefix=".features.", suffix=".tmp", dir=out_dir)
+    os.close(fd)
+    Path(tmp_name).chmod(0o644)  # mkstemp makes it private
+    try:
+        _write_parquet(features, Path(tmp_name))
+        meta = {**metadata, "n_rows": len(features), "sha256": file_sha256(Path(tmp_name))}
+        meta_tmp = out_dir / f".{FEATURES_MANIFEST}.tmp"
+        meta_tmp.write_text(json.dumps(meta, indent=2, sort_keys=True) + "\n")
+        os.replace(tmp_name, target)
+        os.replace(meta_tmp, out_dir / FEATURES_MANIFEST)
+    except BaseException:
+        Path(tmp_name).unlink(missing_ok=True)
+        raise
+    return target
+
+
+def load_features(features_dir: Path | str) -> pd.DataFrame:
+    """Read the feature table written by `fraud features`.
+
+    Raises:
+        FileNotFoundError: no feature table in `features_dir`.
+    """
+    path = Path(features_dir) / FEATURES_FILE
+    if not path.exists():
+        raise FileNotFoundError(f"no features at {path} (run `fraud features` first)")
+    return pd.read_parquet(path)
+
+
+def read_features_metadata(features_dir: Path | str) -> dict[str, Any]:
+    """Metadata of a feature table (raw dataset hash, delay, columns); empty when missing."""
+    path = Path(features_dir) / FEATURES_MANIFEST
+    return json.loads(path.read_text()) if path.exists() else {}

@@ -15,7 +15,10 @@ so batch values equal the online path's (`reference_impl.online`) bit for bit.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -220,3 +223,40 @@ def build_features(
     """Input columns plus the 14 engineered features, point-in-time, in the input's row order."""
     out: pd.DataFrame = feature_pipeline(delay_days=delay_days).fit_transform(transactions)
     return out
+
+
+@dataclass(frozen=True)
+class FeaturizeResult:
+    """What `featurize` wrote."""
+
+    path: Path
+    n_rows: int
+    dataset_hash: str
+    seconds: float
+
+
+def featurize(
+    raw_dir: Path | str, out_dir: Path | str, *, delay_days: int = s.DEFAULT_DELAY_DAYS
+) -> FeaturizeResult:
+    """Validate a raw dataset, build its features and write them (the `fraud features` stage).
+
+    Raises:
+        FileNotFoundError: no raw dataset at `raw_dir`.
+        DataContractError: the raw data breaks the contract (nothing is written).
+    """
+    from reference_impl.data import load_transactions, read_manifest, write_features
+    from reference_impl.validate import validate
+
+    started = time.perf_counter()
+    validate(raw_dir, raise_on_error=True)
+    features = build_features(load_transactions(raw_dir), delay_days=delay_days)
+    digest = str(read_manifest(raw_dir)["dataset_hash"])
+    meta = {
+        "dataset_hash": digest,
+        "raw_dir": str(raw_dir),
+        "delay_days": delay_days,
+        "feature_columns": list(s.FEATURE_COLUMNS),
+        "label": s.LABEL,
+    }
+    path = write_features(features, out_dir, metadata=meta)
+    return FeaturizeResult(path, len(features), digest, time.perf_counter() - started)
