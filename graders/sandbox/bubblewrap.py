@@ -184,12 +184,15 @@ class BubblewrapBackend:
             cmd += [str(self.setpriv), f"--reuid={uid}", f"--regid={uid}", "--clear-groups", "--"]
         cmd += [str(self.bwrap), "--unshare-all", "--unshare-user", "--disable-userns"]
         cmd += ["--die-with-parent", "--new-session", "--proc", "/proc", "--dev", "/dev"]
-        cmd += ["--size", str(limits.max_file_mb * MIB), "--tmpfs", "/tmp"]
+        # Writable tmpfs count as memory, outside RLIMIT_AS: each is capped at max_file_mb.
+        size = str(limits.max_file_mb * MIB)
+        cmd += ["--size", size, "--tmpfs", "/tmp", "--size", size, "--tmpfs", "/dev/shm"]
         cmd += _system_args()
         cmd += ["--ro-bind", str(etc / "passwd"), "/etc/passwd"]
         cmd += ["--ro-bind", str(etc / "group"), "/etc/group"]
         cmd += binds
-        cmd += ["--chdir", str(workdir), "--clearenv"]
+        # The root tmpfs holds the parents bwrap created for the binds: no writable space there.
+        cmd += ["--remount-ro", "/dev", "--remount-ro", "/", "--chdir", str(workdir), "--clearenv"]
         for key, value in run_env.items():
             cmd += ["--setenv", key, value]
         cmd += ["--", *argv]

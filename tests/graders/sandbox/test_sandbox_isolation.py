@@ -21,16 +21,21 @@ pytestmark = pytest.mark.sandbox
 
 SECRET = "HIDDEN-TEST-CODE assert answer() == 42"
 
-# Tries every way to read, write, list or stat each path given; prints what succeeded.
+# Tries to read, write (append or create), stat or list each path given; prints what succeeded.
 PROBE_FILES = """
 import json, os, sys
+
+def listed(path):
+    if os.path.basename(path) not in os.listdir(os.path.dirname(path)):
+        raise FileNotFoundError(path)
+
 leaks = []
 for path in sys.argv[1:]:
     for what, attempt in [
         ("read", lambda: open(path).read()),
         ("write", lambda: open(path, "a").write("x")),
         ("stat", lambda: os.stat(path)),
-        ("list", lambda: os.listdir(os.path.dirname(path))),
+        ("list", lambda: listed(path)),
     ]:
         try:
             attempt()
@@ -79,8 +84,10 @@ print(json.dumps([result, sorted(n for _, n in socket.if_nameindex())]))
 def test_files_outside_workdir_cannot_be_read_or_written(
     run_py: Callable, sandbox_uid: int, outside_files: list[Path]
 ) -> None:
-    """Can sandboxed code read, write, stat or list a source notebook or gradebook elsewhere?"""
-    run = run_py(PROBE_FILES, None, 30, *map(str, outside_files))
+    """Can sandboxed code read, write, stat or list a notebook, gradebook or the repo elsewhere?"""
+    repo = Path(__file__).resolve().parents[3]
+    paths = [*outside_files, repo / "pyproject.toml", repo / "graders" / "__init__.py"]
+    run = run_py(PROBE_FILES, None, 30, *map(str, paths))
     assert run.code == 0, run.err
     assert json.loads(run.out) == []
     assert all(f.read_text() == SECRET for f in outside_files)
@@ -138,3 +145,43 @@ def test_the_host_sees_no_sandbox_mounts(bwrap: BubblewrapBackend, tmp_path: Pat
         assert proc.stdout.readline() == b"up\n"
         assert "mlops-sbx-" not in Path("/proc/self/mountinfo").read_text()
         assert "mlops-sbx-" not in Path("/proc/1/mountinfo").read_text()
+
+
+def test_host_processes_are_invisible_and_unsignalable(run_py: Callable, sandbox_uid: int) -> None:
+    """Can sandboxed code see the host's processes in /proc or signal the grading process?"""
+    code = f"""
+import json, os
+pids = sorted(int(p) for p in os.listdir("/proc") if p.isdigit())
+try:
+    os.kill({os.getpid()}, 0)
+    signalled = True
+except OSError:
+    signalled = False
+print(json.dumps([pids, os.getpid(), signalled]))
+"""
+    pids, own, signalled = json.loads(run_py(code).out)
+    assert len(pids) <= 3 and own <= 3  # bwrap's init, the command: a fresh PID namespace
+    assert not signalled
+
+
+def test_no_stage_is_left_behind(run_py: Callable, sandbox_uid: int) -> None:
+    """After a run, is the private mount stage removed from the host's temp dir?"""
+    before = set(Path(tempfile.gettempdir()).glob("mlops-sbx-*"))
+    assert run_py("print('ok')").out.strip() == "ok"
+    assert set(Path(tempfile.gettempdir()).glob("mlops-sbx-*")) <= before
+
+
+def test_only_workdir_and_tmp_are_writable(run_py: Callable, sandbox_uid: int) -> None:
+    """Is every path but the workdir and the capped tmpfs read-only (root, /dev, the venv)?"""
+    code = f"""
+import json, os
+ok = []
+for d in ["/", "/etc", "/usr", "/work", {sys.prefix!r}, {sys.base_prefix!r}, "/root", "/dev"]:
+    try:
+        open(os.path.join(d, "planted.txt"), "w").close()
+        ok.append(d)
+    except OSError:
+        pass
+print(json.dumps(ok))
+"""
+    assert json.loads(run_py(code).out) == []
