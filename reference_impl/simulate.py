@@ -256,7 +256,7 @@ def _day_multipliers(cfg: SimulatorConfig) -> tuple[np.ndarray, np.ndarray, np.n
     """Per-day volume and amount multipliers, and the drift mask."""
     dates = pd.date_range(cfg.start_date, periods=cfg.n_days, freq="D")
     drift_on = np.arange(cfg.n_days) >= cfg.drift.first_day
-    volume = np.where(dates.weekday >= 5, cfg.seasonality.weekend_volume_mult, 1.0)
+    volume = np.where(dates.day_of_week >= 5, cfg.seasonality.weekend_volume_mult, 1.0)
     volume = volume * np.where(drift_on, cfg.drift.freq_scale, 1.0)
     months = cfg.seasonality.month_amount_mult
     amount = np.array([months.get(int(m), 1.0) for m in dates.month], dtype=float)
@@ -331,7 +331,10 @@ def _fraud_s3(cfg: SimulatorConfig, tx: dict[str, np.ndarray], scenario: np.ndar
             rows = order[bounds[c] : bounds[c + 1]]
             lo, hi = np.searchsorted(days[rows], [day, day + f.s3_duration_days])
             rows = rows[lo:hi]
-            chosen = rng.choice(rows, size=int(len(rows) * f.s3_share + 1e-9), replace=False)
+            # Each transaction of the window is defrauded with probability s3_share (the handbook
+            # takes exactly a third): one draw per row in time order, from a stream of its own,
+            # so what happens after a drift starts cannot change an earlier row.
+            chosen = rows[_rng(cfg.seed, 3, day, int(c)).random(len(rows)) < f.s3_share]
             # Chosen independently each day: a transaction can be multiplied twice (handbook).
             amount[chosen] = np.round(amount[chosen] * mult, 2)
             scenario[chosen] = 3
