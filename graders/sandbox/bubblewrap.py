@@ -21,6 +21,7 @@ import tempfile
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 
+from graders.sandbox.cgroups import Cgroup
 from graders.sandbox.errors import SandboxUnavailable
 from graders.sandbox.limits import MIB, Limits, rlimit_setter
 from graders.sandbox.mounts import private_binder
@@ -67,7 +68,8 @@ class BubblewrapBackend:
     name = "bubblewrap"
     isolating = True
 
-    def __init__(self) -> None:
+    def __init__(self, *, use_cgroups: bool = True) -> None:
+        self.use_cgroups = use_cgroups
         self.bwrap = shutil.which("bwrap")
         self.setpriv = shutil.which("setpriv")
         self.as_root = os.geteuid() == 0
@@ -104,11 +106,15 @@ class BubblewrapBackend:
         owner = workdir.stat()
         sources = [*python_paths(), *(Path(p).resolve() for p in ro_paths)]
         stage = Path(tempfile.mkdtemp(prefix="mlops-sbx-"))
+        cgroup = Cgroup.create(limits) if self.use_cgroups else None
         try:
             argv_full, pairs = self._command(argv, workdir, sources, stage, limits, env, uid)
             if self.as_root:
                 chown_tree(workdir, uid, uid)
-            preexec = _chain(private_binder(pairs), rlimit_setter(limits))
+            steps = [private_binder(pairs), rlimit_setter(limits)]
+            if cgroup is not None:
+                steps.insert(0, cgroup.enter_hook())
+            preexec = _chain(*steps)
             popen = subprocess.Popen(
                 argv_full,
                 cwd="/",
@@ -119,24 +125,30 @@ class BubblewrapBackend:
                 preexec_fn=preexec if self.as_root else rlimit_setter(limits),
             )
         except BaseException:
-            self._give_back(workdir, owner.st_uid, owner.st_gid, stage)
+            self._give_back(workdir, owner.st_uid, owner.st_gid, stage, cgroup)
             raise
 
         def kill_all() -> None:
             with contextlib.suppress(ProcessLookupError):
                 popen.send_signal(signal.SIGKILL)
 
-        return SandboxedProcess(
+        proc = SandboxedProcess(
             popen,
             limits,
             kill_all=kill_all,
-            on_exit=lambda: self._give_back(workdir, owner.st_uid, owner.st_gid, stage),
+            on_exit=lambda: self._give_back(workdir, owner.st_uid, owner.st_gid, stage, cgroup),
         )
+        proc.cgroup = cgroup.description if cgroup else ""
+        return proc
 
-    def _give_back(self, workdir: Path, uid: int, gid: int, stage: Path) -> None:
+    def _give_back(
+        self, workdir: Path, uid: int, gid: int, stage: Path, cgroup: Cgroup | None
+    ) -> None:
         if self.as_root:
             chown_tree(workdir, uid, gid)
         shutil.rmtree(stage, ignore_errors=True)
+        if cgroup is not None:
+            cgroup.remove()
 
     def _command(
         self,

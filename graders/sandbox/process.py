@@ -46,6 +46,7 @@ class SandboxedProcess:
         self._stderr = bytearray()
         self._stderr_dropped = 0
         self.timed_out = False
+        self.cgroup = ""  # which cgroup caps apply ("" = rlimits only)
         assert popen.stdin is not None and popen.stdout is not None and popen.stderr is not None
         self.stdin: IO[bytes] = popen.stdin
         self.stdout: IO[bytes] = popen.stdout

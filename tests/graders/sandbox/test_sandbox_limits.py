@@ -125,3 +125,35 @@ def test_a_setsid_double_fork_does_not_outlive_the_run(
         else:
             assert proc.wait(10) == 0
     assert wait_no_processes(sandbox_uid) == []
+
+
+MEMORY_SPREAD = """
+import os, time
+kids = []
+for _ in range(4):
+    pid = os.fork()
+    if pid == 0:
+        try:
+            block = b"x" * (200 << 20)  # touched pages, under the per-process RLIMIT_AS
+            time.sleep(2)
+            os._exit(0)
+        except MemoryError:
+            os._exit(3)
+    kids.append(pid)
+print(sorted(os.waitstatus_to_exitcode(os.waitpid(k, 0)[1]) for k in kids))
+"""
+
+
+def test_memory_spread_over_processes_is_capped_by_the_cgroup(
+    root_only: None, bwrap: BubblewrapBackend, sandbox_uid: int, tmp_path: Path
+) -> None:
+    """When cgroups are writable, do 4 x 200 MB in 4 processes exceed a 512 MB sandbox cap?"""
+    limits = Limits(memory_mb=512, wall_time_s=30)
+    argv = [sys.executable, "-c", MEMORY_SPREAD]
+    with bwrap.spawn(argv, workdir=tmp_path, limits=limits, slot=SLOT) as proc:
+        out = proc.stdout.read().decode()
+        proc.wait(30)
+        if "memory" not in proc.cgroup and "v2" not in proc.cgroup:
+            pytest.skip("no writable memory cgroup here: only per-process RLIMIT_AS applies")
+    codes = json.loads(out)
+    assert codes != [0, 0, 0, 0], "all four 200 MB children fitted in a 512 MB sandbox"
