@@ -16,6 +16,7 @@ COURSE = ROOT / "course"
 MODULES = [
     "00-what-is-mlops",
     "01-business-to-ml",
+    "02-solution-design",
 ]
 LESSON_GLOB = "[0-9][0-9]-*.md"
 CARD_ID = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
