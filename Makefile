@@ -8,7 +8,7 @@ export NO_MKDOCS_2_WARNING := 1
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
 .DEFAULT_GOAL := help
-.PHONY: help run test ci-test lint format typecheck site serve vendor sysdeps pipeline bench clean
+.PHONY: help run test ci-test lint format typecheck site serve vendor sysdeps pipeline bench clean cards qti book
 
 help: ## List the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  \033[36m%-12s\033[0m %s\n", $$1, $$2}'
@@ -35,6 +35,15 @@ format: $(VENV)/.installed-all ## Format the code (ruff)
 
 site: $(VENV)/.installed-docs vendor ## Build the course site into build/site (strict)
 	$(VENV)/bin/mkdocs build --strict --quiet
+
+cards: $(VENV)/.installed-docs ## Export the flashcards as Anki decks into build/exports/anki
+	$(PY) site/tools/anki_export.py
+
+qti: $(VENV)/.installed-docs ## Export the quizzes as QTI packages (Canvas/Moodle) into build/exports/qti
+	$(PY) site/tools/qti_export.py
+
+book: $(VENV)/.installed-docs vendor ## Print all lessons and labs to build/labbook.pdf (headless chromium)
+	$(PY) site/tools/labbook.py
 
 serve: ## Serve an already built site (PORT=8000)
 	@$(PY) tools/serve_site.py --port $(PORT)

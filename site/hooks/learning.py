@@ -91,7 +91,8 @@ def on_config(config):  # noqa: ANN001, ANN201 - mkdocs hook signature
     nav = config.get("nav")
     if nav is None:
         return config
-    for deck in STATE.decks:
+    printing = "print-site" in config["plugins"]  # the lab book leaves out the study tools
+    for deck in [] if printing else STATE.decks:
         section = _module_section(nav, deck.module)
         if section is not None and not any("flashcards.md" in str(v) for v in section):
             section.append({"Flashcards": f"{deck.module}/flashcards.md"})
@@ -99,7 +100,8 @@ def on_config(config):  # noqa: ANN001, ANN201 - mkdocs hook signature
         labs_nav: list = ["labs/index.md"]
         labs_nav += [{lab.title: f"labs/{lab.name}.ipynb"} for lab in STATE.labs]
         _add_nav(nav, "Labs", labs_nav)
-    _add_nav(nav, "Your progress", "progress.md")
+    if not printing:
+        _add_nav(nav, "Your progress", "progress.md")
     _add_nav(nav, "Glossary", "glossary.md")
     return config
 

@@ -44,6 +44,12 @@ def mkdocs_build(out: Path, config: Path | None = None) -> subprocess.CompletedP
     return subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, env=env, check=False)
 
 
+@pytest.fixture(name="mkdocs_build", scope="session")
+def mkdocs_build_fixture():
+    """The strict-build helper, for tests that build a config of their own."""
+    return mkdocs_build
+
+
 @pytest.fixture(scope="session")
 def built_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """Build the course site once, with --strict, into a temporary directory."""

@@ -1,0 +1,32 @@
+"""The printable lab book: a PDF with a cover, a table of contents and numbered headings."""
+
+from __future__ import annotations
+
+import re
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT / "site" / "tools"))
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
+
+
+def test_make_book_prints_lessons_with_cover_and_numbered_headings(tmp_path: Path) -> None:
+    """Does the lab book tool produce a multi-page PDF of the lessons, without study tools?"""
+    import labbook
+
+    chromium = Path("/usr/bin/chromium")
+    if not chromium.exists():
+        pytest.skip("chromium missing: run `make sysdeps` as root")
+    out = tmp_path / "labbook.pdf"
+    assert labbook.main(["--out", str(out), "--chromium", str(chromium)]) == 0
+    pdf = out.read_bytes()
+    assert pdf.startswith(b"%PDF-")
+    assert len(re.findall(rb"/Type\s*/Page[^s]", pdf)) >= 10
+    page = (labbook.WORK / "site" / "print_page.html").read_text(encoding="utf-8")
+    assert 'id="print-site-cover-page"' in page and "print-site-enumerate-headings" in page
+    assert "What is MLOps" in page
+    assert 'class="lf-study"' not in page and 'id="lf-progress"' not in page
