@@ -192,3 +192,40 @@ def features(
     with domain_errors(), Console(stderr=True).status("validating and building features"):
         result = featurize(raw or settings.raw_dir, out or settings.features_dir, delay_days=delay)
     typer.echo(f"{result.n_rows:,} rows x 15 features -> {result.path} ({result.seconds:.1f} s)")
+
+
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option(help="Interface to bind.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="TCP port.")] = 8080,
+    models_dir: Annotated[
+        Path | None, typer.Option(help="Model registry (default: <root>/models).")
+    ] = None,
+    model_version: Annotated[
+        str | None, typer.Option("--model", help="Version to serve (default: latest).")
+    ] = None,
+    history: Annotated[
+        Path | None, typer.Option(help="Raw dataset that warms the online feature state.")
+    ] = None,
+) -> None:
+    """Serve the registered model over HTTP (FastAPI, one uvicorn worker, JSON logs).
+
+    Other settings come from FRAUD_SERVE_* variables (see reference_impl/serve/settings.py).
+
+    Example: fraud serve --port 8080 --history build/data/raw
+    """
+    from reference_impl.serve.bundle import BundleError
+    from reference_impl.serve.server import serve_forever
+    from reference_impl.serve.settings import ServeSettings
+
+    overrides: dict[str, Any] = {
+        "models_dir": models_dir,
+        "model_version": model_version,
+        "history_dir": history,
+    }
+    settings = ServeSettings(**{k: v for k, v in overrides.items() if v is not None})
+    try:
+        serve_forever(settings, host=host, port=port)
+    except BundleError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(1) from None

@@ -1,0 +1,84 @@
+"""The FastAPI scoring service: `create_app()` wires settings, model store, batcher and routes."""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+from fastapi import FastAPI
+
+from reference_impl.serve import errors, routes
+from reference_impl.serve.batcher import MicroBatcher
+from reference_impl.serve.bundle import BundleError, ModelBundle
+from reference_impl.serve.logs import configure_logging, get_logger
+from reference_impl.serve.metrics import ServiceMetrics
+from reference_impl.serve.middleware import ServiceMiddleware
+from reference_impl.serve.online import load_online_state
+from reference_impl.serve.settings import ServeSettings, get_settings
+from reference_impl.serve.store import ModelStore
+
+
+def _record_scores(metrics: ServiceMetrics) -> Any:
+    def on_batch(bundle: ModelBundle, scores: Any) -> None:
+        metrics.model_calls.observe(len(scores))
+        for value in scores.tolist():
+            metrics.scores.observe(value)
+        if bundle.threshold is not None:
+            metrics.alerts.inc(int((scores >= bundle.threshold).sum()))
+
+    return on_batch
+
+
+def _lifespan(settings: ServeSettings) -> Any:
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        configure_logging(settings.log_level)
+        # Names are checked once per load (bundle._check_feature_names); scoring sends arrays.
+        warnings.filterwarnings("ignore", message="X does not have valid feature names")
+        logger = get_logger()
+        store = ModelStore(settings.resolved_models_dir)
+        try:
+            bundle = store.load_now(settings.model_version)
+            app.state.metrics.set_model(bundle.version)
+            logger.info("model loaded", extra={"version": bundle.version, "path": str(bundle.path)})
+        except BundleError as exc:  # stay alive, report not ready, accept a reload later
+            logger.error("model not loaded", extra={"error": str(exc)})
+        app.state.store = store
+        app.state.online = load_online_state(settings)
+        batcher = MicroBatcher(
+            store.require,
+            max_batch=settings.max_microbatch,
+            on_batch=_record_scores(app.state.metrics),
+        )
+        batcher.start()
+        app.state.batcher = batcher
+        yield
+        await batcher.stop()  # graceful: queued requests are answered before exit
+        logger.info("stopped")
+
+    return lifespan
+
+
+def create_app(settings: ServeSettings | None = None) -> FastAPI:
+    """Build the scoring app; `settings` default to the `FRAUD_SERVE_*` environment."""
+    settings = settings or get_settings()
+    app = FastAPI(
+        title="Fraud scoring service",
+        version="1",
+        summary="Scores card transactions with the registered fraud model.",
+        lifespan=_lifespan(settings),
+    )
+    app.state.settings = settings
+    app.state.metrics = ServiceMetrics()
+    app.dependency_overrides[get_settings] = lambda: settings
+    errors.install(app)
+    app.include_router(routes.router)
+    app.add_middleware(
+        ServiceMiddleware,
+        metrics=app.state.metrics,
+        max_body_bytes=settings.max_body_bytes,
+        log_requests=settings.log_requests,
+    )
+    return app

@@ -1,0 +1,55 @@
+"""FastAPI dependencies: what a route needs, taken from the app's state (tests override these)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Depends, Header, HTTPException, Request
+
+from reference_impl.serve.batcher import MicroBatcher
+from reference_impl.serve.bundle import ModelBundle
+from reference_impl.serve.metrics import ServiceMetrics
+from reference_impl.serve.online import OnlineScorer
+from reference_impl.serve.settings import ServeSettings, get_settings
+from reference_impl.serve.store import ModelStore
+
+
+def get_store(request: Request) -> ModelStore:
+    store: ModelStore = request.app.state.store
+    return store
+
+
+def get_bundle(store: Annotated[ModelStore, Depends(get_store)]) -> ModelBundle:
+    """The model serving now; 503 (via `BundleError`) when none is loaded."""
+    return store.require()
+
+
+def get_batcher(request: Request) -> MicroBatcher:
+    batcher: MicroBatcher = request.app.state.batcher
+    return batcher
+
+
+def get_metrics(request: Request) -> ServiceMetrics:
+    metrics: ServiceMetrics = request.app.state.metrics
+    return metrics
+
+
+def get_online(request: Request) -> OnlineScorer:
+    online: OnlineScorer = request.app.state.online
+    return online
+
+
+def require_admin(
+    settings: Annotated[ServeSettings, Depends(get_settings)],
+    x_admin_token: Annotated[str | None, Header()] = None,
+) -> None:
+    if settings.admin_token is not None and x_admin_token != settings.admin_token:
+        raise HTTPException(403, "X-Admin-Token header missing or wrong")
+
+
+Store = Annotated[ModelStore, Depends(get_store)]
+Bundle = Annotated[ModelBundle, Depends(get_bundle)]
+Batcher = Annotated[MicroBatcher, Depends(get_batcher)]
+Metrics = Annotated[ServiceMetrics, Depends(get_metrics)]
+Online = Annotated[OnlineScorer, Depends(get_online)]
+Settings = Annotated[ServeSettings, Depends(get_settings)]

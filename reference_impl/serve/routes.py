@@ -1,0 +1,179 @@
+"""Routes of the scoring API. Every status a route can return is declared in its `responses`."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from datetime import UTC, datetime
+from typing import Any
+
+import numpy as np
+from fastapi import APIRouter, Depends, HTTPException, Response
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+
+from reference_impl.serve import deps
+from reference_impl.serve.bundle import BundleError, ModelBundle
+from reference_impl.serve.logs import get_logger
+from reference_impl.serve.schemas import (
+    BatchRequest,
+    BatchScoreResponse,
+    ErrorResponse,
+    FeaturesRequest,
+    HealthResponse,
+    LabelRequest,
+    LabelResponse,
+    ModelInfoResponse,
+    ReloadRequest,
+    ScoreResponse,
+    TransactionRequest,
+)
+
+router = APIRouter()
+
+
+def _errors(*codes: int) -> dict[int | str, dict[str, Any]]:
+    described = {
+        403: "Admin token missing or wrong.",
+        409: "Model refused (missing, corrupt or incompatible); the old one keeps serving.",
+        413: "Request body larger than the configured limit.",
+        415: "Body is not application/json.",
+        422: "Invalid input; `detail` names the first offending field.",
+        503: "No model loaded (or online state unavailable).",
+    }
+    return {code: {"model": ErrorResponse, "description": described[code]} for code in codes}
+
+
+POST_ERRORS = _errors(413, 415, 422, 503)
+
+
+def _alert(bundle: ModelBundle, score: float) -> bool | None:
+    return None if bundle.threshold is None else score >= bundle.threshold
+
+
+@router.post("/v1/score", response_model=ScoreResponse, responses=POST_ERRORS, tags=["scoring"])
+async def score_features(request: FeaturesRequest, batcher: deps.Batcher) -> ScoreResponse:
+    """Score one transaction given its 15 features (micro-batched with concurrent requests)."""
+    score, bundle = await batcher.score(request.as_row())
+    return ScoreResponse(score=score, alert=_alert(bundle, score), model_version=bundle.version)
+
+
+@router.post(
+    "/v1/score/batch", response_model=BatchScoreResponse, responses=POST_ERRORS, tags=["scoring"]
+)
+async def score_batch(
+    request: BatchRequest, bundle: deps.Bundle, metrics: deps.Metrics
+) -> BatchScoreResponse:
+    """Score up to 5,000 transactions in one model call."""
+    X = np.array([tx.as_row() for tx in request.transactions], dtype=np.float64)  # noqa: N806
+    scores = await asyncio.to_thread(bundle.score, X)
+    metrics.model_calls.observe(len(scores))
+    alerts = None if bundle.threshold is None else (scores >= bundle.threshold).tolist()
+    return BatchScoreResponse(scores=scores.tolist(), alerts=alerts, model_version=bundle.version)
+
+
+@router.post(
+    "/v1/transactions/score", response_model=ScoreResponse, responses=POST_ERRORS, tags=["scoring"]
+)
+async def score_transaction(
+    request: TransactionRequest, online: deps.Online, batcher: deps.Batcher
+) -> ScoreResponse:
+    """Score a raw transaction: features come from the service's online feature state."""
+    tx = request.model_dump()
+    when = request.TX_DATETIME
+    tx["TX_DATETIME"] = when.astimezone(UTC).replace(tzinfo=None) if when.tzinfo else when
+    row = online.features(tx)
+    score, bundle = await batcher.score(row)
+    return ScoreResponse(
+        score=score,
+        alert=_alert(bundle, score),
+        model_version=bundle.version,
+        transaction_id=request.TRANSACTION_ID,
+    )
+
+
+@router.post(
+    "/v1/labels", response_model=LabelResponse, responses=_errors(413, 415, 422), tags=["scoring"]
+)
+async def add_label(request: LabelRequest, online: deps.Online) -> LabelResponse:
+    """Record a delayed fraud label; it feeds the terminal-risk features of later transactions."""
+    recorded = online.set_label(request.TERMINAL_ID, request.TRANSACTION_ID, request.TX_FRAUD)
+    return LabelResponse(recorded=recorded)
+
+
+@router.get("/v1/model", response_model=ModelInfoResponse, responses=_errors(503), tags=["model"])
+async def model_info(bundle: deps.Bundle, store: deps.Store) -> ModelInfoResponse:
+    """Version, hash, metrics and training-data hash of the model serving now."""
+    meta = bundle.metadata
+    threshold = bundle.threshold
+    return ModelInfoResponse(
+        version=bundle.version,
+        sha256=bundle.sha256,
+        features=list(bundle.features),
+        metrics=dict(meta.get("metrics") or {}),
+        data_hash=meta.get("data_hash"),
+        threshold=threshold,
+        library_versions=dict(meta.get("library_versions") or {}),
+        loaded_at=datetime.fromtimestamp(bundle.loaded_at, tz=UTC),
+        swaps=store.swaps,
+    )
+
+
+@router.post(
+    "/v1/model/reload",
+    response_model=ModelInfoResponse,
+    responses=_errors(403, 409, 413, 415, 422),
+    dependencies=[Depends(deps.require_admin)],
+    tags=["model"],
+)
+async def reload_model(
+    request: ReloadRequest, store: deps.Store, metrics: deps.Metrics
+) -> ModelInfoResponse:
+    """Load → verify → warm up → swap atomically; on failure the old model keeps serving (409)."""
+    started = time.perf_counter()
+    try:
+        bundle = await store.swap_to(request.version)
+    except BundleError as exc:
+        metrics.swaps.labels(outcome="refused").inc()
+        get_logger().warning("model refused", extra={"version": request.version, "error": str(exc)})
+        raise HTTPException(409, f"model {request.version!r} refused: {exc}") from None
+    metrics.swaps.labels(outcome="ok").inc()
+    metrics.set_model(bundle.version)
+    get_logger().info(
+        "model swapped",
+        extra={"version": bundle.version, "ms": round((time.perf_counter() - started) * 1000, 1)},
+    )
+    return await model_info(bundle, store)
+
+
+@router.get("/health/live", response_model=HealthResponse, tags=["health"])
+async def live() -> HealthResponse:
+    """The process answers (restart it if not)."""
+    return HealthResponse(status="alive")
+
+
+@router.get(
+    "/health/ready",
+    response_model=HealthResponse,
+    responses={503: {"model": HealthResponse, "description": "No model loaded yet."}},
+    tags=["health"],
+)
+async def ready(store: deps.Store, response: Response) -> HealthResponse:
+    """Ready to score: a verified model is loaded (send traffic only when 200)."""
+    bundle = store.current
+    if bundle is None:
+        response.status_code = 503
+        return HealthResponse(status="not ready", detail=store.last_error)
+    return HealthResponse(status="ready", model_version=bundle.version)
+
+
+@router.get(
+    "/metrics",
+    response_class=Response,
+    responses={
+        200: {"content": {CONTENT_TYPE_LATEST: {}}, "description": "Prometheus text format."}
+    },
+    tags=["health"],
+)
+async def metrics_endpoint(metrics: deps.Metrics) -> Response:
+    """Prometheus metrics: requests, latency, scores, batch sizes, model version, swaps."""
+    return Response(generate_latest(metrics.registry), media_type=CONTENT_TYPE_LATEST)

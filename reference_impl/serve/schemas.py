@@ -1,0 +1,152 @@
+"""Request and response bodies of the scoring API: the contract published as OpenAPI.
+
+Every model forbids unknown fields and non-finite numbers. Integers accept `8` and `8.0` (JSON
+Schema calls both integers) but never `true` or `"8"`; numbers never accept booleans or strings.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any
+
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
+
+from reference_impl.schemas import FEATURE_COLUMNS
+
+MAX_AMOUNT = 1_000_000.0
+MAX_COUNT = 1_000_000
+MAX_BATCH = 5_000  # ~2.8 MB of JSON: fits the default 4 MiB body limit
+
+
+def _integral_float_to_int(value: Any) -> Any:
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return value
+
+
+def _datetime_from_string(value: Any) -> Any:
+    if not isinstance(value, str | datetime):
+        raise ValueError("must be an ISO 8601 date-time string")
+    return value
+
+
+Amount = Annotated[float, Field(strict=True, ge=0, le=MAX_AMOUNT)]
+Count = Annotated[
+    int, Field(strict=True, ge=0, le=MAX_COUNT), BeforeValidator(_integral_float_to_int)
+]
+Flag = Annotated[int, Field(strict=True, ge=0, le=1), BeforeValidator(_integral_float_to_int)]
+Share = Annotated[float, Field(strict=True, ge=0, le=1)]
+Id = Annotated[int, Field(strict=True, ge=0, le=2**53), BeforeValidator(_integral_float_to_int)]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
+
+
+class FeaturesRequest(_Strict):
+    """The 15 model inputs of one transaction (names as in the training data)."""
+
+    TX_AMOUNT: Amount
+    TX_DURING_WEEKEND: Flag
+    TX_DURING_NIGHT: Flag
+    CUSTOMER_ID_NB_TX_1DAY_WINDOW: Count
+    CUSTOMER_ID_NB_TX_7DAY_WINDOW: Count
+    CUSTOMER_ID_NB_TX_30DAY_WINDOW: Count
+    CUSTOMER_ID_AVG_AMOUNT_1DAY_WINDOW: Amount
+    CUSTOMER_ID_AVG_AMOUNT_7DAY_WINDOW: Amount
+    CUSTOMER_ID_AVG_AMOUNT_30DAY_WINDOW: Amount
+    TERMINAL_ID_NB_TX_1DAY_WINDOW: Count
+    TERMINAL_ID_NB_TX_7DAY_WINDOW: Count
+    TERMINAL_ID_NB_TX_30DAY_WINDOW: Count
+    TERMINAL_ID_RISK_1DAY_WINDOW: Share
+    TERMINAL_ID_RISK_7DAY_WINDOW: Share
+    TERMINAL_ID_RISK_30DAY_WINDOW: Share
+
+    def as_row(self) -> list[float]:
+        """Values in `FEATURE_COLUMNS` order (the order the model was trained on)."""
+        return [float(getattr(self, name)) for name in FEATURE_COLUMNS]
+
+
+class BatchRequest(_Strict):
+    """Several transactions' features, scored in one model call."""
+
+    transactions: list[FeaturesRequest] = Field(
+        min_length=1,
+        max_length=MAX_BATCH,
+        description=f"1 to {MAX_BATCH} transactions (413 if the body exceeds the size limit).",
+    )
+
+
+class TransactionRequest(_Strict):
+    """A raw transaction; the service computes its features from the online feature state."""
+
+    TRANSACTION_ID: Id
+    TX_DATETIME: Annotated[datetime, BeforeValidator(_datetime_from_string)]
+    CUSTOMER_ID: Id
+    TERMINAL_ID: Id
+    TX_AMOUNT: Amount
+
+
+class LabelRequest(_Strict):
+    """A fraud label known after investigation, for a transaction scored earlier."""
+
+    TRANSACTION_ID: Id
+    TERMINAL_ID: Id
+    TX_FRAUD: Flag
+
+
+class LabelResponse(BaseModel):
+    recorded: bool = Field(description="False if the transaction is no longer in the state.")
+
+
+class ScoreResponse(BaseModel):
+    """Fraud probability of one transaction and the model that produced it."""
+
+    score: float = Field(ge=0, le=1, description="Estimated probability of fraud.")
+    alert: bool | None = Field(description="score >= the model's threshold; null if none is set.")
+    model_version: str
+    transaction_id: int | None = None
+
+
+class BatchScoreResponse(BaseModel):
+    """Scores in the order of the request's transactions."""
+
+    scores: list[float]
+    alerts: list[bool] | None
+    model_version: str
+
+
+class ModelInfoResponse(BaseModel):
+    """What is serving right now."""
+
+    version: str
+    sha256: str
+    features: list[str]
+    metrics: dict[str, Any]
+    data_hash: str | None
+    threshold: float | None
+    library_versions: dict[str, Any]
+    loaded_at: datetime
+    swaps: int
+
+
+class ReloadRequest(_Strict):
+    """Which registered version to swap in ('latest' = newest)."""
+
+    version: str = Field(
+        "latest", min_length=1, max_length=200, pattern=r"^[A-Za-z0-9_][A-Za-z0-9._-]*$"
+    )
+
+
+class HealthResponse(BaseModel):
+    status: str
+    model_version: str | None = None
+    detail: str | None = None
+
+
+class ErrorResponse(BaseModel):
+    """Every error: a one-line summary, plus the offending fields for 422."""
+
+    detail: str
+    errors: list[dict[str, str]] | None = None
+    request_id: str | None = None

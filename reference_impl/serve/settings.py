@@ -1,0 +1,58 @@
+"""Typed, lazy settings of the scoring service (environment variables ``FRAUD_SERVE_*``)."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class ServeSettings(BaseSettings):
+    """What the service loads, how much it accepts, and how it logs."""
+
+    model_config = SettingsConfigDict(env_prefix="FRAUD_SERVE_", extra="ignore")
+
+    models_dir: Path | None = Field(
+        default=None,
+        description="Registry folder, one sub-folder per version; default <FRAUD_ROOT>/models.",
+    )
+    model_version: str = Field(
+        default="latest", description="Version to load at start-up; 'latest' = newest by name."
+    )
+    history_dir: Path | None = Field(
+        default=None,
+        description="Raw transaction partitions that warm the online feature state; "
+        "None = start the online path with an empty state.",
+    )
+    label_delay_days: int = Field(
+        default=7, ge=1, description="Label delay d of the terminal-risk features (as trained)."
+    )
+    max_body_bytes: int = Field(
+        default=4 * 1_048_576, ge=1024, description="Larger request bodies are refused with 413."
+    )
+    max_microbatch: int = Field(
+        default=256, ge=1, description="Most single requests scored together by the micro-batcher."
+    )
+    admin_token: str | None = Field(
+        default=None,
+        description="If set, model reloads need header 'X-Admin-Token' with this value.",
+    )
+    log_requests: bool = Field(default=True, description="Write one JSON log line per request.")
+    log_level: str = Field(default="INFO", description="Level of the service's JSON logs.")
+
+    @property
+    def resolved_models_dir(self) -> Path:
+        """`models_dir`, or the reference system's models folder under its root."""
+        if self.models_dir is not None:
+            return self.models_dir
+        from reference_impl.config import get_settings as get_system_settings
+
+        return get_system_settings().models_dir
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> ServeSettings:
+    """Return the process-wide serving settings (tests override the dependency instead)."""
+    return ServeSettings()

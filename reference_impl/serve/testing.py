@@ -1,0 +1,94 @@
+"""Build small model bundles in the registry layout, for tests, benchmarks and labs.
+
+The real bundles come from `fraud register`; these are trained on random data in a second so the
+service can be exercised without running the pipeline.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import sklearn
+
+from reference_impl.schemas import FEATURE_COLUMNS
+from reference_impl.serve.bundle import file_sha256
+
+
+def random_features(n: int, *, seed: int = 0) -> pd.DataFrame:
+    """Plausible feature rows (ranges of the simulator), fraud more likely at high amounts/risk."""
+    rng = np.random.default_rng(seed)
+    frame = pd.DataFrame(
+        {
+            name: (
+                rng.integers(0, 2, n)
+                if name in ("TX_DURING_WEEKEND", "TX_DURING_NIGHT")
+                else rng.random(n) * 0.2
+                if "RISK" in name
+                else rng.poisson(5, n)
+                if "NB_TX" in name
+                else rng.gamma(2.0, 30.0, n)
+            )
+            for name in FEATURE_COLUMNS
+        }
+    )
+    return frame
+
+
+def write_bundle(
+    models_dir: Path,
+    version: str,
+    model: Any,
+    *,
+    features: tuple[str, ...] = FEATURE_COLUMNS,
+    threshold: float | None = 0.5,
+    sklearn_version: str = sklearn.__version__,
+    fmt: str = "joblib",
+) -> Path:
+    """Save `model` and its metadata.json under `models_dir/version` (temp folder, then rename)."""
+    final = models_dir / version
+    tmp = models_dir / f".{version}.tmp"
+    tmp.mkdir(parents=True, exist_ok=False)
+    artifact = tmp / f"model.{fmt}"
+    if fmt == "skops":
+        import skops.io as sio
+
+        sio.dump(model, artifact)
+    else:
+        import joblib
+
+        joblib.dump(model, artifact)
+    metadata = {
+        "version": version,
+        "artifact": artifact.name,
+        "sha256": file_sha256(artifact),
+        "features": list(features),
+        "library_versions": {"scikit-learn": sklearn_version, "numpy": np.__version__},
+        "metrics": {"average_precision": 0.5, "card_precision_at_100": 0.2},
+        "data_hash": "random-" + version,
+        "threshold": threshold,
+    }
+    (tmp / "metadata.json").write_text(json.dumps(metadata, indent=2))
+    os.replace(tmp, final)
+    return final
+
+
+def train_demo_model(kind: str = "logistic", *, n: int = 4000, seed: int = 0) -> Any:
+    """A scaler + classifier pipeline fitted on `random_features` (with column names)."""
+    from sklearn.ensemble import RandomForestClassifier
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+
+    X = random_features(n, seed=seed)  # noqa: N806
+    logit = 0.02 * (X["TX_AMOUNT"] - 120) + 8 * X["TERMINAL_ID_RISK_7DAY_WINDOW"] - 2
+    y = np.random.default_rng(seed + 1).random(n) < 1 / (1 + np.exp(-logit))
+    if kind == "forest":
+        clf: Any = RandomForestClassifier(n_estimators=100, max_depth=20, random_state=seed)
+    else:
+        clf = LogisticRegression(max_iter=500)
+    return make_pipeline(StandardScaler(), clf).fit(X, y)

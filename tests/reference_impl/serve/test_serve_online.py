@@ -1,0 +1,84 @@
+"""The online path: raw transactions scored from the service's rolling feature state."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pytest
+from fastapi.testclient import TestClient
+
+from reference_impl import schemas as s
+from reference_impl.data import write_raw
+from reference_impl.features import build_features
+from reference_impl.serve.app import create_app
+from reference_impl.serve.settings import ServeSettings
+from reference_impl.simulate import config_for, simulate
+
+HISTORY_DAYS = 40
+
+
+@pytest.fixture(scope="module")
+def tiny() -> pd.DataFrame:
+    return simulate(config_for("tiny", seed=5, n_days=HISTORY_DAYS + 3)).transactions
+
+
+@pytest.fixture()
+def online_client(tmp_path: Path, registry: Path, tiny: pd.DataFrame) -> Iterator[TestClient]:
+    sim = simulate(config_for("tiny", seed=5, n_days=HISTORY_DAYS + 3))
+    history = sim.transactions[sim.transactions[s.TX_TIME_DAYS] < HISTORY_DAYS]
+    write_raw(type(sim)(sim.config, history, sim.customers, sim.terminals), tmp_path / "raw")
+    settings = ServeSettings(
+        models_dir=registry, model_version="v1", history_dir=tmp_path / "raw", log_requests=False
+    )
+    with TestClient(create_app(settings)) as client:
+        yield client
+
+
+def _payload(row: pd.Series) -> dict[str, Any]:
+    return {
+        s.TRANSACTION_ID: int(row[s.TRANSACTION_ID]),
+        s.TX_DATETIME: row[s.TX_DATETIME].isoformat(),
+        s.CUSTOMER_ID: int(row[s.CUSTOMER_ID]),
+        s.TERMINAL_ID: int(row[s.TERMINAL_ID]),
+        s.TX_AMOUNT: float(row[s.TX_AMOUNT]),
+    }
+
+
+def test_online_scores_equal_batch_feature_scores(
+    online_client: TestClient, tiny: pd.DataFrame, demo_model: Any
+) -> None:
+    """Does a raw transaction get the score of its batch-computed features (no serving skew)?"""
+    batch = build_features(tiny)
+    upcoming = tiny.index[tiny[s.TX_TIME_DAYS] == HISTORY_DAYS][:60]
+    expected = demo_model.predict_proba(batch.loc[upcoming, list(s.FEATURE_COLUMNS)])[:, 1]
+    got = []
+    for i in upcoming:
+        response = online_client.post("/v1/transactions/score", json=_payload(tiny.loc[i]))
+        assert response.status_code == 200, response.text
+        assert response.json()["transaction_id"] == int(tiny.loc[i, s.TRANSACTION_ID])
+        got.append(response.json()["score"])
+    np.testing.assert_allclose(got, expected, atol=1e-9)
+
+
+def test_delayed_label_is_recorded(online_client: TestClient, tiny: pd.DataFrame) -> None:
+    """Is a label for a held transaction recorded, and an unknown one reported as not held?"""
+    row = tiny[tiny[s.TX_TIME_DAYS] == HISTORY_DAYS - 1].iloc[0]
+    body = {s.TRANSACTION_ID: int(row[s.TRANSACTION_ID]), s.TERMINAL_ID: int(row[s.TERMINAL_ID])}
+    assert online_client.post("/v1/labels", json={**body, s.TX_FRAUD: 1}).json() == {
+        "recorded": True
+    }
+    unknown = {**body, s.TRANSACTION_ID: 10**12, s.TX_FRAUD: 0}
+    assert online_client.post("/v1/labels", json=unknown).json() == {"recorded": False}
+
+
+def test_raw_transaction_validation(online_client: TestClient, tiny: pd.DataFrame) -> None:
+    """Are a bad date-time and a negative id refused with 422 naming the field?"""
+    good = _payload(tiny.iloc[-1])
+    for field, value in ((s.TX_DATETIME, "yesterday"), (s.TX_DATETIME, 1234), (s.CUSTOMER_ID, -3)):
+        response = online_client.post("/v1/transactions/score", json={**good, field: value})
+        assert response.status_code == 422
+        assert response.json()["detail"].startswith(field)
