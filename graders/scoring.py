@@ -79,20 +79,34 @@ def trusted_base(instructor_sources: list[str]) -> dict[str, Any]:
     return ns
 
 
+def _failing_line(exc: BaseException, code: str) -> tuple[str, bool]:
+    """The test line that raised, and whether it lies in a hidden-tests region."""
+    frames = [f for f in traceback.extract_tb(exc.__traceback__) if f.filename == "<test>"]
+    lines = code.split("\n")
+    if not frames or not frames[-1].lineno or frames[-1].lineno > len(lines):
+        return "", True
+    number = frames[-1].lineno
+    inside = False
+    for line in lines[:number]:
+        if C.has_marker(line, C.BEGIN_HIDDEN):
+            inside = True
+        elif C.has_marker(line, C.END_HIDDEN):
+            inside = False
+    return lines[number - 1].strip(), inside
+
+
 def _failure(exc: BaseException, code: str, hidden: bool) -> str:
+    line, in_hidden = _failing_line(exc, code)
+    secret = hidden and (in_hidden or not line)
+    if getattr(exc, "from_student", False) or isinstance(exc, RemoteError):
+        text = str(exc) if isinstance(exc, RemoteError) else f"{type(exc).__name__}: {exc}"
+        where = "" if secret or not line else f" in `{line}`"
+        return f"your code raised {text.rstrip(': ')}{where}"
     if isinstance(exc, AssertionError):
         detail = str(exc)
-        if hidden:
+        if secret:
             return f"a hidden check failed{': ' + detail if detail else ''}"
-        if detail:
-            return f"assertion failed: {detail}"
-        frames = [f for f in traceback.extract_tb(exc.__traceback__) if f.filename == "<test>"]
-        lines = code.split("\n")
-        if frames and frames[-1].lineno and frames[-1].lineno <= len(lines):
-            return f"assertion failed: {lines[frames[-1].lineno - 1].strip()}"
-        return "assertion failed"
-    if isinstance(exc, RemoteError):
-        return f"your code raised {exc}"
+        return f"assertion failed: {detail or line}" if detail or line else "assertion failed"
     if isinstance(exc, NameError):
         return f"{exc} (is it defined in your notebook?)"
     return f"{type(exc).__name__}: {exc}"

@@ -202,9 +202,9 @@ def remote_exception(error: Any) -> Exception:
         return RemoteError("the student's code failed")
     kind, message = str(error.get("type", "Exception")), str(error.get("message", ""))
     builtin = vars(builtins).get(kind) if error.get("builtin") is True else None
+    exc: Exception = RemoteError(f"{kind}: {message}")
     if isinstance(builtin, type) and issubclass(builtin, Exception):
-        try:
-            return builtin(message)
-        except Exception:  # exception types with odd signatures
-            pass
-    return RemoteError(f"{kind}: {message}")
+        with contextlib.suppress(Exception):  # exception types with odd signatures
+            exc = builtin(message)
+    exc.from_student = True  # type: ignore[attr-defined]
+    return exc

@@ -1,0 +1,175 @@
+"""autograde: grade a whole cohort in parallel; one writer (this process) fills the gradebook.
+
+Each submission is a `GradeTask` run by `grade_submission` in a process pool (or in this process
+for one worker); results come back here and are written one transaction per submission, so a
+crash or ``kill -9`` loses nothing already graded. Re-running skips graded submissions unless
+``force``; regrading replaces every row of that submission.
+"""
+
+from __future__ import annotations
+
+import multiprocessing as mp
+import os
+import time
+from collections.abc import Callable
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from graders.config import GradeConfig
+from graders.course import Course
+from graders.errors import GraderError
+from graders.grade_task import GradeTask, crashed, grade_submission, set_worker_slot
+from graders.gradebook import Gradebook
+from graders.results import SubmissionResult
+
+
+@dataclass
+class AutogradeResult:
+    """What a cohort run did."""
+
+    lab: str
+    backend: str
+    isolating: bool
+    workers: int
+    results: list[SubmissionResult] = field(default_factory=list)
+    skipped: list[str] = field(default_factory=list)
+    wall_s: float = 0.0
+
+    def by_status(self) -> dict[str, list[str]]:
+        """Students per status (``graded``, ``error:...``, ``tampered:...``)."""
+        out: dict[str, list[str]] = {}
+        for r in self.results:
+            out.setdefault(r.status, []).append(r.student)
+        return dict(sorted(out.items()))
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "lab": self.lab,
+            "backend": self.backend,
+            "isolating": self.isolating,
+            "workers": self.workers,
+            "wall_s": round(self.wall_s, 3),
+            "skipped": self.skipped,
+            "by_status": self.by_status(),
+            "results": [r.to_dict() for r in self.results],
+        }
+
+
+def _init_worker(counter: Any) -> None:
+    with counter.get_lock():
+        counter.value += 1
+        set_worker_slot(counter.value)
+
+
+def _select_backend(allow_unsandboxed: bool) -> Any:
+    from graders.sandbox import SandboxUnavailable, select_backend
+
+    try:
+        return select_backend(allow_unsandboxed=allow_unsandboxed)
+    except SandboxUnavailable as exc:
+        raise GraderError(str(exc)) from None
+
+
+def autograde(
+    *,
+    course_dir: Path,
+    lab: str,
+    students: list[str] | None = None,
+    workers: int | None = None,
+    force: bool = False,
+    config: GradeConfig | None = None,
+    on_start: Callable[[int], None] | None = None,
+    on_result: Callable[[SubmissionResult], None] | None = None,
+) -> AutogradeResult:
+    """Grade every submission of ``lab`` under ``course_dir/submitted``.
+
+    Args:
+        course_dir: Course root.
+        lab: Lab name (must have been released).
+        students: Only these students (default: every folder under ``submitted/``).
+        workers: Parallel worker processes (default: CPU count).
+        force: Regrade submissions that already have a result.
+        config: Limits and sandbox policy (default: settings).
+        on_start: Called with the number of tasks before grading starts.
+        on_result: Called after each submission is written to the gradebook.
+    """
+    course = Course(Path(course_dir))
+    config = config or GradeConfig.from_settings()
+    workers = max(1, workers or os.cpu_count() or 1)
+    backend = _select_backend(config.allow_unsandboxed)
+    with Gradebook.open_existing(course.gradebook) as gb:
+        notebooks = gb.lab_notebooks(lab)
+        everyone = course.students()
+        chosen = [s for s in everyone if students is None or s in students]
+        unknown = sorted(set(students or []) - set(everyone))
+        if unknown:
+            raise GraderError(f"no submission folder for: {', '.join(unknown)}")
+        done = set() if force else gb.finished(lab)
+        todo = [s for s in chosen if s not in done]
+        summary = AutogradeResult(lab, backend.name, backend.isolating, workers)
+        summary.skipped = [s for s in chosen if s in done]
+        run_id = gb.start_run(
+            lab=lab,
+            backend=backend.name,
+            isolating=backend.isolating,
+            allow_unsandboxed=config.allow_unsandboxed,
+            workers=workers,
+            tasks=len(todo),
+        )
+        tasks = [
+            GradeTask(
+                student=s,
+                lab=lab,
+                submission_dir=str(course.submitted(s, lab)),
+                output_dir=str(course.autograded(s, lab)),
+                notebooks=notebooks,
+                config=config,
+            )
+            for s in todo
+        ]
+        if on_start:
+            on_start(len(tasks))
+        started = time.monotonic()
+
+        def record(result: SubmissionResult) -> None:
+            gb.save_result(result, run_id=run_id)
+            summary.results.append(result)
+            if on_result:
+                on_result(result)
+
+        if workers == 1 or len(tasks) <= 1:
+            set_worker_slot(1)
+            for task in tasks:
+                try:
+                    result = grade_submission(task, backend=backend)
+                except Exception as exc:  # one broken submission must not stop the cohort
+                    result = crashed(task, exc)
+                record(result)
+        else:
+            _run_pool(tasks, workers, record)
+        summary.wall_s = time.monotonic() - started
+    return summary
+
+
+def _run_pool(
+    tasks: list[GradeTask], workers: int, record: Callable[[SubmissionResult], None]
+) -> None:
+    ctx = mp.get_context("forkserver")
+    counter = ctx.Value("i", 0)
+    with ProcessPoolExecutor(
+        workers, mp_context=ctx, initializer=_init_worker, initargs=(counter,)
+    ) as pool:
+        futures: dict[Future[SubmissionResult], GradeTask] = {
+            pool.submit(grade_submission, t): t for t in tasks
+        }
+        pending = set(futures)
+        while pending:
+            finished, pending = wait(pending, return_when=FIRST_COMPLETED)
+            for fut in finished:
+                try:
+                    result = fut.result()
+                except Exception as exc:  # includes a worker process killed mid-task
+                    result = crashed(futures[fut], exc)
+                record(result)

@@ -1,0 +1,170 @@
+"""Grade one submission: a self-contained task (paths + config in, `SubmissionResult` out).
+
+No shared state: the task carries the recorded instructor cells and the configuration, touches
+only its own output folder, and never opens the gradebook. The same function can run in this
+process, in a process pool, or on a cluster worker.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import stat
+import time
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from graders import cells as C
+from graders.config import GradeConfig
+from graders.gradebook import LabNotebook
+from graders.kernel.client import KernelGone
+from graders.kernel.session import open_kernel
+from graders.notebooks import NotebookError, dumps, load_notebook, write_atomic
+from graders.pipelines import AUTOGRADE, run_pipeline
+from graders.results import GRADED, NotebookResult, SubmissionResult, TestResult
+from graders.runner import run_notebook
+from graders.scoring import TestSpec
+from graders.steps.base import StepContext
+
+_slot = 0
+
+
+def set_worker_slot(slot: int) -> None:
+    """Which unprivileged uid slot this worker process uses (one per concurrent worker)."""
+    global _slot
+    _slot = slot
+
+
+@dataclass(frozen=True)
+class GradeTask:
+    """Everything needed to grade one student's lab; plain, picklable values."""
+
+    student: str
+    lab: str
+    submission_dir: str
+    output_dir: str
+    notebooks: dict[str, LabNotebook]
+    config: GradeConfig
+
+
+@lru_cache(maxsize=2)
+def _backend(allow_unsandboxed: bool) -> Any:
+    from graders.sandbox import select_backend
+
+    return select_backend(allow_unsandboxed=allow_unsandboxed)
+
+
+def unscored(spec: LabNotebook, reason: str) -> list[TestResult]:
+    """Every scoring unit of the notebook, failed with ``reason`` (so nothing is a silent 0)."""
+    out = []
+    for gid in spec.order:
+        rec = spec.cells[gid]
+        if not rec.test:
+            continue
+        _, groups = C.split_groups(rec.source)
+        for group, share in zip(groups, C.group_points(groups, rec.points), strict=True):
+            name = gid if not group.name else f"{gid}::{group.name}"
+            out.append(TestResult(name, gid, 0.0, share, False, group.hidden, reason))
+    return out
+
+
+def copy_submission(src: Path, dest: Path, max_bytes: int) -> None:
+    """Copy regular files only: a student's symlink must not make the grader read other files."""
+    dest.mkdir(parents=True)
+    if not src.is_dir() or src.is_symlink():
+        return
+    for root, dirs, files in os.walk(src, followlinks=False):
+        rel = Path(root).relative_to(src)
+        dirs[:] = [d for d in dirs if not (Path(root) / d).is_symlink()]
+        (dest / rel).mkdir(parents=True, exist_ok=True)
+        for name in files:
+            path = Path(root) / name
+            info = path.lstat()
+            if stat.S_ISREG(info.st_mode) and info.st_size <= max_bytes:
+                shutil.copyfile(path, dest / rel / name, follow_symlinks=False)
+
+
+def _replace_file(path: Path, text: str) -> None:
+    """Write where the student's process could have planted a symlink or a directory."""
+    if path.is_dir() and not path.is_symlink():
+        shutil.rmtree(path)
+    path.unlink(missing_ok=True)
+    write_atomic(path, text)  # a fresh file created by us, never following a link
+
+
+def _status(tampering: list[str]) -> str:
+    kinds = sorted({t.split(":")[0] for t in tampering})
+    return "tampered:" + ",".join(kinds) if kinds else GRADED
+
+
+def grade_notebook(
+    name: str, spec: LabNotebook, work: Path, config: GradeConfig, backend: Any, slot: int = 0
+) -> NotebookResult:
+    """Sanitize, execute and score one notebook found in ``work``."""
+    started = time.monotonic()
+    path = work / f"{name}.ipynb"
+    try:
+        nb = load_notebook(path, max_mb=config.max_notebook_mb)
+    except NotebookError as exc:
+        detail = exc.detail
+        if exc.reason == "missing-notebook":
+            found = sorted(p.name for p in work.glob("*.ipynb"))
+            detail += (
+                f" (found: {', '.join(found)})" if found else " (no notebook in the submission)"
+            )
+        return NotebookResult(name, f"error:{exc.reason}", unscored(spec, detail), reason=detail)
+    ctx = StepContext(notebook=name, instructor_cells=dict(spec.cells), order=spec.order)
+    nb = run_pipeline(AUTOGRADE, nb, ctx)
+    tests = {g: TestSpec(g, r.source, r.points) for g, r in spec.cells.items() if r.test}
+    sources = [r.source for r in spec.cells.values() if r.locked and r.cell_type == "code"]
+    result = NotebookResult(name, _status(ctx.tampering), tampering=list(ctx.tampering))
+    try:
+        with open_kernel(
+            backend, workdir=work, limits=config.limits(), slot=slot, shell=config.shell
+        ) as client:
+            outcome = run_notebook(nb, client, tests, sources)
+    except KernelGone as gone:
+        result.status, result.reason = f"error:{gone.reason}", f"could not start: {gone.detail}"
+        result.tests = unscored(spec, result.reason)
+    else:
+        result.tests, result.exec_s = outcome.tests, outcome.exec_s
+        if outcome.gone is not None:
+            result.status, result.reason = f"error:{outcome.gone.reason}", outcome.gone.detail
+    scored = {t.cell for t in result.tests}
+    result.tests += [t for t in unscored(spec, "test cell was not run") if t.cell not in scored]
+    _replace_file(path, dumps(nb))
+    result.duration_s = round(time.monotonic() - started, 4)
+    return result
+
+
+def crashed(task: GradeTask, exc: BaseException) -> SubmissionResult:
+    """The result recorded when grading itself failed: an error, never a silent 0."""
+    reason = f"the grader failed: {type(exc).__name__}: {exc}"[:500]
+    notebooks = [
+        NotebookResult(name, "error:grader-crashed", unscored(spec, reason), reason=reason)
+        for name, spec in sorted(task.notebooks.items())
+    ]
+    return SubmissionResult(task.student, task.lab, notebooks)
+
+
+def grade_submission(task: GradeTask, *, backend: Any = None) -> SubmissionResult:
+    """Grade every notebook of one submission into ``task.output_dir``."""
+    backend = backend or _backend(task.config.allow_unsandboxed)
+    out = Path(task.output_dir)
+    work = out.parent / f".{out.name}.work-{os.getpid()}"
+    shutil.rmtree(work, ignore_errors=True)
+    copy_submission(Path(task.submission_dir), work, task.config.max_file_mb << 20)
+    result = SubmissionResult(task.student, task.lab, sandbox=backend.name)
+    try:
+        for name, spec in sorted(task.notebooks.items()):
+            result.notebooks.append(grade_notebook(name, spec, work, task.config, backend, _slot))
+        old = out.parent / f".{out.name}.old-{os.getpid()}"
+        if out.exists():
+            out.rename(old)
+        work.rename(out)
+        shutil.rmtree(old, ignore_errors=True)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    return result
