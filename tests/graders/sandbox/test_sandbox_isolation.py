@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-from conftest import SLOT
+from sandbox_helpers import SLOT
 
 from graders.sandbox import BubblewrapBackend, Limits
 

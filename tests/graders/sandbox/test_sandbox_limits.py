@@ -9,7 +9,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from conftest import SLOT, processes_of, wait_no_processes
+from sandbox_helpers import SLOT, processes_of, wait_no_processes
 
 from graders.sandbox import BubblewrapBackend, Limits
 
