@@ -1,17 +1,40 @@
-"""Command-line interface of the grading engine (`mlops-grade`)."""
+"""Command-line interface of the grading engine (`mlops-grade`): options only, work elsewhere."""
 
-from typing import Annotated
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from pathlib import Path
+from typing import Annotated, Any, TypeVar
 
 import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
 
 from graders import __version__
+from graders.errors import GraderError
 
 app = typer.Typer(
     name="mlops-grade",
     help="Release, check, autograde and export nbgrader-format labs.",
     no_args_is_help=True,
     add_completion=False,
+    rich_markup_mode="markdown",
 )
+console = Console()
+T = TypeVar("T")
+
+CourseDir = Annotated[
+    Path,
+    typer.Option(
+        "--course-dir", help="Course root (holds source/, release/, submitted/, gradebook.db)."
+    ),
+]
+AsJson = Annotated[bool, typer.Option("--json", help="Print the result as JSON.")]
+CellTimeout = Annotated[
+    float | None, typer.Option("--cell-timeout", help="Seconds per cell (default 30).")
+]
 
 
 def _version(value: bool) -> None:
@@ -27,3 +50,233 @@ def main(
     ] = False,
 ) -> None:
     """Grade labs written in nbgrader's format, in parallel and sandboxed."""
+
+
+def _run(fn: Callable[[], T]) -> T:
+    """Domain errors become one line on stderr and exit code 1."""
+    try:
+        return fn()
+    except GraderError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(1) from None
+
+
+def _emit_json(data: Any) -> None:
+    typer.echo(json.dumps(data, indent=2, default=str))
+
+
+@app.command()
+def release(lab: str, course_dir: CourseDir = Path("."), as_json: AsJson = False) -> None:
+    """Build `release/LAB` from `source/LAB`: solutions stubbed, hidden tests removed, instructor
+    cells locked, checksummed and recorded in the gradebook.
+
+    Example: `mlops-grade release lab01 --course-dir course/`
+    """
+    from graders.release import release as run
+
+    result = _run(lambda: run(course_dir=course_dir, lab=lab))
+    if as_json:
+        return _emit_json(result.to_dict())
+    for nb in result.notebooks:
+        console.print(
+            f"released {lab}/{nb.name}: {nb.tests} test cells, {nb.points:g} points, "
+            f"{nb.hidden_tests} hidden tests kept back"
+        )
+    console.print(f"→ {result.release_dir}")
+
+
+@app.command()
+def check(
+    notebook: Path,
+    as_json: AsJson = False,
+    cell_timeout: CellTimeout = None,
+) -> None:
+    """Run your notebook with its public tests, in the sandbox, before you submit.
+
+    Example: `mlops-grade check lab01.ipynb`
+    """
+    from graders.check import check as run
+    from graders.config import GradeConfig
+
+    config = GradeConfig.from_settings(cell_timeout_s=cell_timeout)
+    result = _run(lambda: run(notebook=notebook, config=config))
+    if as_json:
+        return _emit_json(result.to_dict())
+    for t in result.tests:
+        mark = "[green]PASS[/]" if t.passed else "[red]FAIL[/]"
+        console.print(
+            f"{mark} {t.name} ({t.points:g}/{t.max_points:g}) {t.message}", highlight=False
+        )
+    for finding in result.tampering:
+        kind, _, gid = finding.partition(":")
+        console.print(f"[yellow]warning[/]: {kind} '{gid}' — it will be restored at grading")
+    if result.sandbox == "local":
+        console.print("[dim]ran without an isolating sandbox (none usable on this machine)[/]")
+    console.print(result.summary(), highlight=False)
+
+
+@app.command()
+def autograde(
+    lab: str,
+    course_dir: CourseDir = Path("."),
+    student: Annotated[
+        list[str] | None, typer.Option("--student", help="Only this student (repeatable).")
+    ] = None,
+    workers: Annotated[
+        int | None, typer.Option("--workers", help="Parallel workers (default: CPU count).")
+    ] = None,
+    force: Annotated[
+        bool, typer.Option("--force", help="Regrade submissions already graded.")
+    ] = False,
+    allow_unsandboxed: Annotated[
+        bool,
+        typer.Option(
+            "--allow-unsandboxed",
+            help="Run untrusted code without isolation when no sandbox works (recorded).",
+        ),
+    ] = False,
+    cell_timeout: CellTimeout = None,
+    wall_time: Annotated[
+        float | None, typer.Option("--wall-time", help="Seconds per notebook (default 600).")
+    ] = None,
+    memory_mb: Annotated[
+        int | None, typer.Option("--memory-mb", help="Memory limit per notebook.")
+    ] = None,
+    as_json: AsJson = False,
+) -> None:
+    """Grade every submission of LAB in `submitted/*/LAB`, sandboxed and in parallel.
+
+    Examples:
+
+    * `mlops-grade autograde lab01 --course-dir course/`
+    * `mlops-grade autograde lab01 --student alice --force --json`
+    """
+    from graders.autograde import autograde as run
+    from graders.config import GradeConfig
+
+    config = GradeConfig.from_settings(
+        cell_timeout_s=cell_timeout,
+        wall_time_s=wall_time,
+        memory_mb=memory_mb,
+        allow_unsandboxed=allow_unsandboxed,
+    )
+    progress = Progress(
+        TextColumn("grading {task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=Console(stderr=True),
+        disable=as_json,
+    )
+    with progress:
+        task = progress.add_task(lab, total=None)
+        result = _run(
+            lambda: run(
+                course_dir=course_dir, lab=lab, students=student, workers=workers, force=force,
+                config=config, on_start=lambda n: progress.update(task, total=n),
+                on_result=lambda r: progress.advance(task),
+            )
+        )  # fmt: skip
+    if as_json:
+        return _emit_json(result.to_dict())
+    if not result.isolating:
+        console.print(
+            "[bold red]graded WITHOUT a sandbox (--allow-unsandboxed); recorded in the gradebook[/]"
+        )
+    table = Table(
+        title=f"{lab}: {len(result.results)} graded in {result.wall_s:.1f} s on {result.backend}"
+    )
+    table.add_column("status")
+    table.add_column("count", justify="right")
+    table.add_column("students")
+    for status, names in result.by_status().items():
+        table.add_row(status, str(len(names)), ", ".join(names))
+    console.print(table)
+    if result.skipped:
+        console.print(f"skipped {len(result.skipped)} already graded (use --force to regrade)")
+
+
+@app.command()
+def feedback(
+    lab: str,
+    course_dir: CourseDir = Path("."),
+    student: Annotated[
+        list[str] | None, typer.Option("--student", help="Only this student (repeatable).")
+    ] = None,
+    as_json: AsJson = False,
+) -> None:
+    """Write HTML feedback to `feedback/<student>/LAB/` (hidden tests by name and result only).
+
+    Example: `mlops-grade feedback lab01 --course-dir course/`
+    """
+    from graders.feedback import feedback as run
+
+    result = _run(lambda: run(course_dir=course_dir, lab=lab, students=student))
+    if as_json:
+        return _emit_json(result.to_dict())
+    console.print(f"wrote {len(result.files)} feedback pages")
+
+
+@app.command()
+def export(
+    course_dir: CourseDir = Path("."),
+    out: Annotated[
+        Path | None, typer.Option("--out", help="Folder for grades.csv and canvas.csv.")
+    ] = None,
+    as_json: AsJson = False,
+) -> None:
+    """Export grades: `grades.csv` (score + status per lab) and a Canvas-importable `canvas.csv`.
+
+    Example: `mlops-grade export --course-dir course/ --out exports/`
+    """
+    from graders.export import export as run
+
+    result = _run(lambda: run(course_dir=course_dir, out_dir=out))
+    if as_json:
+        return _emit_json(result.to_dict())
+    for path in result.files:
+        console.print(f"wrote {path}")
+
+
+@app.command()
+def report(
+    course_dir: CourseDir = Path("."),
+    lab: Annotated[str | None, typer.Option("--lab", help="Only this lab.")] = None,
+    html: Annotated[
+        Path | None, typer.Option("--html", help="Where to write the HTML report.")
+    ] = None,
+    as_json: AsJson = False,
+) -> None:
+    """Summarize the cohort: tables here, plots in an HTML page.
+
+    Example: `mlops-grade report --course-dir course/ --html report.html`
+    """
+    from graders.report import print_tables
+    from graders.report import report as run
+
+    result = _run(lambda: run(course_dir=course_dir, lab=lab, html_path=html))
+    if as_json:
+        return _emit_json(result.to_dict())
+    print_tables(result.labs, console)
+    console.print(f"→ {result.html}")
+
+
+@app.command()
+def doctor(as_json: AsJson = False) -> None:
+    """Say which sandbox backends work on this machine, and why not.
+
+    Example: `mlops-grade doctor`
+    """
+    from graders.sandbox import probe
+
+    statuses = probe()
+    if as_json:
+        return _emit_json(
+            [{"name": s.name, "usable": s.usable, "reason": s.reason} for s in statuses]
+        )
+    table = Table(title="Sandbox backends")
+    for col in ("backend", "usable", "reason"):
+        table.add_column(col)
+    for s in statuses:
+        table.add_row(s.name, "yes" if s.usable else "no", s.reason)
+    console.print(table)

@@ -104,8 +104,8 @@ def _failure(exc: BaseException, code: str, hidden: bool) -> str:
         return f"your code raised {text.rstrip(': ')}{where}"
     if isinstance(exc, AssertionError):
         detail = str(exc)
-        if secret:
-            return f"a hidden check failed{': ' + detail if detail else ''}"
+        if secret:  # the author's message may quote expected values: keep it to the instructor
+            return "a hidden check failed"
         return f"assertion failed: {detail or line}" if detail or line else "assertion failed"
     if isinstance(exc, NameError):
         return f"{exc} (is it defined in your notebook?)"

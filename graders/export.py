@@ -1,0 +1,90 @@
+"""export: the gradebook as CSV (one row per student, a score and a status column per lab) and
+as a Canvas gradebook-import CSV.
+
+An ungraded submission (status ``error:...``) never appears as a silent 0: our CSV carries its
+status, and the Canvas file leaves its cell empty so that no grade is imported for it.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from graders.course import Course
+from graders.gradebook import Gradebook
+from graders.notebooks import write_atomic
+from graders.results import SubmissionResult
+
+CANVAS_FIXED = ["Student", "ID", "SIS User ID", "SIS Login ID", "Section"]
+
+
+@dataclass
+class ExportResult:
+    files: list[str] = field(default_factory=list)
+    students: int = 0
+    labs: list[str] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"files": self.files, "students": self.students, "labs": self.labs}
+
+
+def _table(
+    results: list[SubmissionResult],
+) -> tuple[list[str], list[str], dict[tuple[str, str], SubmissionResult]]:
+    cells = {(r.student, r.lab): r for r in results}
+    students = sorted({r.student for r in results})
+    labs = sorted({r.lab for r in results})
+    return students, labs, cells
+
+
+def grades_csv(results: list[SubmissionResult]) -> str:
+    students, labs, cells = _table(results)
+    buf = io.StringIO()
+    writer = csv.writer(buf, lineterminator="\n")
+    writer.writerow(["student", *[c for lab in labs for c in (lab, f"{lab}_status")]])
+    for s in students:
+        row: list[Any] = [s]
+        for lab in labs:
+            r = cells.get((s, lab))
+            row += [f"{r.total:g}", r.status] if r else ["", "not-graded"]
+        writer.writerow(row)
+    return buf.getvalue()
+
+
+def canvas_csv(results: list[SubmissionResult], possible: dict[str, float]) -> str:
+    students, labs, cells = _table(results)
+    buf = io.StringIO()
+    writer = csv.writer(buf, lineterminator="\n")
+    writer.writerow([*CANVAS_FIXED, *labs])
+    writer.writerow(
+        ["Points Possible", "", "", "", "", *[f"{possible.get(lab, 0):g}" for lab in labs]]
+    )
+    for s in students:
+        scores = []
+        for lab in labs:
+            r = cells.get((s, lab))
+            scores.append("" if r is None or r.status.startswith("error:") else f"{r.total:g}")
+        writer.writerow([s, "", "", s, "", *scores])
+    return buf.getvalue()
+
+
+def export(*, course_dir: Path, out_dir: Path | None = None) -> ExportResult:
+    """Write ``grades.csv`` and ``canvas.csv`` (default folder: ``<course>/exports``)."""
+    course = Course(Path(course_dir))
+    out_dir = Path(out_dir) if out_dir else course.root / "exports"
+    with Gradebook.open_existing(course.gradebook) as gb:
+        results = gb.results()
+        possible = {
+            lab: sum(nb.possible for nb in gb.lab_notebooks(lab).values()) for lab in gb.labs()
+        }
+    result = ExportResult(students=len({r.student for r in results}), labs=sorted(possible))
+    for name, text in (
+        ("grades.csv", grades_csv(results)),
+        ("canvas.csv", canvas_csv(results, possible)),
+    ):
+        write_atomic(out_dir / name, text)
+        result.files.append(str(out_dir / name))
+    return result

@@ -1,0 +1,99 @@
+"""feedback: one HTML page per student and notebook, written from the gradebook's results.
+
+Shows every test with pass/fail, points and a plain-words message; hidden tests appear by name
+and result only (their messages are generic, their code is never read here).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from html import escape
+from pathlib import Path
+from typing import Any
+
+from graders.course import Course
+from graders.gradebook import Gradebook
+from graders.notebooks import write_atomic
+from graders.results import NotebookResult, SubmissionResult
+
+STATUS_WORDS = {
+    "kernel-died": "Your notebook's process stopped before every test could run "
+    "(for example os._exit, a crash, or running out of memory). Tests after that point "
+    "were not scored.",
+    "timeout": "A cell ran longer than the time limit, so the notebook was stopped. "
+    "Tests after that point were not scored.",
+    "missing-notebook": "The notebook was not found in your submission (check its file name).",
+    "malformed-notebook": "The notebook file is damaged (not valid JSON) and could not be run.",
+    "not-a-notebook": "The submitted file is not a Jupyter notebook.",
+    "unsupported-nbformat": "The notebook uses a very old format; save it with a current Jupyter.",
+    "notebook-too-large": "The notebook file is larger than the limit; clear large outputs.",
+    "protocol-violation": "Your code interfered with the grader's communication channel.",
+    "grader-crashed": "The grader itself failed on this submission; your instructor will look.",
+}
+
+CSS = """body{font-family:system-ui,sans-serif;max-width:860px;margin:2em auto;color:#222}
+table{border-collapse:collapse;width:100%}td,th{border-bottom:1px solid #ddd;padding:.4em;
+text-align:left;vertical-align:top}.pass{color:#1a7f37;font-weight:600}.fail{color:#b42318;
+font-weight:600}.note{background:#fff4e5;border-left:4px solid #f79009;padding:.6em 1em}
+.hidden{color:#666;font-style:italic}"""
+
+
+@dataclass
+class FeedbackResult:
+    files: list[str] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"files": self.files}
+
+
+def _status_note(nb: NotebookResult) -> str:
+    if nb.status.startswith("error:"):
+        words = STATUS_WORDS.get(nb.status[6:], "This notebook could not be graded normally.")
+        return f'<p class="note"><b>{escape(nb.status)}</b>: {escape(words)}</p>'
+    if nb.status.startswith("tampered:"):
+        what = ", ".join(sorted({t.split(":")[0] for t in nb.tampering}))
+        return (
+            f'<p class="note"><b>{escape(nb.status)}</b>: instructor cells were changed '
+            f"({escape(what)}). They were restored from the original before grading; "
+            "your instructor sees this note too.</p>"
+        )
+    return ""
+
+
+def render(result: SubmissionResult, nb: NotebookResult) -> str:
+    """The feedback page of one notebook."""
+    rows = []
+    for t in nb.tests:
+        mark = '<span class="pass">pass</span>' if t.passed else '<span class="fail">fail</span>'
+        name = escape(t.name) + (' <span class="hidden">(hidden test)</span>' if t.hidden else "")
+        rows.append(
+            f"<tr><td>{name}</td><td>{mark}</td><td>{t.points:g} / {t.max_points:g}</td>"
+            f"<td>{escape(t.message)}</td></tr>"
+        )
+    title = f"{result.lab} / {nb.name} — {result.student}"
+    return f"""<!doctype html><html lang="en"><head><meta charset="utf-8">
+<title>{escape(title)}</title><style>{CSS}</style></head><body>
+<h1>{escape(title)}</h1>
+<p>Score: <b>{nb.total:g} / {nb.possible:g}</b> · status: <code>{escape(nb.status)}</code></p>
+{_status_note(nb)}
+<table><thead><tr><th>Test</th><th>Result</th><th>Points</th><th>Why</th></tr></thead>
+<tbody>{"".join(rows)}</tbody></table>
+<p>Hidden tests are listed by name and result only.</p></body></html>
+"""
+
+
+def feedback(*, course_dir: Path, lab: str, students: list[str] | None = None) -> FeedbackResult:
+    """Write ``feedback/<student>/<lab>/<notebook>.html`` for every graded submission."""
+    course = Course(Path(course_dir))
+    out = FeedbackResult()
+    with Gradebook.open_existing(course.gradebook) as gb:
+        gb.lab_notebooks(lab)  # a clear error when the lab was never released
+        results = gb.results(lab)
+    for result in results:
+        if students is not None and result.student not in students:
+            continue
+        for nb in result.notebooks:
+            path = course.feedback(result.student, lab) / f"{nb.name}.html"
+            write_atomic(path, render(result, nb))
+            out.files.append(str(path))
+    return out
