@@ -121,7 +121,7 @@ def labs_index(rows: list[tuple[Lab, str | None]]) -> str:
     for lab, module in rows:
         where = f"[{module}](../{module}/index.md)" if module else "–"
         lines.append(
-            f"| [{lab.title}]({lab.name}.ipynb) | {where} | "
+            f"| [{lab.title}]({lab.name}.md) | {where} | "
             f"[{lab.name}.ipynb](download/{lab.name}.ipynb) |"
         )
     lines += [

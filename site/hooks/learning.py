@@ -20,8 +20,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from mkdocs.exceptions import PluginError
-from mkdocs.plugins import event_priority
 from mkdocs.structure.files import File, Files
+from mkdocs.structure.toc import get_toc
 from mkdocs.utils import get_relative_url
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -29,23 +29,13 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import course_anki  # noqa: E402
 import course_cards  # noqa: E402
 import course_labs  # noqa: E402
+import course_notebooks  # noqa: E402
 import course_pages  # noqa: E402
 
 COURSE_APKG = "downloads/hands-on-mlops.apkg"
 DATA_JS = "assets/learning/course.js"
 GENERATED = ("flashcards.md", "quiz.md")  # module pages that are not lessons
 SKIP_TAGS = {"a", "code", "pre", "h1", "h2", "h3", "h4", "h5", "h6", "script", "style", "summary"}
-SCRIPT = re.compile(r"<script\b([^>]*)>(.*?)</script>", re.I | re.S)
-# What nbconvert's template adds for MathJax 2, mermaid and require.js; the site loads its own.
-NOTEBOOK_SCRIPT = re.compile(r"src=\"\"|text/x-mathjax-config|//cdn|cdnjs|unpkg|jsdelivr|https?://")
-
-
-def strip_notebook_scripts(content: str) -> str:
-    """Drop the scripts mkdocs-jupyter's template embeds that would reach a CDN (or do nothing)."""
-    return SCRIPT.sub(
-        lambda m: "" if NOTEBOOK_SCRIPT.search(m.group(1)) or "cdnjs" in m.group(2) else m.group(0),
-        content,
-    )
 
 
 @dataclass
@@ -55,6 +45,7 @@ class State:
     terms: dict[str, course_cards.Card] = field(default_factory=dict)
     labs: list[course_labs.Lab] = field(default_factory=list)
     modules: list[str] = field(default_factory=list)
+    notebooks: dict[str, dict] = field(default_factory=dict)  # lab name -> rendered page
 
 
 STATE = State()
@@ -98,7 +89,7 @@ def on_config(config):  # noqa: ANN001, ANN201 - mkdocs hook signature
             section.append({"Flashcards": f"{deck.module}/flashcards.md"})
     if STATE.labs:
         labs_nav: list = ["labs/index.md"]
-        labs_nav += [{lab.title: f"labs/{lab.name}.ipynb"} for lab in STATE.labs]
+        labs_nav += [{lab.title: f"labs/{lab.name}.md"} for lab in STATE.labs]
         _add_nav(nav, "Labs", labs_nav)
     if not printing:
         _add_nav(nav, "Your progress", "progress.md")
@@ -124,8 +115,6 @@ def _generated(files: Files, config, src_uri: str, **kwargs) -> None:  # noqa: A
     files.append(File.generated(config, src_uri, **kwargs))
 
 
-# Before mkdocs-jupyter's on_files (priority 0): it only converts notebooks already in `files`.
-@event_priority(100)
 def on_files(files: Files, config) -> Files:  # noqa: ANN001
     for deck in STATE.decks:
         md = course_pages.study_page(deck, f"{deck.module}.apkg", f"../{COURSE_APKG}")
@@ -143,20 +132,21 @@ def on_files(files: Files, config) -> Files:  # noqa: ANN001
             files.append(File.generated(config, name, content=content))
     if STATE.labs:
         files.append(File.generated(config, "labs/index.md", content=_labs_index()))
+    renders = {}
     for lab in STATE.labs:
-        student, render = course_labs.prepare(
+        student, renders[lab.name] = course_labs.prepare(
             lab, _cache() / "labs", f"download/{lab.name}.ipynb", "index.html#how-to-open-a-lab"
         )
-        # A plain File (not File.generated): mkdocs-jupyter's wrapper needs its src_dir.
-        src_dir = str(render.parents[1])
-        files.append(
-            File(
-                f"labs/{lab.name}.ipynb", src_dir, config["site_dir"], config["use_directory_urls"]
-            )
-        )
+        page = f'---\ntitle: "{lab.title}"\n---\n\n<div class="lf-notebook"></div>\n'
+        files.append(File.generated(config, f"labs/{lab.name}.md", content=page))
         files.append(
             File.generated(config, f"labs/download/{lab.name}.ipynb", abs_src_path=str(student))
         )
+    try:
+        rendered = course_notebooks.render_all(list(renders.values()), _cache() / "notebooks")
+    except RuntimeError as exc:
+        raise PluginError(str(exc)) from None
+    STATE.notebooks = {name: rendered[path] for name, path in renders.items()}
     files.append(File.generated(config, DATA_JS, content=_course_data(files)))
     return files
 
@@ -178,11 +168,7 @@ def _course_data(files: Files) -> str:
     modules = []
     decks = {d.module: d for d in STATE.decks}
     for module in STATE.modules:
-        pages = [
-            f
-            for f in files.documentation_pages()
-            if f.src_uri.startswith(f"{module}/") and not f.src_uri.endswith(".ipynb")
-        ]
+        pages = [f for f in files.documentation_pages() if f.src_uri.startswith(f"{module}/")]
         lessons = [f.url for f in pages if f.name + ".md" not in GENERATED]
         quiz = files.get_file_from_path(f"{module}/quiz.md")
         quiz_count = len(re.findall(r"^<quiz>", quiz.content_string, re.M)) if quiz else 0
@@ -250,12 +236,12 @@ def link_terms(content: str, page_url: str) -> str:
 def on_page_content(content: str, page, config, files) -> str:  # noqa: ANN001
     src = page.file.src_uri
     module = src.split("/", 1)[0]
-    if src.startswith("labs/") and src.endswith(".ipynb"):
-        # mkdocs-jupyter's template adds MathJax/mermaid/require.js from CDNs; the site has its own.
-        content = strip_notebook_scripts(content)
-        lab = src.removeprefix("labs/").removesuffix(".ipynb")
+    lab = src.removeprefix("labs/").removesuffix(".md")
+    if src.startswith("labs/") and lab in STATE.notebooks:
+        rendered = STATE.notebooks[lab]
+        page.toc = get_toc(rendered["toc_tokens"])
         owner = next((m for m in STATE.modules if m.startswith(lab[3:5] + "-")), "")
-        return content + course_pages.lab_widget(owner, lab)
+        return rendered["content"] + course_pages.lab_widget(owner, lab)
     if src == "index.md":
         cut = content.find("</p>") + len("</p>") if "</p>" in content else 0
         return content[:cut] + course_pages.home_widget() + content[cut:]
