@@ -21,6 +21,7 @@ from cohort.review.forms import write_forms
 from cohort.review.results import collect_reviews, write_results
 from cohort.review.rubric import DEFAULT_RUBRIC, load_rubric
 from cohort.roster import read_roster
+from cohort.scaffold import new_project, publish_template, update_project
 
 app = typer.Typer(
     name="mlops-cohort",
@@ -244,3 +245,79 @@ def audit_cohort_cmd(
     for name, why in board.errors.items():
         typer.echo(f"not audited: {name}: {why}", err=True)
     typer.echo(f"wrote {out / 'leaderboard.md'}")
+
+
+class Problem(StrEnum):
+    classification = "classification"
+    regression = "regression"
+
+
+@app.command()
+def new(
+    dest: Annotated[Path, typer.Argument(help="Folder for the new group repository.")],
+    name: Annotated[str, typer.Option("--name", help="Project name.")] = "Fraud Radar",
+    problem: Annotated[
+        Problem, typer.Option(help="What the model predicts.")
+    ] = Problem.classification,
+    members: Annotated[str, typer.Option(help="Team members, comma separated.")] = "",
+    dataset: Annotated[str, typer.Option(help="Where the data comes from.")] = "",
+    target: Annotated[str, typer.Option(help="Label column of the data set.")] = "target",
+    template: Annotated[
+        str | None,
+        typer.Option(help="Published template (git URL or path); default: the bundled one."),
+    ] = None,
+    ref: Annotated[str | None, typer.Option(help="Template version tag to use.")] = None,
+) -> None:
+    """Create a group project from the template (copier), laid out like the reference system.
+
+    Example: mlops-cohort new ../team-3 --name "Churn Watch" --members "Ada <a@x.org>, Al <l@x.org>"
+    """
+    answers: dict[str, str] = {
+        "project_name": name,
+        "problem_type": problem.value,
+        "target_column": target,
+    }
+    answers |= {k: v for k, v in (("team_members", members), ("dataset_source", dataset)) if v}
+    try:
+        new_project(dest=dest, answers=answers, template=template, vcs_ref=ref)
+    except CohortError as exc:
+        raise fail(exc) from None
+    typer.echo(f"created {dest}: cd there, then `make install test pipeline`")
+
+
+@app.command()
+def update(
+    project: Annotated[
+        Path, typer.Argument(help="A project made from a published template.")
+    ] = Path("."),
+    ref: Annotated[
+        str | None, typer.Option(help="Template version tag (default: the newest).")
+    ] = None,
+) -> None:
+    """Bring template fixes into a group's repository (copier update; commit your work first).
+
+    Example: mlops-cohort update ../team-3
+    """
+    try:
+        update_project(path=project, vcs_ref=ref)
+    except CohortError as exc:
+        raise fail(exc) from None
+    typer.echo(f"updated {project}: review `git diff`, resolve any .rej files, commit")
+
+
+@app.command("publish-template")
+def publish_template_cmd(
+    dest: Annotated[Path, typer.Argument(help="Git repository to publish the template into.")],
+    version: Annotated[str, typer.Option(help="Version tag, e.g. v1.1.0.")],
+) -> None:
+    """Commit the bundled template into a git repository and tag it, so groups can `copier update`.
+
+    Example: mlops-cohort publish-template ../project-template --version v1.0.0
+    """
+    try:
+        published = publish_template(dest=dest, version=version)
+    except CohortError as exc:
+        raise fail(exc) from None
+    typer.echo(
+        f"published {published.version} ({published.commit[:8]}) in {published.repo}; push it"
+    )

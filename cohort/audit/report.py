@@ -55,7 +55,7 @@ def to_markdown(result: AuditResult) -> str:
         "|---|---|---|---|---|---|",
     ]
     for i in result.items:
-        evidence = "<br>".join(f"`{e}`" if "/" in e or "." in e else e for e in i.evidence) or "–"
+        evidence = "<br>".join(e if " " in e else f"`{e}`" for e in i.evidence) or "–"
         missing = "<br>".join(i.missing) or "–"
         lines.append(
             f"| {i.title} | L{i.mlops_level} | {i.level} {LEVEL_NAMES[i.level]} "
