@@ -209,9 +209,15 @@ def link_terms(content: str, page_url: str) -> str:
         r"\b(" + "|".join(re.escape(t) for t in sorted(pending, key=len, reverse=True)) + r")\b",
         re.I,
     )
-    parts = re.split(r"(<[^>]+>)", content)
+    parts = re.split(
+        r"(<(?:span|div) class=\"arithmatex\">.*?</(?:span|div)>|<[^>]+>)", content, flags=re.S
+    )
     depth = 0
     for i, part in enumerate(parts):
+        if part.startswith('<span class="arithmatex">') or part.startswith(
+            '<div class="arithmatex">'
+        ):
+            continue  # math: a link inside would break MathJax
         if part.startswith("<"):
             m = re.match(r"<(/?)([a-zA-Z0-9]+)", part)
             if m and m.group(2).lower() in SKIP_TAGS and not part.endswith("/>"):

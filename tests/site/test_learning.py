@@ -175,6 +175,8 @@ def test_glossary_lists_terms_and_lessons_link_the_first_use(fixture_site: Path)
     assert lesson.count('href="../glossary.html#term-model-registry"') == 1
     assert lesson.count('href="../glossary.html#term-data-drift"') == 1
     assert "lf-term" not in lesson.split("<h1", 1)[1].split("</h1>", 1)[0]
+    math = lesson.split('<span class="arithmatex">', 1)[1].split("</span>", 1)[0]
+    assert "Data drift" in math and "lf-term" not in math
 
 
 @pytest.mark.slow

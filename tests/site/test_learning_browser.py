@@ -71,6 +71,7 @@ def test_quiz_answer_shows_on_the_progress_page(page, fixture_url: str) -> None:
     page.goto(f"{fixture_url}/progress.html")
     row = page.locator("tr[data-module='00-demo']")
     assert row.locator("td").nth(4).inner_text() == "1/2"
+    assert page.requests.external() == []
 
 
 def test_progress_survives_reload_and_round_trips_export_import(
@@ -154,4 +155,6 @@ def test_flashcards_and_progress_work_from_file_urls(page, fixture_site: Path) -
     assert _due(page, ".lf-home-total") == 2
     page.goto((fixture_site / "progress.html").as_uri())
     assert "2/3 · 1 due" in page.locator("tr[data-module='00-demo']").inner_text()
+    hits = _search(page, "fraud threshold")
+    assert any("Lab 00" in hit for hit in hits), hits
     assert page.requests.external() == []

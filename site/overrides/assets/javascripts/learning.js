@@ -8,6 +8,7 @@
   var PROGRESS_KEY = "lf:v1:progress";
   var QUIZ_PREFIX = "quiz_progress_"; // mkdocs-quiz's own key, per page pathname
   var FORMAT = "mlops-course-progress";
+  var NEW_PER_DAY = 20; // new cards introduced per module and day, as Anki's default
   var course = window.LF_COURSE || { modules: [] };
   var cfgNode = document.getElementById("__config");
   var base = cfgNode ? JSON.parse(cfgNode.textContent).base : ".";
@@ -48,17 +49,26 @@
     s.due = addDays(s.interval);
     s.last = today();
     s.reviews = (s.reviews || 0) + 1;
+    s.first = s.first || today();
     return s;
   }
-  function isDue(state) { return !state || state.due <= today(); }
-  function cardStats(module) {
-    var states = load(CARDS_KEY), due = 0, fresh = 0, seen = 0;
+  /* Today's queue of a module: reviews that are due, then new cards up to NEW_PER_DAY. */
+  function dueQueue(module) {
+    var states = load(CARDS_KEY), reviews = [], fresh = [], introduced = 0;
     module.cards.forEach(function (id) {
       var st = states[module.slug + "/" + id];
-      if (!st) fresh += 1; else seen += 1;
-      if (isDue(st)) due += 1;
+      if (!st) fresh.push(id);
+      else {
+        if (st.first === today()) introduced += 1;
+        if (st.due <= today()) reviews.push(id);
+      }
     });
-    return { due: due, fresh: fresh, seen: seen, total: module.cards.length };
+    return { reviews: reviews, fresh: fresh, newToday: fresh.slice(0, Math.max(0, NEW_PER_DAY - introduced)) };
+  }
+  function cardStats(module) {
+    var q = dueQueue(module);
+    return { due: q.reviews.length + q.newToday.length, fresh: q.fresh.length,
+      seen: module.cards.length - q.fresh.length, total: module.cards.length };
   }
 
   /* ---- study page ---- */
@@ -83,8 +93,8 @@
     root.append(count, stage, flip, grades);
 
     function refill() {
-      var states = load(CARDS_KEY);
-      queue = module.cards.filter(function (id) { return isDue(states[module.slug + "/" + id]); });
+      var q = dueQueue(module);
+      queue = q.reviews.concat(q.newToday);
     }
     function showCount() {
       var s = cardStats(module);
