@@ -18,6 +18,7 @@ MODULES = [
     "01-business-to-ml",
     "02-solution-design",
     "03-data-preparation",
+    "04-training-and-testing",
 ]
 LESSON_GLOB = "[0-9][0-9]-*.md"
 CARD_ID = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
