@@ -59,6 +59,22 @@ def test_again_keeps_a_card_due_and_sm2_intervals_grow(page, fixture_url: str) -
     assert intervals == [1, 6, 15, 0]
 
 
+def test_at_most_20_new_cards_a_day_per_module(page, fixture_url: str) -> None:
+    """Is a big deck introduced 20 new cards a day, as in Anki, instead of all at once?"""
+    page.goto(f"{fixture_url}/index.html")
+    due = page.evaluate(
+        """() => {
+          const m = {slug: "big", cards: Array.from({length: 25}, (_, i) => "c" + i)};
+          const before = LF.cardStats(m).due;
+          const states = {};
+          for (let i = 0; i < 20; i++) states["big/c" + i] = LF.schedule(null, "good");
+          localStorage.setItem("lf:v1:cards", JSON.stringify(states));
+          return [before, LF.cardStats(m).due, LF.cardStats(m).fresh];
+        }"""
+    )
+    assert due == [20, 0, 5]
+
+
 def test_quiz_answer_shows_on_the_progress_page(page, fixture_url: str) -> None:
     """Does answering a quiz question count in the module's quiz score?"""
     page.goto(f"{fixture_url}/00-demo/quiz.html")

@@ -306,6 +306,6 @@
         function (on) { setProgress(slug, function (p) { if (on) p.lab = today(); else delete p.lab; }); });
     });
   }
-  window.LF = { schedule: schedule, exportProgress: exportProgress, importProgress: importProgress };
+  window.LF = { schedule: schedule, cardStats: cardStats, exportProgress: exportProgress, importProgress: importProgress };
   if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", init); else init();
 })();
