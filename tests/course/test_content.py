@@ -19,6 +19,7 @@ MODULES = [
     "02-solution-design",
     "03-data-preparation",
     "04-training-and-testing",
+    "05-pipelines",
 ]
 LESSON_GLOB = "[0-9][0-9]-*.md"
 CARD_ID = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
