@@ -99,8 +99,7 @@ def _handle(obj: Any, register: Callable[[Any], int]) -> dict[str, Any]:
         "repr": text,
         "callable": callable(obj),
     }
-    kinds = (type, types.FunctionType, types.BuiltinFunctionType)
-    ref = _library_ref(obj) if any(_is(obj, k) for k in kinds) else _ufunc_ref(obj)
+    ref = (_library_ref(obj) if callable(obj) else None) or _ufunc_ref(obj)
     if ref:
         out["ref"] = ref
     return out

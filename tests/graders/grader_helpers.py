@@ -54,7 +54,9 @@ def make_markdown_cell(source: str) -> dict[str, Any]:
 def make_notebook(*cells: dict[str, Any]) -> dict[str, Any]:
     return {
         "cells": list(cells),
-        "metadata": {"kernelspec": {"name": "python3", "language": "python", "display_name": "Python 3"}},
+        "metadata": {
+            "kernelspec": {"name": "python3", "language": "python", "display_name": "Python 3"}
+        },
         "nbformat": 4,
         "nbformat_minor": 5,
     }

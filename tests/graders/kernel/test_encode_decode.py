@@ -1,0 +1,148 @@
+"""encode (sandbox side) and decode (trusted side): student values arrive as plain, real data."""
+
+from __future__ import annotations
+
+import base64
+import io
+import json
+import math
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from graders.kernel.decode import Decoder, ProtocolError
+from graders.kernel.encode import Budget, encode
+
+
+def roundtrip(value: Any) -> Any:
+    handles: list[Any] = []
+    wire = json.dumps(encode(value, Budget(), 0, lambda o: handles.append(o) or len(handles)))
+    return Decoder(lambda h: ("proxy", h["type"])).decode(json.loads(wire))
+
+
+@pytest.mark.parametrize(
+    "value",
+    [None, True, 3, 2**100, -1.5, "héllo", b"\x00\xff", 1 + 2j, (1, "a"), {1, 2}, frozenset({3}),
+     {1: "a", (2, 3): [4.0]}, [[1], {"k": None}]],
+)  # fmt: skip
+def test_plain_values_roundtrip_exactly(value: Any) -> None:
+    """Does every plain type come back equal and of the same type?"""
+    out = roundtrip(value)
+    assert out == value and type(out) is type(value)
+
+
+def test_non_finite_floats_roundtrip() -> None:
+    """Do nan and infinities survive (JSON has no literal for them)?"""
+    out = roundtrip([math.nan, math.inf, -math.inf])
+    assert math.isnan(out[0]) and out[1:] == [math.inf, -math.inf]
+
+
+def test_numpy_and_pandas_roundtrip() -> None:
+    """Do arrays, numpy scalars, frames (with text columns) and series come back intact?"""
+    frame = pd.DataFrame({"x": [1.5, 2.5], "name": ["a", "b"]}, index=[10, 20])
+    out = roundtrip(
+        {"a": np.arange(6).reshape(2, 3), "s": np.float32(1.5), "df": frame, "ser": frame["x"]}
+    )
+    assert np.array_equal(out["a"], np.arange(6).reshape(2, 3)) and out["a"].dtype == np.int64
+    assert out["s"] == np.float32(1.5) and isinstance(out["s"], np.float32)
+    pd.testing.assert_frame_equal(out["df"], frame)
+    pd.testing.assert_series_equal(out["ser"], frame["x"])
+
+
+def test_lying_float_subclass_arrives_as_a_real_float() -> None:
+    """Does a float subclass whose __eq__ always says True arrive as a plain float?"""
+
+    class Liar(float):
+        def __eq__(self, other: object) -> bool:
+            return True
+
+        __hash__ = float.__hash__
+
+        def __repr__(self) -> str:
+            return "3.14"
+
+    out = roundtrip(Liar(0.0))
+    assert type(out) is float and out == 0.0 and out != 3.14
+
+
+def test_list_subclass_cannot_rewrite_its_items() -> None:
+    """Does a list subclass with a lying __iter__/__len__ arrive with its real items?"""
+
+    class Sneaky(list):
+        def __iter__(self):  # type: ignore[no-untyped-def]
+            return iter([42])
+
+        def __len__(self) -> int:
+            return 1
+
+    out = roundtrip(Sneaky([1, 2, 3]))
+    assert out == [1, 2, 3] and type(out) is list
+
+
+def test_class_property_cannot_impersonate_a_float() -> None:
+    """Does an object claiming `__class__ = float` become an opaque handle, not a number?"""
+
+    class Pretender:
+        @property
+        def __class__(self) -> type:  # type: ignore[override]
+            return float
+
+    assert roundtrip(Pretender()) == ("proxy", "Pretender")
+
+
+def test_other_objects_become_handles() -> None:
+    """Does an arbitrary object arrive as a proxy, never as a pickled copy?"""
+
+    class Model:
+        pass
+
+    assert roundtrip(Model()) == ("proxy", "Model")
+
+
+def test_library_functions_are_imported_on_the_trusted_side() -> None:
+    """Is a numpy function sent by name and taken from the trusted numpy?"""
+    assert roundtrip(np.mean) is np.mean
+    assert roundtrip(np.sqrt) is np.sqrt
+
+
+def _npy(arr: np.ndarray, allow_pickle: bool = False) -> str:
+    buf = io.BytesIO()
+    np.save(buf, arr, allow_pickle=allow_pickle)
+    return base64.b64encode(buf.getvalue()).decode()
+
+
+@pytest.mark.parametrize(
+    "payload",
+    [
+        {"$": "ndarray", "npy": _npy(np.array([object()], dtype=object), allow_pickle=True)},
+        {"$": "ndarray", "npy": "not base64!"},
+        {"$": "mystery"},
+        {"$": "float", "v": "1e400"},
+        {"$": "dict", "v": [[[1], 2]]},
+        {"$": "handle"},
+        object(),
+    ],
+    ids=[
+        "pickled-array",
+        "bad-base64",
+        "unknown-tag",
+        "bad-float",
+        "unhashable-key",
+        "handle-no-id",
+        "object",
+    ],
+)
+def test_decoder_rejects_anything_else(payload: Any) -> None:
+    """Is every malformed or pickled payload refused rather than loaded?"""
+    with pytest.raises(ProtocolError):
+        Decoder(lambda h: h).decode(payload)
+
+
+def test_module_names_outside_the_trusted_list_are_not_imported() -> None:
+    """Is a module the student names (e.g. `antigravity`) kept as a proxy instead of imported?"""
+    out = Decoder(lambda h: "proxy").decode(
+        {"$": "module", "name": "antigravity", "handle": {"$": "handle", "id": 1}}
+    )
+    assert out == "proxy"
