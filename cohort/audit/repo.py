@@ -38,6 +38,15 @@ MAX_FILES = 20_000
 MAX_BYTES = 300_000
 
 
+def is_test_path(rel: str) -> bool:
+    """Inside a tests folder, or a test module or conftest."""
+    name = rel.rsplit("/", 1)[-1]
+    in_tests = rel.startswith(("tests/", "test/")) or "/tests/" in rel or "/test/" in rel
+    return (
+        in_tests or name.startswith("test_") or name.endswith("_test.py") or name == "conftest.py"
+    )
+
+
 @dataclass
 class Repo:
     """The files of one repository (posix paths relative to its root)."""
@@ -100,17 +109,20 @@ class Repo:
         return self._text[rel]
 
     @cached_property
-    def code_files(self) -> list[str]:
-        """Files whose content the audit reads (code and config, not prose)."""
-        return [
-            f for f in self.files if not f.endswith((".md", ".rst", ".html", ".css", ".js", ".svg"))
-        ]
+    def source_files(self) -> list[str]:
+        """Code and config (not prose) outside the tests: the files whose content counts."""
+        prose = (".md", ".rst", ".html", ".css", ".js", ".svg")
+        return [f for f in self.files if not f.endswith(prose) and not is_test_path(f)]
+
+    def src(self, *patterns: str) -> list[str]:
+        """Like `named`, outside the tests: what the project does, not what it tests."""
+        return [f for f in self.named(*patterns) if not is_test_path(f)]
 
     def grep(
         self, pattern: str, files: list[str] | None = None, flags: int = re.MULTILINE
     ) -> list[str]:
-        """Files (default: all code and config) whose text matches the regular expression."""
+        """Files (default: code and config outside the tests) whose text matches the regex."""
         regex = re.compile(pattern, flags)
         return [
-            f for f in (self.code_files if files is None else files) if regex.search(self.text(f))
+            f for f in (self.source_files if files is None else files) if regex.search(self.text(f))
         ]

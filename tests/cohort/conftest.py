@@ -20,3 +20,12 @@ def write_csv(tmp_path: Path) -> Callable[..., Path]:
         return path
 
     return write
+
+
+@pytest.fixture(scope="session")
+def generated_project(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The template rendered once with its defaults (a classification project)."""
+    from cohort.scaffold import new_project
+
+    dest = tmp_path_factory.mktemp("generated") / "fraud-radar"
+    return new_project(dest=dest, answers={"team_members": "Ada <ada@example.org>"})

@@ -29,8 +29,7 @@ METRICS = r"\b(?:from\s+prometheus_client|import\s+prometheus_client|opentelemet
 def check_serving(repo: Repo) -> Finding:
     """Level 1: a service or a container. Level 2: a service in a container."""
     containers = repo.named("Dockerfile*", "Containerfile", "docker-compose*.yml", "compose*.yaml")
-    services = repo.grep(SERVICE, repo.named("*.py"))
-    services = [f for f in services if "test" not in f]
+    services = repo.grep(SERVICE, repo.src("*.py"))
     evidence = first(containers, 2) + first(services, 3)
     if containers and services:
         return Finding(2, evidence)
@@ -53,14 +52,14 @@ def check_ci(repo: Repo) -> Finding:
 
 def check_monitoring(repo: Repo) -> Finding:
     """Level 1: drift checks or service metrics. Level 2: both, or drift with alert thresholds."""
-    code = repo.named("*.py")
-    named = repo.named("monitor*.py", "*drift*.py") + repo.at("*/monitor/*.py", "*/monitoring/*.py")
-    drift = [f for f in repo.grep(DRIFT, code, re.MULTILINE | re.IGNORECASE) if "test" not in f]
+    code = repo.src("*.py")
+    named = repo.src("monitor*.py", "*drift*.py") + repo.at("*/monitor/*.py", "*/monitoring/*.py")
+    drift = repo.grep(DRIFT, code, re.MULTILINE | re.IGNORECASE)
     drift = list(dict.fromkeys(named + sorted(drift, key=lambda f: "monitor" not in f)))
     metrics = repo.grep(METRICS, code) + repo.at(
         "*prometheus*.yml", "*grafana*", "*alert*.yml", "*alert*.yaml"
     )
-    thresholds = repo.grep(r"^\s*(?:drift|monitor\w*|alert\w*)\s*:", repo.named("*.yaml", "*.yml"))
+    thresholds = repo.grep(r"^\s*(?:drift|monitor\w*|alert\w*)\s*:", repo.src("*.yaml", "*.yml"))
     evidence = drift[:3] + first(metrics + thresholds, 3)
     if drift and (metrics or thresholds):
         return Finding(2, evidence)

@@ -28,7 +28,7 @@ SEEDS = (
 
 def check_pipeline(repo: Repo) -> Finding:
     """Level 1: stages scripted (a pipeline module or Makefile). Level 2: a declared DAG."""
-    declared = repo.named(*DAG_FILES) + repo.grep(DAG_CODE, repo.named("*.py"))
+    declared = repo.named(*DAG_FILES) + repo.grep(DAG_CODE, repo.src("*.py"))
     dvc = [
         f
         for f in repo.named("dvc.yaml")
@@ -39,7 +39,7 @@ def check_pipeline(repo: Repo) -> Finding:
         return Finding(2, first(declared))
     scripted = [
         f
-        for f in repo.named("pipeline*.py", "*_pipeline.py", "run_all*", "Makefile")
+        for f in repo.src("pipeline*.py", "*_pipeline.py", "run_all*", "Makefile")
         if re.search(r"^(?:train|pipeline)\w*:|\b(?:train|fit)\w*\(", repo.text(f), re.M)
     ]
     if scripted:
@@ -60,7 +60,7 @@ def check_experiment_tracking(repo: Repo) -> Finding:
     if logging:
         return Finding(2, first(logging))
     configured = repo.grep(
-        r"\b(?:import\s+mlflow|import\s+wandb|from\s+dvclive|MLFLOW_TRACKING_URI)\b"
+        r"\b(?:import\s+mlflow|import\s+wandb|from\s+dvclive|(?:MLFLOW_)TRACKING_URI)\b"
     ) + [f for f in repo.named("dvc.yaml") if re.search(r"^\s+metrics\s*:", repo.text(f), re.M)]
     if configured:
         return Finding(1, first(configured), ["log parameters and metrics of every training run"])
@@ -69,10 +69,9 @@ def check_experiment_tracking(repo: Repo) -> Finding:
 
 def check_model_registry(repo: Repo) -> Finding:
     """Level 1: models saved or a model card. Level 2: a registry with versions and metadata."""
-    registry = repo.named("registry.py", "*registry*.py", "model_registry*") + repo.grep(
+    registry = repo.src("registry.py", "*registry*.py", "model_registry*") + repo.grep(
         r"\bregister_model\(|\bregistered_model_name\s*=|\bMlflowClient\(|\bbentoml\.models\b"
     )
-    registry = [f for f in registry if "test" not in f.rsplit("/", 1)[-1]]
     if registry:
         return Finding(2, first(registry))
     saved = repo.grep(
@@ -98,7 +97,7 @@ def check_reproducibility(repo: Repo) -> Finding:
     locks = [
         f for f in repo.named(*LOCKS) if f.rsplit("/", 1)[-1] != "dvc.lock"
     ] + _pinned_requirements(repo)
-    seeds = repo.grep(SEEDS, repo.named("*.py", "*.yaml", "*.yml", "*.toml"))
+    seeds = repo.grep(SEEDS, repo.src("*.py", "*.yaml", "*.yml", "*.toml"))
     seeds = [f for f in seeds if not f.startswith("tests/") and "/tests/" not in f]
     data = repo.named("dvc.lock", "*.dvc")
     evidence = first(locks, 2) + first(seeds, 3) + first(data, 1)

@@ -36,12 +36,11 @@ def check_tests(repo: Repo) -> Finding:
 
 def check_data_validation(repo: Repo) -> Finding:
     """Level 1: a data contract in code or data tests. Level 2: both."""
-    contract = repo.named(
+    contract = repo.src(
         "*schema*.py", "*validat*.py", "*contract*.py", "*expectation*"
     ) + repo.grep(
         r"\b(?:import|from)\s+(?:pandera|great_expectations|deepchecks|tensorflow_data_validation)\b"
     )
-    contract = [f for f in contract if f not in test_files(repo)]
     data_tests = [
         f
         for f in test_files(repo)
@@ -71,7 +70,7 @@ def check_model_tests(repo: Repo) -> Finding:
     ]
     gate = [
         f
-        for f in repo.named("*evaluat*.py", "*gate*.py", "*validate_model*.py")
+        for f in repo.src("*evaluat*.py", "*gate*.py", "*validate_model*.py")
         if f not in tests and re.search(r"threshold|gate|minimum|min_\w+|>=", repo.text(f))
     ]
     evidence = first(behaviour, 3) + first(gate, 2)

@@ -1,0 +1,108 @@
+"""cohort.audit checks: what each rubric item needs for level 0, 1 and 2, on tiny repositories."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from cohort.audit import audit_repo
+from cohort.audit.rubric import ITEMS, mlops_level
+
+DVC_TWO_STAGES = "stages:\n  a:\n    cmd: python a.py\n  b:\n    cmd: python b.py\n"
+
+
+def make_repo(root: Path, files: dict[str, str]) -> Path:
+    for rel, text in files.items():
+        path = root / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text)
+    return root
+
+
+def suite(n: int) -> str:
+    return "".join(f"def test_{k}():\n    assert True\n" for k in range(n))
+
+
+CASES = [
+    # (item, files, expected level)
+    ("pipeline", {"notebook.py": "x = 1\n"}, 0),
+    ("pipeline", {"Makefile": "train:\n\tpython train.py\n"}, 1),
+    ("pipeline", {"dvc.yaml": DVC_TWO_STAGES}, 2),
+    ("data_validation", {"src/p/validate.py": "def check(df): ...\n"}, 1),
+    ("data_validation", {"src/p/schema.py": "", "tests/data/test_contract.py": suite(1)}, 2),
+    ("model_tests", {"tests/model/test_behaviour.py": suite(1)}, 1),
+    (
+        "model_tests",
+        {"tests/model/test_m.py": suite(1), "src/evaluate.py": "if auc >= threshold: ok\n"},
+        2,
+    ),
+    ("experiment_tracking", {"train.py": "import mlflow\n"}, 1),
+    ("experiment_tracking", {"train.py": "import mlflow\nmlflow.log_metric('auc', 0.9)\n"}, 2),
+    ("experiment_tracking", {"tests/test_t.py": "import mlflow\nmlflow.log_metric('a', 1)\n"}, 0),
+    ("model_registry", {"train.py": "import joblib\njoblib.dump(model, 'm.joblib')\n"}, 1),
+    ("model_registry", {"src/p/registry.py": "def register(model): ...\n"}, 2),
+    ("reproducibility", {"train.py": "fit(random_state=42)\n"}, 1),
+    ("reproducibility", {"requirements.txt": "pandas\nnumpy==2.0\n", "train.py": "x = 1\n"}, 0),
+    ("reproducibility", {"requirements.txt": "pandas==2.2.2\n", "train.py": "x = 1\n"}, 1),
+    ("reproducibility", {"uv.lock": "", "params.yaml": "seed: 7\n"}, 2),
+    ("tests", {"tests/test_a.py": suite(3)}, 1),
+    ("tests", {"tests/code/test_a.py": suite(6), "tests/data/test_b.py": suite(5)}, 2),
+    ("ci", {".gitlab-ci.yml": "build:\n  script: echo hi\n"}, 1),
+    ("ci", {".github/workflows/ci.yml": "jobs:\n  t:\n    steps:\n      - run: pytest\n"}, 2),
+    ("serving", {"Dockerfile": "FROM python:3.11\n"}, 1),
+    ("serving", {"Dockerfile": "FROM python\n", "app.py": "from fastapi import FastAPI\n"}, 2),
+    ("monitoring", {"drift.py": "def detect_drift(ref, cur): ...\n"}, 1),
+    ("monitoring", {"src/drift.py": "", "params.yaml": "monitor:\n  psi: 0.2\n"}, 2),
+    ("monitoring", {"simulate.py": "rows = add_drift(rows)\n"}, 0),
+]
+
+
+@pytest.mark.parametrize(("item", "files", "expected"), CASES)
+def test_item_level(tmp_path: Path, item: str, files: dict[str, str], expected: int) -> None:
+    """Does each item reach exactly the level its evidence deserves?"""
+    result = audit_repo(path=make_repo(tmp_path, files))
+    found = next(i for i in result.items if i.id == item)
+    assert found.level == expected, (found.evidence, found.missing)
+    assert found.evidence if expected else found.missing
+
+
+def test_bare_repo_scores_low(tmp_path: Path) -> None:
+    """A notebook, a README and unpinned requirements: level 0 and almost no points."""
+    repo = make_repo(
+        tmp_path,
+        {
+            "README.md": "# Our model\nWe use mlflow and docker (one day).\n",
+            "analysis.ipynb": '{"cells": [], "metadata": {}, "nbformat": 4, "nbformat_minor": 5}',
+            "requirements.txt": "pandas\nscikit-learn\n",
+        },
+    )
+    result = audit_repo(path=repo)
+    assert result.mlops_level == 0
+    assert result.points == 0, [(i.id, i.evidence) for i in result.items if i.level]
+
+
+def test_the_audits_own_rules_are_not_evidence(tmp_path: Path) -> None:
+    """A repo holding only a copy of the audit's code (every pattern it looks for) scores 0."""
+    shutil.copytree(Path(__file__).resolve().parents[3] / "cohort" / "audit", tmp_path / "audit")
+    result = audit_repo(path=tmp_path)
+    assert result.points == 0, [(i.id, i.evidence) for i in result.items if i.level]
+
+
+def test_generated_folders_and_templates_are_skipped(tmp_path: Path) -> None:
+    """Files under .venv/ or in a copier template folder are not the project's evidence."""
+    make_repo(tmp_path, {".venv/lib/app.py": "from fastapi import FastAPI\n"})
+    make_repo(tmp_path, {"tpl/copier.yml": "", "tpl/Dockerfile": "FROM python\n"})
+    result = audit_repo(path=tmp_path)
+    assert result.points == 0 and result.skipped == ["tpl"]
+
+
+def test_mlops_level_rule() -> None:
+    """L1 needs all L1 items partial and the pipeline declared; L2 adds CI running the tests."""
+    all_full = {i.id: 2 for i in ITEMS}
+    assert mlops_level(all_full) == 2
+    assert mlops_level(all_full | {"pipeline": 1}) == 0
+    assert mlops_level(all_full | {"ci": 1}) == 1
+    assert mlops_level(all_full | {"monitoring": 0}) == 1
+    assert mlops_level(all_full | {"model_registry": 0}) == 0
