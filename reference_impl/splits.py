@@ -79,6 +79,32 @@ class Fold:
         )
 
 
+def block_without_known_cards(
+    days: np.ndarray,
+    cards: np.ndarray,
+    fraud: np.ndarray,
+    *,
+    labels_from: int,
+    start: int,
+    n_days: int,
+    delay_days: int,
+) -> np.ndarray:
+    """Positional indices of days [start, start + n_days) minus the cards known as compromised.
+
+    On day `d`, the labels of days in [labels_from, d - delay_days) are known: a card with a
+    fraud among them has been blocked already, so its transactions are left out.
+    """
+    fraud = fraud.astype(bool)
+    parts = []
+    for day in range(start, start + n_days):
+        today = np.flatnonzero(days == day)
+        known_window = (days >= labels_from) & (days < day - delay_days) & fraud
+        if known_window.any():
+            today = today[~np.isin(cards[today], np.unique(cards[known_window]))]
+        parts.append(today)
+    return np.concatenate(parts).astype(np.int64) if parts else np.array([], dtype=np.int64)
+
+
 def make_fold(
     days: np.ndarray,
     cards: np.ndarray,
@@ -92,21 +118,24 @@ def make_fold(
     train_end = train_start + spec.train_days
     test_start = train_end + spec.delay_days
     train_idx = np.flatnonzero((days >= train_start) & (days < train_end))
-    test_parts = []
-    fraud = fraud.astype(bool)
-    for day in range(test_start, test_start + spec.test_days):
-        today = np.flatnonzero(days == day)
-        if remove_known_cards:
-            # Labels of days < day - delay are known on `day`; the handbook counts from train start.
-            known_window = (days >= train_start) & (days < day - spec.delay_days) & fraud
-            known = np.unique(cards[known_window])
-            today = today[~np.isin(cards[today], known)]
-        test_parts.append(today)
-    test_idx = np.concatenate(test_parts) if test_parts else np.array([], dtype=np.int64)
+    if remove_known_cards:
+        # The handbook counts known frauds from the start of the training block.
+        test_idx = block_without_known_cards(
+            days,
+            cards,
+            fraud,
+            labels_from=train_start,
+            start=test_start,
+            n_days=spec.test_days,
+            delay_days=spec.delay_days,
+        )
+    else:
+        test_idx = np.flatnonzero((days >= test_start) & (days < test_start + spec.test_days))
     return Fold(train_start, test_start, train_idx, test_idx.astype(np.int64), spec)
 
 
-def _columns(frame: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def split_arrays(frame: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Day, card and label arrays of a frame (ValueError naming any missing column)."""
     missing = {schemas.TX_TIME_DAYS, schemas.CUSTOMER_ID, schemas.LABEL} - set(frame.columns)
     if missing:
         raise ValueError(f"frame lacks the columns needed for splitting: {sorted(missing)}")
@@ -138,7 +167,7 @@ def prequential_folds(
     Raises ValueError if a fold falls outside the data or is empty.
     """
     spec = spec or SplitSpec()
-    days, cards, fraud = _columns(frame)
+    days, cards, fraud = split_arrays(frame)
     first, last = int(days.min()), int(days.max())
     if kind == "test":
         starts = [anchor_day + i * spec.step for i in range(spec.n_folds)]
