@@ -194,6 +194,108 @@ def features(
     typer.echo(f"{result.n_rows:,} rows x 15 features -> {result.path} ({result.seconds:.1f} s)")
 
 
+ParamsOption = Annotated[
+    Path | None,
+    typer.Option("--params", help="params.yaml of the model stages (default: built-in defaults)."),
+]
+TrackOption = Annotated[
+    bool, typer.Option("--track/--no-track", help="Record the run in MLflow (local SQLite).")
+]
+
+
+def _echo_err(line: str) -> None:
+    typer.echo(line, err=True)
+
+
+@app.command()
+def train(params: ParamsOption = None, track: TrackOption = True) -> None:
+    """Select a model family prequentially, fit the release candidate, track it in MLflow.
+
+    Example: fraud train --params params.yaml
+    """
+    from reference_impl.params import load_params
+    from reference_impl.pipeline import candidate_dir, run_train
+
+    settings = get_settings()
+    with domain_errors():
+        result = run_train(
+            settings=settings, params=load_params(params), track=track, progress=_echo_err
+        )
+    typer.echo(
+        f"candidate: {result.family} {result.params} on days {result.train_days[0]}-"
+        f"{result.train_days[1]}, threshold {result.threshold:.4g} -> {candidate_dir(settings)} "
+        f"({result.seconds:.1f} s)"
+    )
+
+
+@app.command()
+def evaluate(params: ParamsOption = None, track: TrackOption = True) -> None:
+    """Score the candidate: AUC, AP, CP@100, calibration, business KPI, plots; exit 1 if gated.
+
+    Example: fraud evaluate --params params.yaml
+    """
+    from reference_impl.params import load_params
+    from reference_impl.pipeline import evaluation_dir, run_evaluate
+
+    settings = get_settings()
+    with domain_errors():
+        result = run_evaluate(
+            settings=settings, params=load_params(params), track=track, progress=_echo_err
+        )
+    h = result.headline
+    typer.echo(
+        f"gate passed: AP {h['prequential_average_precision']:.3f} (prequential), test AUC "
+        f"{h['test_roc_auc']:.3f} AP {h['test_average_precision']:.3f} CP@100 "
+        f"{h['test_card_precision_100']:.3f}; residual fraud {h['residual_fraud_count']:.2%} "
+        f"(count) {h['residual_fraud_amount']:.2%} (amount) at {h['alerts_per_day']:.0f} "
+        f"alerts/day -> {evaluation_dir(settings)}"
+    )
+
+
+@app.command()
+def register(params: ParamsOption = None, track: TrackOption = True) -> None:
+    """Publish the evaluated candidate: MLflow registry, build/models/vNNN/, model card.
+
+    Example: fraud register --params params.yaml
+    """
+    from reference_impl.params import load_params
+    from reference_impl.pipeline import run_register
+
+    with domain_errors():
+        reg = run_register(settings=get_settings(), params=load_params(params), track=track)
+    mlflow_note = f", MLflow version {reg.mlflow_version}" if reg.mlflow_version else ""
+    typer.echo(f"registered {reg.name} {reg.version} -> {reg.directory}{mlflow_note}")
+
+
+@app.command()
+def pipeline(
+    preset: Annotated[str, typer.Option(help="Size preset: tiny, small or full.")] = "small",
+    seed: Annotated[int | None, typer.Option(help="Simulator seed.")] = None,
+    params: ParamsOption = None,
+    fresh: Annotated[
+        bool, typer.Option(help="Remove data, models, reports and the MLflow store first.")
+    ] = False,
+) -> None:
+    """Run every stage without DVC: simulate → validate → features → train → evaluate → register.
+
+    Example: fraud pipeline --preset small --fresh --params params.yaml
+    """
+    from reference_impl.pipeline import run_pipeline
+
+    settings = get_settings()
+    with domain_errors():
+        result = run_pipeline(
+            settings=settings,
+            preset=preset,
+            seed=settings.seed if seed is None else seed,
+            params_path=params,
+            fresh=fresh,
+            progress=_echo_err,
+        )
+    stages = ", ".join(f"{k} {v:.1f} s" for k, v in result.seconds.items())
+    typer.echo(f"pipeline done in {result.total:.1f} s ({stages}); registered {result.version}")
+
+
 @app.command()
 def serve(
     host: Annotated[str, typer.Option(help="Interface to bind.")] = "127.0.0.1",
