@@ -66,7 +66,9 @@ In Anki: *File → Import…*. Importing a newer version updates your cards inst
 """
 
 
-def glossary_page(terms: dict[str, Card], heading: bool = True) -> str:
+def glossary_page(
+    terms: dict[str, Card], titles: dict[str, str] | None = None, heading: bool = True
+) -> str:
     lines = [GLOSSARY_MARK]
     if heading:
         lines += ["# Glossary", "", "Terms defined by the course's flashcards, A to Z.", ""]
@@ -80,8 +82,9 @@ def glossary_page(terms: dict[str, Card], heading: bool = True) -> str:
             "",
             card.a.strip(),
             "",
-            f"<small>From [{card.module} flashcards]({card.module}/flashcards.md#card-{card.id})"
-            "</small>",
+            f"<small>Card “{html.escape(card.q.strip())}” in "
+            f"[{(titles or {}).get(card.module, card.module)}]"
+            f"({card.module}/flashcards.md#card-{card.id})</small>",
             "",
             "</div>",
             "",

@@ -125,7 +125,7 @@ def on_files(files: Files, config) -> Files:  # noqa: ANN001
         apkg = _apkg(STATE.decks, "course")
         _generated(files, config, COURSE_APKG, abs_src_path=str(apkg))
     for name, content in (
-        ("glossary.md", course_pages.glossary_page(STATE.terms)),
+        ("glossary.md", course_pages.glossary_page(STATE.terms, _titles())),
         ("progress.md", course_pages.progress_page()),
     ):
         if files.get_file_from_path(name) is None:
@@ -149,6 +149,10 @@ def on_files(files: Files, config) -> Files:  # noqa: ANN001
     STATE.notebooks = {name: rendered[path] for name, path in renders.items()}
     files.append(File.generated(config, DATA_JS, content=_course_data(files)))
     return files
+
+
+def _titles() -> dict[str, str]:
+    return {d.module: d.title for d in STATE.decks}
 
 
 def _labs_index() -> str:
@@ -193,7 +197,7 @@ def _course_data(files: Files) -> str:
 def on_page_markdown(markdown: str, page, config, files) -> str:  # noqa: ANN001
     src = page.file.src_uri
     if src == "glossary.md" and course_pages.GLOSSARY_MARK not in markdown:
-        return markdown + "\n\n" + course_pages.glossary_page(STATE.terms, heading=False)
+        return markdown + "\n\n" + course_pages.glossary_page(STATE.terms, _titles(), False)
     if src == "progress.md" and course_pages.PROGRESS_MARK not in markdown:
         return markdown + "\n\n" + course_pages.progress_page(heading=False)
     return markdown

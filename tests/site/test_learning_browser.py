@@ -173,4 +173,9 @@ def test_flashcards_and_progress_work_from_file_urls(page, fixture_site: Path) -
     assert "2/3 · 1 due" in page.locator("tr[data-module='00-demo']").inner_text()
     hits = _search(page, "fraud threshold")
     assert any("Lab 00" in hit for hit in hits), hits
+    page.goto((fixture_site / "00-demo" / "quiz.html").as_uri())
+    page.locator(".quiz").first.get_by_text("A model registry").click()
+    page.locator(".quiz .correct").first.wait_for()
+    page.goto((fixture_site / "progress.html").as_uri())
+    assert page.locator("tr[data-module='00-demo'] td").nth(4).inner_text() == "1/2"
     assert page.requests.external() == []
