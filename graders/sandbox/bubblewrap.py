@@ -23,6 +23,7 @@ from pathlib import Path
 
 from graders.sandbox.cgroups import Cgroup
 from graders.sandbox.errors import SandboxUnavailable
+from graders.sandbox.info import InitInfo
 from graders.sandbox.limits import MIB, Limits, rlimit_setter
 from graders.sandbox.mounts import private_binder
 from graders.sandbox.process import SandboxedProcess
@@ -34,10 +35,17 @@ _SYSTEM_LINKS = ("/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32")
 
 
 def slot_uid(slot: int) -> int:
-    """The unprivileged uid (and gid) of a worker slot."""
+    """The unprivileged uid (and gid) of a worker slot.
+
+    The base is 61000 unless `MLOPS_GRADE_SLOT_UID_BASE` says otherwise (two graders running at
+    once on one machine must not share uids: RLIMIT_NPROC counts per uid).
+    """
     if not 0 <= slot < MAX_SLOTS:
         raise ValueError(f"slot must be in [0, {MAX_SLOTS}), got {slot}")
-    return SLOT_UID_BASE + slot
+    base = int(os.environ.get("MLOPS_GRADE_SLOT_UID_BASE", SLOT_UID_BASE))
+    if base < 1000:
+        raise ValueError(f"MLOPS_GRADE_SLOT_UID_BASE must be >= 1000, got {base}")
+    return base + slot
 
 
 def python_paths() -> list[Path]:
@@ -107,8 +115,11 @@ class BubblewrapBackend:
         sources = [*python_paths(), *(Path(p).resolve() for p in ro_paths)]
         stage = Path(tempfile.mkdtemp(prefix="mlops-sbx-"))
         cgroup = Cgroup.create(limits) if self.use_cgroups else None
+        info = InitInfo()
         try:
             argv_full, pairs = self._command(argv, workdir, sources, stage, limits, env, uid)
+            at = argv_full.index("--unshare-all")
+            argv_full[at:at] = ["--info-fd", str(info.write_fd)]
             if self.as_root:
                 chown_tree(workdir, uid, uid)
             steps = [private_binder(pairs), rlimit_setter(limits)]
@@ -123,21 +134,33 @@ class BubblewrapBackend:
                 stdout=subprocess.PIPE,
                 stderr=subprocess.PIPE,
                 preexec_fn=preexec if self.as_root else rlimit_setter(limits),
+                pass_fds=(info.write_fd,),
             )
         except BaseException:
+            info.close()
             self._give_back(workdir, owner.st_uid, owner.st_gid, stage, cgroup)
             raise
+        info.started()
 
         def kill_all() -> None:
-            with contextlib.suppress(ProcessLookupError):
-                popen.send_signal(signal.SIGKILL)
+            # SIGKILL the namespace's init: the kernel kills everything inside before init can be
+            # reaped, and bwrap's launcher reaps init and exits. So once the launcher is gone,
+            # every process of the sandbox is gone (none left counting against RLIMIT_NPROC).
+            init = info.child_pid(timeout=1.0) if popen.poll() is None else None
+            if init is not None:
+                with contextlib.suppress(ProcessLookupError):
+                    os.kill(init, signal.SIGKILL)
+                with contextlib.suppress(subprocess.TimeoutExpired):
+                    popen.wait(5)
+            if popen.poll() is None:  # no info (bwrap failed early) or a stuck launcher
+                with contextlib.suppress(ProcessLookupError):
+                    popen.send_signal(signal.SIGKILL)
 
-        proc = SandboxedProcess(
-            popen,
-            limits,
-            kill_all=kill_all,
-            on_exit=lambda: self._give_back(workdir, owner.st_uid, owner.st_gid, stage, cgroup),
-        )
+        def on_exit() -> None:
+            info.close()
+            self._give_back(workdir, owner.st_uid, owner.st_gid, stage, cgroup)
+
+        proc = SandboxedProcess(popen, limits, kill_all=kill_all, on_exit=on_exit)
         proc.cgroup = cgroup.description if cgroup else ""
         return proc
 

@@ -22,7 +22,7 @@ class Run:
     proc: SandboxedProcess
 
 
-def processes_of(uid: int) -> list[int]:
+def processes_of(uid: int, *, zombies: bool = False) -> list[int]:
     """Pids of every live process on the host whose real uid is `uid`.
 
     Zombies are left out: they have exited and hold nothing. (The namespace's init, orphaned when
@@ -37,7 +37,8 @@ def processes_of(uid: int) -> list[int]:
         except OSError:
             continue
         fields = dict(line.split(":", 1) for line in status.splitlines() if ":" in line)
-        if int(fields["Uid"].split()[0]) == uid and not fields["State"].strip().startswith("Z"):
+        dead = fields["State"].strip().startswith("Z")
+        if int(fields["Uid"].split()[0]) == uid and (zombies or not dead):
             pids.append(int(entry.name))
     return pids
 

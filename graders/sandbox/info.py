@@ -1,0 +1,45 @@
+"""bwrap's `--info-fd`: learn the pid of the sandbox's init, to kill the namespace cleanly."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import select
+
+
+class InitInfo:
+    """A pipe bwrap writes `{"child-pid": N, ...}` to once the sandbox's init exists."""
+
+    def __init__(self) -> None:
+        self._read_fd, self.write_fd = os.pipe()
+        self._buffer = b""
+        self._pid: int | None = None
+
+    def started(self) -> None:
+        """Close our copy of the write end (the launcher holds its own)."""
+        with contextlib.suppress(OSError):
+            os.close(self.write_fd)
+
+    def child_pid(self, timeout: float) -> int | None:
+        """The init's pid (host namespace), waiting up to `timeout` seconds for bwrap to say."""
+        if self._pid is not None or self._read_fd < 0:
+            return self._pid
+        while self._pid is None:
+            ready, _, _ = select.select([self._read_fd], [], [], timeout)
+            if not ready:
+                return None
+            chunk = os.read(self._read_fd, 4096)
+            if not chunk:
+                return None
+            self._buffer += chunk
+            with contextlib.suppress(ValueError):
+                pid = json.loads(self._buffer).get("child-pid")
+                self._pid = pid if isinstance(pid, int) and pid > 1 else None
+        return self._pid
+
+    def close(self) -> None:
+        for fd in (self._read_fd, self.write_fd):
+            with contextlib.suppress(OSError):
+                os.close(fd)
+        self._read_fd = -1
