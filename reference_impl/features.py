@@ -98,7 +98,7 @@ class _TransactionTransformer(TransformerMixin, BaseEstimator):
         """Return a copy of `X` with the feature columns appended (same row order)."""
         check_is_fitted(self)
         _check_columns(X, self.required, type(self).__name__)
-        out = X.copy()
+        out = X.copy(deep=False)  # copy-on-write: adding columns never touches X
         for name, values in self._compute(X).items():
             out[name] = values
         return out
