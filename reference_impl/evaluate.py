@@ -30,7 +30,8 @@ from reference_impl.params import EvaluateParams, Params
 from reference_impl.train import anchor_of, fraud_score, spec_of
 
 Progress = Callable[[str], None]
-METRICS_FILE = "metrics.json"
+REPORT_FILE = "evaluation.json"  # the full report (register reads it)
+METRICS_FILE = "metrics.json"  # headline numbers + gate outcome, flat: what `dvc metrics` shows
 
 
 def _quiet(_: str) -> None:
@@ -81,7 +82,7 @@ def fold_scores(y: np.ndarray, score: np.ndarray, rows: pd.DataFrame) -> dict[st
 
 @dataclass
 class EvaluationResult:
-    """Everything `metrics.json` holds, plus where the plots went."""
+    """Everything `evaluation.json` holds, plus where the plots went."""
 
     headline: dict[str, float]
     test_week: dict[str, Any]
@@ -142,7 +143,7 @@ def evaluate(
         model: the fitted candidate pipeline.
         meta: the candidate's train.json (threshold, training days, sha256, run id).
         params: model-stage parameters (defaults when None).
-        out_dir: where metrics.json and the PNG plots go; None = nowhere (tests).
+        out_dir: where evaluation.json, metrics.json and the PNG plots go; None = nowhere.
         tracking_uri: MLflow store; the metrics are added to the candidate's training run.
         progress: called with one line per step.
 
@@ -262,9 +263,11 @@ def _write(
     tmp = out_dir / f".kpi_curve.csv.tmp-{os.getpid()}"
     curve.to_csv(tmp, index=False)
     os.replace(tmp, out_dir / "kpi_curve.csv")
-    tmp = out_dir / f".{METRICS_FILE}.tmp-{os.getpid()}"
-    tmp.write_text(json.dumps(result.to_dict(), indent=2, sort_keys=True) + "\n")
-    os.replace(tmp, out_dir / METRICS_FILE)
+    flat = {**result.headline, "gate_passed": result.gate.passed}
+    for name, payload in ((REPORT_FILE, result.to_dict()), (METRICS_FILE, flat)):
+        tmp = out_dir / f".{name}.tmp-{os.getpid()}"
+        tmp.write_text(json.dumps(payload, indent=2, sort_keys=True) + "\n")
+        os.replace(tmp, out_dir / name)
 
 
 def _track(result: EvaluationResult, tracking_uri: str, run_id: str) -> None:
@@ -284,12 +287,12 @@ def _track(result: EvaluationResult, tracking_uri: str, run_id: str) -> None:
 
 
 def load_evaluation(out_dir: Path | str) -> dict[str, Any]:
-    """The metrics.json of an evaluation.
+    """The full report (evaluation.json) of an evaluation.
 
     Raises:
         FileNotFoundError: `fraud evaluate` has not written one.
     """
-    path = Path(out_dir) / METRICS_FILE
+    path = Path(out_dir) / REPORT_FILE
     if not path.is_file():
         raise FileNotFoundError(f"no evaluation at {path} (run `fraud evaluate` first)")
     data: dict[str, Any] = json.loads(path.read_text())

@@ -34,7 +34,7 @@ def candidate_dir(settings: Settings) -> Path:
 
 
 def evaluation_dir(settings: Settings) -> Path:
-    """Where `fraud evaluate` writes metrics.json and the plots."""
+    """Where `fraud evaluate` writes evaluation.json, metrics.json and the plots."""
     return settings.reports_dir / "evaluation"
 
 
@@ -60,7 +60,7 @@ def run_train(
 def run_evaluate(
     *, settings: Settings, params: Params, track: bool = True, progress: Progress = _quiet
 ) -> Any:
-    """Evaluate stage: metrics.json + PNG plots; raises GateFailed when the gate blocks."""
+    """Evaluate stage: evaluation.json, metrics.json, PNG plots; raises GateFailed when the gate blocks."""
     from reference_impl import data, evaluate, train
 
     model, meta = train.load_candidate(candidate_dir(settings))

@@ -127,7 +127,7 @@ def register(
 
     Args:
         candidate_dir: output of `fraud train` (model.skops + train.json).
-        evaluation: the evaluation report (metrics.json of `fraud evaluate`).
+        evaluation: the evaluation report (evaluation.json of `fraud evaluate`).
         models_dir: where versions are exported (``v<N>/`` and ``LATEST``).
         tracking_uri: MLflow store; None = export only (no MLflow registry entry).
         model_name: registered model name.
