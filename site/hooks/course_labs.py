@@ -1,8 +1,10 @@
 """Labs for the site: find each lab's source notebook and derive the student version from it.
 
-The student version drops solutions (`### BEGIN SOLUTION` … `### END SOLUTION`) and hidden tests
-(`### BEGIN HIDDEN TESTS` … `### END HIDDEN TESTS`) and clears outputs, the way nbgrader's
-release does. Results are cached under `build/cache/labs/<content hash>/`, never in git.
+The student version is what `mlops-grade release` hands out: the grading engine's own release
+pipeline (`graders.release.release_notebook`: marker checks, solutions and hidden tests cleared,
+cells locked and checksummed, leak scan), so the site never shows anything else. Where `graders`
+is not importable, a plain strip of the same markers (`student_version`) stands in. Results are
+cached under `build/cache/labs/<content hash>/`, never in git.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 LAB_DIR = re.compile(r"^lab(\d{2})_[a-z0-9_]+$")
-STRIP_VERSION = b"strip-v1"
+STRIP_VERSION = b"strip-v2"
 BEGIN_SOLUTION, END_SOLUTION = "### BEGIN SOLUTION", "### END SOLUTION"
 BEGIN_HIDDEN, END_HIDDEN = "### BEGIN HIDDEN TESTS", "### END HIDDEN TESTS"
 
@@ -96,6 +98,32 @@ def student_version(nb: dict) -> dict:
     return out
 
 
+class LabError(ValueError):
+    """A lab cannot be released; str() names the notebook and the cell."""
+
+
+def _releaser() -> tuple[str, object]:
+    try:
+        from graders.errors import GraderError
+        from graders.release import release_notebook
+    except ImportError:
+        return "strip", None
+    return "graders", (release_notebook, GraderError)
+
+
+def release(lab: Lab, nb: dict) -> dict:
+    """The student version of `nb`: graders' release when available, else `student_version`."""
+    kind, impl = _releaser()
+    if impl is None:
+        return student_version(nb)
+    release_notebook, grader_error = impl  # type: ignore[misc]
+    try:
+        released, _ = release_notebook(nb, lab.source.stem)
+    except grader_error as exc:
+        raise LabError(f"{lab.source}: release refused: {exc}") from None
+    return released
+
+
 def intro_cell(lab: Lab, download: str, howto: str) -> dict:
     """A Markdown cell for the site page: the download link and how to open the notebook."""
     text = (
@@ -109,13 +137,14 @@ def intro_cell(lab: Lab, download: str, howto: str) -> dict:
 def prepare(lab: Lab, cache_dir: Path, download: str, howto: str) -> tuple[Path, Path]:
     """Student notebook and site-render notebook paths for `lab`, built once per content hash."""
     raw = lab.source.read_bytes()
-    key = hashlib.sha256(STRIP_VERSION + raw + download.encode() + howto.encode()).hexdigest()
+    salt = STRIP_VERSION + _releaser()[0].encode()
+    key = hashlib.sha256(salt + raw + download.encode() + howto.encode()).hexdigest()
     base = cache_dir / key[:16]
     student = base / "student" / f"{lab.name}.ipynb"
     # Laid out as the page's path under a docs-like root, so mkdocs-jupyter sees a normal File.
     render = base / "site-render" / "labs" / f"{lab.name}.ipynb"
     if not (student.is_file() and render.is_file()):
-        nb = student_version(json.loads(raw))
+        nb = release(lab, json.loads(raw))
         student.parent.mkdir(parents=True, exist_ok=True)
         student.write_text(json.dumps(nb, indent=1) + "\n", encoding="utf-8")
         cells = nb["cells"]

@@ -134,9 +134,12 @@ def on_files(files: Files, config) -> Files:  # noqa: ANN001
         files.append(File.generated(config, "labs/index.md", content=_labs_index()))
     renders = {}
     for lab in STATE.labs:
-        student, renders[lab.name] = course_labs.prepare(
-            lab, _cache() / "labs", f"download/{lab.name}.ipynb", "index.html#how-to-open-a-lab"
-        )
+        try:
+            student, renders[lab.name] = course_labs.prepare(
+                lab, _cache() / "labs", f"download/{lab.name}.ipynb", "index.html#how-to-open-a-lab"
+            )
+        except course_labs.LabError as exc:
+            raise PluginError(str(exc)) from None
         page = f'---\ntitle: "{lab.title}"\n---\n\n<div class="lf-notebook"></div>\n'
         files.append(File.generated(config, f"labs/{lab.name}.md", content=page))
         files.append(

@@ -153,6 +153,19 @@ def test_student_version_keeps_public_tests_and_drops_solutions() -> None:
     assert "assert 0 < threshold(0.02) < 1" in text and '"grade_id": "test_threshold"' in text
 
 
+def test_site_labs_use_the_grading_engines_release(tmp_path: Path) -> None:
+    """Is the downloadable notebook what `mlops-grade release` hands out, and a bad lab refused?"""
+    pytest.importorskip("graders.release")
+    source = FIXTURES / "labs" / "lab00_demo" / "lab00_demo.ipynb"
+    lab = course_labs.Lab("lab00_demo", "00", source, "Demo")
+    released = course_labs.release(lab, json.loads(source.read_text()))
+    assert all("checksum" in c["metadata"]["nbgrader"] for c in released["cells"][2:])
+    nb = json.loads(source.read_text())
+    del nb["cells"][2]["metadata"]["nbgrader"]  # solution markers in a cell not marked as one
+    with pytest.raises(course_labs.LabError, match=rf"^{source}: release refused: .*cell #3"):
+        course_labs.release(lab, nb)
+
+
 @pytest.mark.slow
 def test_lab_page_and_download_hold_no_solution(fixture_site: Path) -> None:
     """Do the rendered lab and its download leave out solutions, with a download link and help?"""
