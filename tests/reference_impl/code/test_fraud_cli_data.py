@@ -28,6 +28,7 @@ def run(*args: str) -> tuple[int, str]:
     return result.exit_code, result.output
 
 
+@pytest.mark.slow
 def test_simulate_validate_features(root: Path) -> None:
     """Does the data half of the pipeline run end to end from the CLI?"""
     code, out = run("simulate", "--preset", "tiny", "--seed", "1")
