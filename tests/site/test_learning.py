@@ -19,6 +19,7 @@ sys.path.insert(0, str(ROOT / "site" / "tools"))
 import course_anki  # noqa: E402
 import course_cards  # noqa: E402
 import course_labs  # noqa: E402
+import course_notebooks  # noqa: E402
 
 DEMO_DECK = FIXTURES / "course" / "00-demo" / "flashcards.yml"
 BAD_DECK = FIXTURES / "bad" / "flashcards.yml"
@@ -232,3 +233,32 @@ def test_anki_export_cli_writes_one_package_per_module_and_the_course(tmp_path: 
         "01-second.apkg",
         "hands-on-mlops.apkg",
     ]
+
+
+def test_notebook_scripts_that_reach_a_cdn_are_dropped() -> None:
+    """Are nbconvert's MathJax 2, mermaid-from-CDN and empty-src scripts removed, others kept?"""
+    html = (
+        '<script src=""> </script><script type="text/x-mathjax-config">x</script>'
+        '<script type="module">import("https://cdnjs.cloudflare.com/m.mjs")</script>'
+        "<script>keep()</script>"
+    )
+    assert course_notebooks.strip_notebook_scripts(html) == "<script>keep()</script>"
+
+
+@pytest.mark.slow
+def test_rendered_notebooks_are_cached_by_content(tmp_path: Path, monkeypatch) -> None:
+    """Does a second build reuse the rendered notebook instead of converting it again?"""
+    nb = tmp_path / "lab.ipynb"
+    nb.write_text((FIXTURES / "labs" / "lab00_demo" / "lab00_demo.ipynb").read_text())
+    first = course_notebooks.render_all([nb], tmp_path / "cache")[nb]
+    assert "jupyter-wrapper" in first["content"] and "cdnjs" not in first["content"]
+    assert first["title"] == "Lab 00 · Tuning a fraud threshold"
+
+    def convert_again(*args, **kwargs):
+        raise AssertionError("converted a cached notebook again")
+
+    monkeypatch.setattr(course_notebooks.subprocess, "run", convert_again)
+    assert course_notebooks.render_all([nb], tmp_path / "cache")[nb] == first
+    nb.write_text(nb.read_text().replace("2 %", "3 %"))
+    with pytest.raises(AssertionError, match="converted"):
+        course_notebooks.render_all([nb], tmp_path / "cache")
