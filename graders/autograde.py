@@ -173,3 +173,34 @@ def _run_pool(
                 except Exception as exc:  # includes a worker process killed mid-task
                     result = crashed(futures[fut], exc)
                 record(result)
+
+
+def grade_folder(
+    *,
+    course_dir: Path,
+    lab: str,
+    folder: Path,
+    student: str = "student",
+    output_dir: Path | None = None,
+    config: GradeConfig | None = None,
+    backend: Any = None,
+) -> SubmissionResult:
+    """Grade one submission folder against a released lab, without touching the gradebook.
+
+    For tests and suites of crafted submissions: same task, same sandbox, same scoring as
+    `autograde`; the executed notebooks go to ``output_dir`` (default: ``<folder>.autograded``).
+    """
+    course = Course(Path(course_dir))
+    config = config or GradeConfig.from_settings()
+    with Gradebook.open_existing(course.gradebook) as gb:
+        notebooks = gb.lab_notebooks(lab)
+    folder = Path(folder)
+    task = GradeTask(
+        student=student,
+        lab=lab,
+        submission_dir=str(folder),
+        output_dir=str(output_dir or folder.with_name(folder.name + ".autograded")),
+        notebooks=notebooks,
+        config=config,
+    )
+    return grade_submission(task, backend=backend or _select_backend(config.allow_unsandboxed))

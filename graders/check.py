@@ -93,6 +93,9 @@ def check(*, notebook: Path, config: GradeConfig | None = None, backend: Any = N
             hidden += int(cell["metadata"].get(C.OUR_KEY, {}).get("hidden_tests", 0))
             if _has_code(C.source(cell)):  # a cell whose tests are all hidden is not public
                 tests[gid] = TestSpec(gid, C.source(cell), C.points(cell))
+    released_total = nb.get("metadata", {}).get(C.OUR_KEY, {}).get("hidden_tests")
+    if isinstance(released_total, int) and released_total > hidden:
+        hidden = released_total  # a deleted test cell still has its hidden tests run at grading
     sources = [C.source(c) for c in nb["cells"] if C.is_locked(c) and c["cell_type"] == "code"]
     if backend is None:
         from graders.sandbox import select_backend

@@ -48,5 +48,9 @@ class RecordInstructorCells:
                 cell_id=str(cell.get("id", "")),
             )
         if self.stage == "released":
-            nb.setdefault("metadata", {})[C.OUR_KEY] = {"instructor_cells": list(ctx.order)}
+            hidden = sum(c.hidden_tests for c in ctx.instructor_cells.values())
+            nb.setdefault("metadata", {})[C.OUR_KEY] = {
+                "instructor_cells": list(ctx.order),
+                "hidden_tests": hidden,
+            }
         return nb
