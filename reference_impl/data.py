@@ -38,8 +38,8 @@ PROFILE_FILES = ("customers.parquet", "terminals.parquet")
 _PART = "part.parquet"
 
 
-def _write_parquet(df: pd.DataFrame, path: Path) -> None:
-    table = pa.Table.from_pandas(df, preserve_index=False)
+def _write_parquet(df: pd.DataFrame | pa.Table, path: Path) -> None:
+    table = df if isinstance(df, pa.Table) else pa.Table.from_pandas(df, preserve_index=False)
     pq.write_table(table, path, compression="zstd")
 
 
@@ -129,12 +129,13 @@ def _write_into(
     tx = sim.transactions
     days = tx[s.TX_TIME_DAYS].to_numpy()
     bounds = np.searchsorted(days, np.arange(sim.config.n_days + 1))
+    table = pa.Table.from_pandas(tx, preserve_index=False)  # once; partitions are zero-copy slices
     files: dict[str, dict[str, Any]] = {}
     for day in range(sim.config.n_days):
         date = sim.config.start_date + dt.timedelta(days=day)
         rel = f"date={date.isoformat()}/{_PART}"
         (folder / rel).parent.mkdir()
-        _write_parquet(tx.iloc[bounds[day] : bounds[day + 1]], folder / rel)
+        _write_parquet(table.slice(bounds[day], bounds[day + 1] - bounds[day]), folder / rel)
         files[rel] = {"rows": int(bounds[day + 1] - bounds[day])}
         if progress is not None:
             progress(1)
