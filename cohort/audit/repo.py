@@ -15,7 +15,7 @@ from cohort.errors import CohortError
 SKIP_DIRS = {
     ".git", ".hg", ".venv", "venv", "env", ".env", "node_modules", "__pycache__", "build", "dist",
     "site-packages", ".mypy_cache", ".pytest_cache", ".ruff_cache", ".tox", ".nox", "mlruns",
-    "mlartifacts", ".ipynb_checkpoints", ".cache", "htmlcov", ".eggs",
+    "mlartifacts", ".ipynb_checkpoints", ".cache", "htmlcov", ".eggs", ".dvc",
 }  # fmt: skip
 # A folder holding a project template describes other people's projects, not this one.
 TEMPLATE_MARKERS = ("copier.yml", "copier.yaml", "cookiecutter.json")

@@ -12,14 +12,9 @@ DAG_CODE = (
     r"\b(?:from\s+airflow|import\s+kfp|from\s+kfp|from\s+prefect|from\s+metaflow|from\s+zenml)\b"
 )
 LOCKS = (
-    "uv.lock",
-    "poetry.lock",
-    "Pipfile.lock",
-    "pdm.lock",
-    "pylock*.toml",
-    "conda-lock.yml",
-    "*.lock",
-)
+    "uv.lock", "poetry.lock", "Pipfile.lock", "pdm.lock", "pylock*.toml", "conda-lock.yml",
+    "requirements*.lock", "constraints*.lock",
+)  # fmt: skip
 SEEDS = (
     r"\b(?:random_state\s*=|np\.random\.seed\(|random\.seed\(|torch\.manual_seed\(|set_seed\("
     r"|seed\s*[:=]\s*\d)"
@@ -94,9 +89,7 @@ def _pinned_requirements(repo: Repo) -> list[str]:
 
 def check_reproducibility(repo: Repo) -> Finding:
     """Level 1: pinned dependencies or seeds. Level 2: both (data versioning listed as evidence)."""
-    locks = [
-        f for f in repo.named(*LOCKS) if f.rsplit("/", 1)[-1] != "dvc.lock"
-    ] + _pinned_requirements(repo)
+    locks = [f for f in repo.named(*LOCKS)] + _pinned_requirements(repo)
     seeds = repo.grep(SEEDS, repo.src("*.py", "*.yaml", "*.yml", "*.toml"))
     seeds = [f for f in seeds if not f.startswith("tests/") and "/tests/" not in f]
     data = repo.named("dvc.lock", "*.dvc")
