@@ -17,6 +17,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 import pyarrow.parquet as pq
 
 from reference_impl import schemas as s
@@ -210,47 +211,59 @@ def _read_partitions(raw_dir: Path, report: ValidationReport) -> pd.DataFrame:
     """Read every partition; files with a schema problem are reported and left out."""
     report.checks += ["readable", "schema", "partition_date"]
     problems: dict[str, list[str]] = {}
-    frames = []
+    tables, days, rels = [], [], []
     files = partition_files(raw_dir)
     report.n_partitions = len(files)
     for path in files:
         rel = path.relative_to(raw_dir).as_posix()
         try:
-            df = pq.read_table(path).to_pandas()
+            table = pq.read_table(path)
         except Exception as exc:  # noqa: BLE001 - any unreadable file is a violation
             problems.setdefault(f"unreadable Parquet ({type(exc).__name__})", []).append(rel)
             continue
-        issues = [f"missing column {c}" for c in s.TRANSACTION_COLUMNS if c not in df]
-        issues += [f"unexpected column {c}" for c in df.columns if c not in s.TRANSACTION_DTYPES]
-        issues += [
-            f"{c} is {df[c].dtype}, expected {t}"
-            for c, t in s.TRANSACTION_DTYPES.items()
-            if c in df and str(df[c].dtype) != t
-        ]
-        for issue in issues:
+        for issue in _schema_issues(table.schema):
             problems.setdefault(issue, []).append(rel)
-        if issues:
-            continue
-        wrong_day = pd.Series(df[s.TX_DATETIME].dt.strftime("%Y-%m-%d") != path.parent.name[5:])
-        if wrong_day.any():
-            report.add(
-                "partition_date",
-                f"{rel} holds rows of another date",
-                wrong_day,
-                df[s.TRANSACTION_ID],
-            )
-        frames.append(df)
-    for issue, rels in problems.items():
-        where = ", ".join(rels[:3]) + (f" and {len(rels) - 3} more" if len(rels) > 3 else "")
+        if not _schema_issues(table.schema):
+            tables.append(table.select(list(s.TRANSACTION_COLUMNS)).replace_schema_metadata())
+            days.append(np.datetime64(path.parent.name[5:], "D"))
+            rels.append(rel)
+    for issue, where in problems.items():
+        listed = ", ".join(where[:3]) + (f" and {len(where) - 3} more" if len(where) > 3 else "")
         check = "readable" if issue.startswith("unreadable") else "schema"
-        report.add(check, f"{issue} in {len(rels)} partition(s): {where}")
+        report.add(check, f"{issue} in {len(where)} partition(s): {listed}")
     if problems:
-        report.notes.append(
-            f"row checks skip {len(files) - len(frames)} partition(s) with schema errors"
-        )
-    if not frames:
+        report.notes.append(f"row checks skip {len(files) - len(tables)} partition(s) with errors")
+    if not tables:
         return pd.DataFrame({c: pd.Series(dtype=t) for c, t in s.TRANSACTION_DTYPES.items()})
-    return pd.concat(frames, ignore_index=True)
+    tx = pa.concat_tables(tables).to_pandas()
+    sizes = [tb.num_rows for tb in tables]
+    wrong = tx[s.TX_DATETIME].to_numpy().astype("datetime64[D]") != np.repeat(days, sizes)
+    if wrong.any():
+        bad_files = sorted({rels[i] for i in np.repeat(np.arange(len(rels)), sizes)[wrong]})
+        report.add(
+            "partition_date",
+            f"rows outside the date of their partition in {', '.join(bad_files[:3])}",
+            pd.Series(wrong),
+            tx[s.TRANSACTION_ID].to_numpy(),
+        )
+    return tx
+
+
+def _schema_issues(schema: pa.Schema) -> list[str]:
+    """Differences between a partition's Arrow schema and `schemas.TRANSACTION_DTYPES`."""
+    names = schema.names
+    issues = [f"missing column {c}" for c in s.TRANSACTION_COLUMNS if c not in names]
+    issues += [f"unexpected column {c}" for c in names if c not in s.TRANSACTION_DTYPES]
+    for col, expected in s.TRANSACTION_DTYPES.items():
+        if col in names:
+            arrow_type = schema.field(col).type
+            try:
+                actual = str(np.dtype(arrow_type.to_pandas_dtype()))
+            except (NotImplementedError, TypeError):
+                actual = str(arrow_type)
+            if actual != expected:
+                issues.append(f"{col} is {actual}, expected {expected}")
+    return issues
 
 
 def check_rows(
