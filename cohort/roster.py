@@ -78,6 +78,8 @@ def read_roster(path: Path) -> list[Student]:
         if sid in seen:
             raise CohortError(f"roster {path.name} line {line}: duplicate id {sid!r}")
         seen.add(sid)
+        if "@" not in (row.get(columns["email"]) or ""):
+            raise CohortError(f"roster {path.name} line {line}: {sid!r} has no valid email")
         tz = (row.get(tz_col) or "").strip() if tz_col else ""
         students.append(
             Student(

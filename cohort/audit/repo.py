@@ -100,11 +100,15 @@ class Repo:
                 or name in TEXT_NAMES
                 or name.startswith("Dockerfile")
             )
-            try:
-                with path.open("rb") as handle:
-                    data = handle.read(MAX_BYTES) if is_text else b""
-            except OSError:
-                data = b""
+            # Never read through a link leaving the repository, nor block on a FIFO or device.
+            inside = not path.is_symlink() or path.resolve().is_relative_to(self.root)
+            data = b""
+            if is_text and inside and path.is_file():
+                try:
+                    with path.open("rb") as handle:
+                        data = handle.read(MAX_BYTES)
+                except OSError:
+                    data = b""
             self._text[rel] = data.decode("utf-8", errors="replace")
         return self._text[rel]
 

@@ -92,7 +92,11 @@ def read_form(path: Path, *, rubric: Rubric, assignments: AssignmentResult) -> l
     allowed = set(assignments.projects_of(reviewer))
     scores: list[Score] = []
     for review in raw["reviews"]:
-        project = str((review or {}).get("project", ""))
+        if not isinstance(review, dict) or not isinstance(review.get("scores", {}), dict):
+            raise CohortError(
+                f"form {path.name}: each review needs 'project' and a 'scores' mapping"
+            )
+        project = str(review.get("project", ""))
         if project not in allowed:
             raise CohortError(
                 f"form {path.name}: {reviewer} was not assigned to review project {project!r}"

@@ -51,3 +51,11 @@ def test_unreadable_roster(tmp_path) -> None:
     """Is a missing file a CohortError, not a traceback?"""
     with pytest.raises(CohortError, match="cannot read roster"):
         read_roster(tmp_path / "nope.csv")
+
+
+def test_email_without_at_sign(write_csv) -> None:
+    """Is a malformed email named with its student id?"""
+    rows = roster_rows(3)
+    rows[2]["email"] = "nobody"
+    with pytest.raises(CohortError, match="'s02' has no valid email"):
+        read_roster(write_csv(rows))

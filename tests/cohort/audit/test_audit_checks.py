@@ -106,3 +106,12 @@ def test_mlops_level_rule() -> None:
     assert mlops_level(all_full | {"ci": 1}) == 1
     assert mlops_level(all_full | {"monitoring": 0}) == 1
     assert mlops_level(all_full | {"model_registry": 0}) == 0
+
+
+def test_links_out_of_the_repo_are_not_read(tmp_path: Path) -> None:
+    """A symlink to a file outside the repository is listed but never read as evidence."""
+    outside = make_repo(tmp_path / "outside", {"ci.yml": "steps:\n  - run: pytest\n"})
+    repo = make_repo(tmp_path / "repo", {"README.md": "x"})
+    (repo / ".gitlab-ci.yml").symlink_to(outside / "ci.yml")
+    ci = next(i for i in audit_repo(path=repo).items if i.id == "ci")
+    assert ci.level == 1  # the file exists, its content (pytest) was not read
