@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from mkdocs.exceptions import PluginError
+from mkdocs.plugins import event_priority
 from mkdocs.structure.files import File, Files
 from mkdocs.structure.toc import get_toc
 from mkdocs.utils import get_relative_url
@@ -46,6 +47,7 @@ class State:
     labs: list[course_labs.Lab] = field(default_factory=list)
     modules: list[str] = field(default_factory=list)
     notebooks: dict[str, dict] = field(default_factory=dict)  # lab name -> rendered page
+    printing: bool = False  # building the lab book (print-site): no interactive widgets
 
 
 STATE = State()
@@ -82,7 +84,7 @@ def on_config(config):  # noqa: ANN001, ANN201 - mkdocs hook signature
     nav = config.get("nav")
     if nav is None:
         return config
-    printing = "print-site" in config["plugins"]  # the lab book leaves out the study tools
+    STATE.printing = printing = "print-site" in config["plugins"]  # lab book: no study tools
     for deck in [] if printing else STATE.decks:
         section = _module_section(nav, deck.module)
         if section is not None and not any("flashcards.md" in str(v) for v in section):
@@ -246,6 +248,8 @@ def link_terms(content: str, page_url: str) -> str:
     return "".join(parts)
 
 
+# Before print-site's on_page_content (priority 0), which keeps each page's HTML for the lab book.
+@event_priority(50)
 def on_page_content(content: str, page, config, files) -> str:  # noqa: ANN001
     src = page.file.src_uri
     module = src.split("/", 1)[0]
@@ -254,7 +258,10 @@ def on_page_content(content: str, page, config, files) -> str:  # noqa: ANN001
         rendered = STATE.notebooks[lab]
         page.toc = get_toc(rendered["toc_tokens"])
         owner = next((m for m in STATE.modules if m.startswith(lab[3:5] + "-")), "")
-        return rendered["content"] + course_pages.lab_widget(owner, lab)
+        widget = "" if STATE.printing else course_pages.lab_widget(owner, lab)
+        return rendered["content"] + widget
+    if STATE.printing:
+        return link_terms(content, page.url) if module in STATE.modules else content
     if src == "index.md":
         cut = content.find("</p>") + len("</p>") if "</p>" in content else 0
         return content[:cut] + course_pages.home_widget() + content[cut:]

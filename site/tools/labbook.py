@@ -23,7 +23,7 @@ WORK = ROOT / "build" / "labbook"
 EXCLUDE = ["*/flashcards.md", "progress.md", "*/quiz.md"]
 
 
-def print_config(base: Path = ROOT / "mkdocs.yml") -> Path:
+def print_config(base: Path = ROOT / "mkdocs.yml", work: Path = WORK) -> Path:
     """Write the print variant of `base` (absolute paths, print-site last) and return its path."""
     from mkdocs.utils.yaml import yaml_load
 
@@ -46,24 +46,31 @@ def print_config(base: Path = ROOT / "mkdocs.yml") -> Path:
     child = {
         "INHERIT": str(base),
         "docs_dir": str(base.parent / cfg.get("docs_dir", "docs")),
-        "site_dir": str(WORK / "site"),
+        "site_dir": str(work / "site"),
         "hooks": [str(base.parent / h) for h in cfg.get("hooks", [])],
         "theme": {"custom_dir": str(base.parent / cfg["theme"]["custom_dir"])},
         "plugins": plugins,
     }
-    WORK.mkdir(parents=True, exist_ok=True)
-    path = WORK / "mkdocs.print.yml"
+    work.mkdir(parents=True, exist_ok=True)
+    path = work / "mkdocs.print.yml"
     path.write_text(yaml.safe_dump(child, sort_keys=False), encoding="utf-8")
     return path
 
 
-def build(out: Path, chromium: Path) -> Path:
+def build_print_site(base: Path = ROOT / "mkdocs.yml", work: Path = WORK) -> Path:
+    """Build the print variant of the site; return its `print_page.html`."""
     env = {**os.environ, "NO_MKDOCS_2_WARNING": "1"}
-    mkdocs = [sys.executable, "-m", "mkdocs", "build", "--strict", "-q", "-f", str(print_config())]
+    config = print_config(base, work)
+    mkdocs = [sys.executable, "-m", "mkdocs", "build", "--strict", "-q", "-f", str(config)]
     proc = subprocess.run(mkdocs, cwd=ROOT, env=env, capture_output=True, text=True, check=False)
     if proc.returncode != 0:
         raise RuntimeError(f"print build failed: {proc.stderr.strip().splitlines()[-1:]}")
-    page = WORK / "site" / "print_page.html"
+    return work / "site" / "print_page.html"
+
+
+def build(out: Path, chromium: Path) -> Path:
+    """Build the print site and print it to `out` with headless Chromium."""
+    page = build_print_site()
     out.parent.mkdir(parents=True, exist_ok=True)
     out.unlink(missing_ok=True)
     cmd = [

@@ -30,3 +30,15 @@ def test_make_book_prints_lessons_with_cover_and_numbered_headings(tmp_path: Pat
     assert 'id="print-site-cover-page"' in page and "print-site-enumerate-headings" in page
     assert "What is MLOps" in page
     assert 'class="lf-study"' not in page and 'id="lf-progress"' not in page
+
+
+def test_the_lab_book_holds_the_rendered_labs_without_widgets(tmp_path: Path) -> None:
+    """Are labs printed as rendered notebooks (no placeholder), with no study buttons?"""
+    import labbook
+
+    page = labbook.build_print_site(ROOT / "tests" / "site" / "fixtures" / "mkdocs.yml", tmp_path)
+    html = page.read_text(encoding="utf-8")
+    assert "Tuning a fraud threshold" in html and "jupyter-wrapper" in html
+    assert 'class="lf-notebook"' not in html and "secret_solution_marker" not in html
+    for widget in ("lf-lesson-done", "lf-lab-done", "lf-module-progress", 'class="lf-study"'):
+        assert widget not in html
