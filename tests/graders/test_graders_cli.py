@@ -1,0 +1,72 @@
+"""The `mlops-grade` CLI: examples in help, one-line domain errors, JSON output."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+from conftest import SAMPLE
+from typer.testing import CliRunner
+
+from graders.cli import app
+
+runner = CliRunner()
+
+
+@pytest.mark.parametrize(
+    "command", ["release", "check", "autograde", "feedback", "export", "report", "doctor"]
+)
+def test_help_has_an_example(command: str) -> None:
+    """Does every subcommand's --help show an example?"""
+    result = runner.invoke(app, [command, "--help"])
+    assert result.exit_code == 0 and "mlops-grade" in result.output and "Example" in result.output
+
+
+def test_release_json_and_refusal(tmp_path: Path) -> None:
+    """Does release print JSON on success and one line with exit 1 on a domain error?"""
+    shutil.copytree(SAMPLE / "source", tmp_path / "source")
+    ok = runner.invoke(app, ["release", "lab01", "--course-dir", str(tmp_path), "--json"])
+    assert ok.exit_code == 0, ok.output
+    assert json.loads(ok.output)["notebooks"][0]["hidden_tests"] == 4
+    bad = runner.invoke(app, ["release", "missing", "--course-dir", str(tmp_path)])
+    assert bad.exit_code == 1
+    expected = f"error: no source folder for lab 'missing': expected {tmp_path}/source/missing"
+    assert bad.output.strip().splitlines() == [expected]
+
+
+def test_autograde_without_release_is_one_line(tmp_path: Path) -> None:
+    """Does autograding a course with no gradebook fail with one clear line?"""
+    result = runner.invoke(
+        app, ["autograde", "lab01", "--course-dir", str(tmp_path), "--allow-unsandboxed"]
+    )
+    assert result.exit_code == 1 and "release a lab first" in result.output
+
+
+def test_doctor_json_lists_backends() -> None:
+    """Does doctor report each backend with usable/reason?"""
+    result = runner.invoke(app, ["doctor", "--json"])
+    assert result.exit_code == 0
+    assert {b["name"] for b in json.loads(result.output)} >= {"bubblewrap", "local"}
+
+
+@pytest.mark.slow
+@pytest.mark.sandbox
+def test_check_and_autograde_commands(
+    sample_course: Path, submit, isolating_backend: object
+) -> None:  # type: ignore[no-untyped-def]
+    """Does check print the honest summary, and autograde print counts per status with names?"""
+    path = submit("ann")
+    checked = runner.invoke(app, ["check", str(path)])
+    assert checked.exit_code == 0
+    assert "4/4 public tests pass; 4 hidden tests will run at grading" in checked.output
+    graded = runner.invoke(
+        app, ["autograde", "lab01", "--course-dir", str(sample_course), "--workers", "1"]
+    )
+    assert graded.exit_code == 0, graded.output
+    assert "graded" in graded.output and "ann" in graded.output
+    as_json = runner.invoke(
+        app, ["autograde", "lab01", "--course-dir", str(sample_course), "--json"]
+    )
+    assert json.loads(as_json.output)["skipped"] == ["ann"]

@@ -1,0 +1,83 @@
+"""feedback, export and report from gradebook rows (no execution needed)."""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+import pytest
+
+from graders.export import export
+from graders.feedback import feedback
+from graders.gradebook import Gradebook
+from graders.report import report
+from graders.results import NotebookResult, SubmissionResult, TestResult
+
+
+@pytest.fixture
+def graded(sample_course: Path) -> Path:
+    def sub(
+        student: str, status: str, passed: bool, tampering: list[str] | None = None
+    ) -> SubmissionResult:
+        tests = [
+            TestResult("test_mean_center", "test_mean_center", 2.0 if passed else 0.0, 2.0,
+                       passed, True, "" if passed else "a hidden check failed"),
+            TestResult("test_circle_area", "test_circle_area", 0.0, 6.0, False, False,
+                       "assertion failed: assert math.isclose(circle_area(1.0), math.pi)"),
+        ]  # fmt: skip
+        return SubmissionResult(
+            student, "lab01", [NotebookResult("lab01", status, tests, tampering or [])]
+        )
+
+    with Gradebook(sample_course / "gradebook.db") as gb:
+        gb.save_result(sub("ann", "graded", True))
+        gb.save_result(sub("ben", "error:kernel-died", False))
+        gb.save_result(
+            sub("cat", "tampered:edited-test-cell", True, ["edited-test-cell:test_circle_area"])
+        )
+    return sample_course
+
+
+def test_feedback_pages_say_what_failed_and_why(graded: Path) -> None:
+    """Does each student get a page with results, points, reasons, and a plain status note?"""
+    files = feedback(course_dir=graded, lab="lab01").files
+    assert len(files) == 3
+    ben = (graded / "feedback" / "ben" / "lab01" / "lab01.html").read_text()
+    assert "0 / 8" in ben and "stopped before every test" in ben and "hidden test" in ben
+    assert "assert math.isclose(circle_area(1.0), math.pi)" in ben  # public test: shown
+    cat = (graded / "feedback" / "cat" / "lab01" / "lab01.html").read_text()
+    assert "restored from the original" in cat
+
+
+def test_feedback_escapes_student_text(sample_course: Path) -> None:
+    """Is text that came from the student's code escaped in the HTML?"""
+    t = TestResult(
+        "t", "t", 0.0, 1.0, False, False, "your code raised ValueError: <script>alert(1)</script>"
+    )
+    with Gradebook(sample_course / "gradebook.db") as gb:
+        gb.save_result(SubmissionResult("eve", "lab01", [NotebookResult("lab01", "graded", [t])]))
+    feedback(course_dir=sample_course, lab="lab01")
+    html = (sample_course / "feedback" / "eve" / "lab01" / "lab01.html").read_text()
+    assert "<script>" not in html and "&lt;script&gt;" in html
+
+
+def test_export_never_writes_a_silent_zero(graded: Path, tmp_path: Path) -> None:
+    """Does the CSV carry each status, and the Canvas file leave an errored grade empty?"""
+    grades, canvas = export(course_dir=graded, out_dir=tmp_path).files
+    rows = {r["student"]: r for r in csv.DictReader(Path(grades).read_text().splitlines())}
+    assert rows["ben"]["lab01"] == "0" and rows["ben"]["lab01_status"] == "error:kernel-died"
+    assert rows["cat"]["lab01_status"] == "tampered:edited-test-cell"
+    table = list(csv.reader(Path(canvas).read_text().splitlines()))
+    assert table[0][:5] == ["Student", "ID", "SIS User ID", "SIS Login ID", "Section"]
+    assert table[1][0].strip() == "Points Possible" and table[1][-1] == "8"
+    assert {r[0]: r[-1] for r in table[2:]} == {"ann": "2", "ben": "", "cat": "2"}
+
+
+def test_report_summarizes_and_plots(graded: Path) -> None:
+    """Does the report count statuses, rank tests by pass rate and embed two plots?"""
+    result = report(course_dir=graded, lab="lab01")
+    (lab,) = result.labs
+    assert lab.statuses == {"graded": 1, "error:kernel-died": 1, "tampered:edited-test-cell": 1}
+    assert lab.pass_rate == {"test_circle_area": 0.0, "test_mean_center": round(2 / 3, 3)}
+    html = Path(result.html).read_text()
+    assert html.count("data:image/png;base64,") == 2
