@@ -1,0 +1,14 @@
+"""Case 18_missing_package: Import of a package that does not exist; the issue asks for status
+error:<reason>.
+"""
+
+
+def make(kit):
+    """Honest answers, then a student cell before the circle tests: the kernel survives it."""
+    kit.honest()
+    kit.insert(
+        "test_circle_area",
+        r"""import sklearn_that_does_not_exist_42
+""",
+    )
+    kit.write()

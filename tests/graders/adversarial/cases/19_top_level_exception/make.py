@@ -1,0 +1,14 @@
+"""Case 19_top_level_exception: A top-level exception in a student cell; the issue asks for status
+error:<reason>.
+"""
+
+
+def make(kit):
+    """Honest answers, then a student cell before the circle tests: the kernel survives it."""
+    kit.honest()
+    kit.insert(
+        "test_circle_area",
+        r"""raise RuntimeError('boom')
+""",
+    )
+    kit.write()

@@ -1,0 +1,29 @@
+"""The adversarial cohort: graded once per session, shared by every case's assertions."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+from adversarial_cohort import UID_BASE, Cohort, case_names, expected, grade_cohort
+
+from graders.sandbox import probe
+
+# Before any grading worker (forkserver) starts, so that every sandbox of this session uses them.
+os.environ.setdefault("MLOPS_GRADE_SLOT_UID_BASE", str(UID_BASE))
+
+
+@pytest.fixture(scope="session")
+def cohort(tmp_path_factory: pytest.TempPathFactory) -> Cohort:
+    """Every case graded in one autograde run (2 workers) of one course."""
+    status = probe()[0]
+    names = case_names()
+    skipped = []
+    if not status.usable:
+        skipped = [n for n in names if expected(n).get("needs_sandbox")]
+        names = [n for n in names if n not in skipped]
+    root: Path = tmp_path_factory.mktemp("adversarial") / "course"
+    result = grade_cohort(root, names, isolating=status.usable)
+    result.skipped_cases = skipped
+    return result
