@@ -8,7 +8,7 @@ export NO_MKDOCS_2_WARNING := 1
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
 .DEFAULT_GOAL := help
-.PHONY: help run test ci-test lint format typecheck site serve vendor sysdeps pipeline dvc-repro bench clean cards qti book
+.PHONY: help run test ci-test lint format typecheck site serve vendor sysdeps pipeline dvc-repro audit bench clean cards qti book
 
 help: ## List the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  \033[36m%-12s\033[0m %s\n", $$1, $$2}'
@@ -59,6 +59,9 @@ pipeline: $(VENV)/.installed-all ## Run the reference fraud pipeline on the smal
 
 dvc-repro: $(VENV)/.installed-all ## Re-run only the changed stages of the fraud pipeline with DVC (dvc.yaml, params.yaml)
 	PATH="$(CURDIR)/$(VENV)/bin:$$PATH" $(VENV)/bin/dvc repro
+
+audit: $(VENV)/.installed-all ## Score this repository's MLOps maturity (mlops-cohort audit; Markdown in build/cohort/)
+	$(VENV)/bin/mlops-cohort audit . --out build/cohort/audit-self.md
 
 bench: $(VENV)/.installed-all ## Run every benchmark script in benchmarks/ (slow; prints tables)
 	@for script in benchmarks/*.py; do echo "== $$script"; $(PY) $$script || exit 1; done
