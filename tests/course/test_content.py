@@ -112,7 +112,11 @@ def test_line_range_includes_still_cover_whole_definitions() -> None:
             found += 1
             lines = (ROOT / path).read_text(encoding="utf-8").splitlines()
             first, last = int(start), int(end)
-            where = f"{page.relative_to(COURSE)} -> {path}:{start}:{end}"
+            tops = [f"{n}: {line[:40]}" for n, line in enumerate(lines, 1) if line[:1].isalpha()]
+            where = (
+                f"{page.relative_to(COURSE)} -> {path}:{start}:{end} no longer covers one whole "
+                f"definition; update the range. Top-level lines now: {tops}"
+            )
             assert re.match(r"(def|class|@)", lines[first - 1]), where
             assert lines[last - 1].strip(), where
             rest = [line for line in lines[last:] if line.strip()]
@@ -141,6 +145,18 @@ def test_flashcards_follow_the_schema(module: str) -> None:
         assert card["tags"] and all(isinstance(t, str) and t for t in card["tags"]), card["id"]
         if "term" in card:
             assert isinstance(card["term"], str) and card["term"].strip(), card["id"]
+
+
+def test_glossary_terms_are_defined_once_across_modules() -> None:
+    """Does each glossary term come from exactly one card (the glossary refuses duplicates)?"""
+    seen: dict[str, str] = {}
+    for module in MODULES:
+        deck = yaml.safe_load((COURSE / module / "flashcards.yml").read_text(encoding="utf-8"))
+        for card in deck["cards"]:
+            if "term" in card:
+                key = card["term"].lower()
+                assert key not in seen, f"{card['term']!r} in {module} and {seen[key]}"
+                seen[key] = module
 
 
 @pytest.mark.parametrize("module", MODULES)
