@@ -33,9 +33,15 @@ DAY_US = 86_400 * 1_000_000
 
 
 def to_microseconds(values: Any) -> np.ndarray:
-    """Timestamps (array-like or scalar) as int64 microseconds since the epoch."""
-    arr = np.atleast_1d(pd.to_datetime(values)).astype("datetime64[us]")
-    return arr.astype(np.int64)
+    """Timestamps (array-like or scalar) as int64 microseconds since the epoch.
+
+    Naive times are taken as they are (the simulator's clock); aware times are converted to UTC.
+    """
+    stamps = pd.to_datetime(values)
+    index = pd.DatetimeIndex([stamps] if isinstance(stamps, pd.Timestamp) else stamps)
+    if index.tz is not None:
+        index = index.tz_convert("UTC").tz_localize(None)
+    return np.asarray(index.as_unit("us").asi8, dtype=np.int64)
 
 
 def to_cents(amounts: Any) -> np.ndarray:

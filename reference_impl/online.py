@@ -116,6 +116,8 @@ class OnlineFeatureState:
         (call `update` for that).
         """
         when = pd.Timestamp(tx[s.TX_DATETIME])
+        if when.tz is not None:  # same clock as batch: UTC, naive
+            when = when.tz_convert("UTC").tz_localize(None)
         t = int(to_microseconds(when)[0])
         cents = int(to_cents(tx[s.TX_AMOUNT]))
         out: dict[str, float | int] = {
