@@ -272,3 +272,11 @@ def on_page_content(content: str, page, config, files) -> str:  # noqa: ANN001
             widget = course_pages.module_widget(module) + widget
         return content + widget
     return content
+
+
+def on_serve(server, config, builder):  # noqa: ANN001, ANN201 - mkdocs hook signature
+    """`mkdocs serve` also rebuilds when a lab notebook changes (labs/ is outside docs_dir)."""
+    labs = STATE.root / "labs"
+    if labs.is_dir():
+        server.watch(str(labs))
+    return server
