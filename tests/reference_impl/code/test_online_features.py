@@ -66,7 +66,8 @@ def test_timezone_aware_requests_are_read_as_utc(tiny_sim: Simulation) -> None:
     """Does an API request stamped in another zone get the same features as the UTC instant?"""
     tx = tiny_sim.transactions
     state = OnlineFeatureState.from_history(tx, pd.Timestamp("2018-05-15"))
-    rec = tx[tx[s.TX_DATETIME] >= pd.Timestamp("2018-05-15")].iloc[0].to_dict()
+    later = tx[tx[s.TX_DATETIME] >= pd.Timestamp("2018-05-15")]
+    rec = later[later[s.TX_DATETIME].dt.hour == 6].iloc[0].to_dict()  # 08:00 in Brussels
     naive = state.features_for(rec)
     shifted = rec[s.TX_DATETIME].tz_localize("UTC").tz_convert("Europe/Brussels").isoformat()
     assert state.features_for({**rec, s.TX_DATETIME: shifted}) == naive
