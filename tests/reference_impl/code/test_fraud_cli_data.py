@@ -82,3 +82,16 @@ def test_invalid_data_stops_features(root: Path) -> None:
     code, out = run("features")
     assert code == 1 and "FAILED" in out
     assert not (root / "data/features/features.parquet").exists()
+
+
+def test_drift_options_reach_the_simulator(root: Path) -> None:
+    """Do the CLI's drift options end up in the dataset's recorded config and data?"""
+    args = ["simulate", "--preset", "tiny", "--drift-start", "50", "--card-testing", "2"]
+    args += ["--s3-mult", "2", "--no-scale-s1", "--weekend-mult", "1.1"]
+    assert run(*args)[0] == 0
+    cfg = json.loads((root / "data/raw/manifest.json").read_text())["config"]
+    assert cfg["drift"]["start_day"] == 50 and cfg["drift"]["card_testing"]["cards_per_day"] == 2
+    assert cfg["drift"]["s3_amount_mult"] == 2 and cfg["drift"]["scale_s1_threshold"] is False
+    assert cfg["seasonality"]["weekend_volume_mult"] == 1.1
+    tx = pd.read_parquet(root / "data/raw/date=2018-05-25/part.parquet")
+    assert (tx[s.TX_FRAUD_SCENARIO] == 4).any()
