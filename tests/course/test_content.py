@@ -59,7 +59,7 @@ def _quiz_blocks(module: str) -> list[str]:
 def test_module_folders_are_the_expected_ones() -> None:
     """Is every module folder on disk one the tests know about (so none escapes the checks)?"""
     on_disk = sorted(p.name for p in COURSE.iterdir() if p.is_dir() and re.match(r"\d\d-", p.name))
-    assert on_disk == MODULES
+    assert on_disk == MODULES, "list every module folder in MODULES (tests/course/test_content.py)"
 
 
 @pytest.mark.parametrize("module", MODULES)
