@@ -135,7 +135,7 @@ def plot(results: dict[str, Any], path: Path) -> None:
     ]
     naive = [results["naive_simulate_s"], results["naive_customer_s"], results["naive_terminal_s"]]
     x = np.arange(len(labels))
-    fig, ax = plt.subplots(figsize=(7, 3.5))
+    fig, ax = plt.subplots(figsize=(7, 4))
     ax.bar(x - 0.2, ours, 0.4, label="vectorised (this repo)")
     ax.bar(x + 0.2, naive, 0.4, label="naive pandas/Python (scaled estimate)")
     ax.set_yscale("log")
@@ -144,7 +144,7 @@ def plot(results: dict[str, Any], path: Path) -> None:
     ax.set_title(
         f"Data stages on the {results['preset']} preset ({results['n_transactions']:,} tx)"
     )
-    ax.legend()
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.12), ncol=2, frameon=False)
     fig.tight_layout()
     fig.savefig(path, dpi=120)
     plt.close(fig)
