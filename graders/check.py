@@ -110,7 +110,9 @@ def check(*, notebook: Path, config: GradeConfig | None = None, backend: Any = N
         with open_kernel(
             backend, workdir=work, limits=config.limits(), shell=config.shell
         ) as client:
-            outcome = run_notebook(nb, client, tests, sources)
+            outcome = run_notebook(
+                nb, client, tests, sources, mirror_public_tests=config.mirror_public_tests
+            )
         result.tests = outcome.tests
         if outcome.gone is not None:
             result.error = outcome.gone.detail

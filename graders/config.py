@@ -25,6 +25,9 @@ class GraderSettings(BaseSettings):
     shell: str = Field(
         "auto", description="'auto' (IPython only when a cell needs it) or 'ipython'."
     )
+    mirror_public_tests: bool = Field(
+        True, description="Also run public test code in the sandbox so state flows as in Jupyter."
+    )
 
 
 @lru_cache
@@ -45,6 +48,7 @@ class GradeConfig:
     max_notebook_mb: float = 20.0
     shell: str = "auto"
     allow_unsandboxed: bool = False
+    mirror_public_tests: bool = True
 
     @classmethod
     def from_settings(cls, **overrides: Any) -> GradeConfig:

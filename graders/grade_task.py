@@ -124,7 +124,9 @@ def grade_notebook(
         with open_kernel(
             backend, workdir=work, limits=config.limits(), slot=slot, shell=config.shell
         ) as client:
-            outcome = run_notebook(nb, client, tests, sources)
+            outcome = run_notebook(
+                nb, client, tests, sources, mirror_public_tests=config.mirror_public_tests
+            )
     except KernelGone as gone:
         result.status, result.reason = f"error:{gone.reason}", f"could not start: {gone.detail}"
         result.tests = unscored(spec, result.reason)

@@ -6,6 +6,7 @@ cells never enter the sandbox; hidden tests therefore never reach the student's 
 
 from __future__ import annotations
 
+import contextlib
 import time
 from dataclasses import dataclass, field
 from typing import Any
@@ -46,6 +47,8 @@ def run_notebook(
     client: KernelClient,
     tests: dict[str, TestSpec],
     instructor_sources: list[str],
+    *,
+    mirror_public_tests: bool = True,
 ) -> RunOutcome:
     """Run every cell of ``nb`` in order and score the test cells named in ``tests``.
 
@@ -54,20 +57,31 @@ def run_notebook(
         client: The driver in the sandbox.
         tests: Test cells to score, by grade_id, with their recorded source and points.
         instructor_sources: Code of locked instructor cells (their imports are run trusted).
+        mirror_public_tests: After scoring a test cell, also run its public part in the
+            sandbox (result ignored), so the student's state evolves as it did in their own
+            Jupyter session (nbgrader notebooks often define data in test cells). Hidden tests
+            never enter the sandbox.
     """
     out = RunOutcome()
     base = trusted_base(instructor_sources)
+    carry: dict[str, Any] = {}
     for cell in nb.get("cells", []):
         if cell.get("cell_type") != "code":
             continue
         gid = C.grade_id(cell)
         if gid in tests:
-            results, printed = run_test_cell(tests[gid], client, base)
+            results, printed = run_test_cell(tests[gid], client, base, carry)
             out.tests.extend(results)
             shown = [r for r in results if not r.hidden]
             cell["outputs"] = [_stream(printed)] if printed else []
             if shown:
                 cell["outputs"].append(_stream(_summary(shown)))
+            if mirror_public_tests and client.gone is None:
+                public, _ = C.replace_regions(tests[gid].source, C.BEGIN_HIDDEN, C.END_HIDDEN, None)
+                started = time.monotonic()
+                with contextlib.suppress(KernelGone):  # recorded in client.gone
+                    client.exec(public)
+                out.exec_s += time.monotonic() - started
             continue
         if client.gone is not None:
             continue

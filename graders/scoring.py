@@ -37,6 +37,16 @@ class TestSpec:
 
 def free_names(code: str) -> list[str]:
     """Names the code loads without binding them itself (builtins excluded), in order seen."""
+    loaded, bound = _names(code)
+    return [n for n in loaded if n not in bound and n not in BUILTIN_NAMES]
+
+
+def bound_names(code: str) -> set[str]:
+    """Names the code binds (assignments, imports, definitions)."""
+    return _names(code)[1]
+
+
+def _names(code: str) -> tuple[dict[str, None], set[str]]:
     tree = ast.parse(code)
     loaded: dict[str, None] = {}
     bound: set[str] = set()
@@ -54,7 +64,7 @@ def free_names(code: str) -> list[str]:
             bound.update((a.asname or a.name).split(".")[0] for a in node.names)
         elif isinstance(node, ast.ExceptHandler | ast.MatchAs | ast.MatchStar) and node.name:
             bound.add(node.name)
-    return [n for n in loaded if n not in bound and n not in BUILTIN_NAMES]
+    return loaded, bound
 
 
 def trusted_base(instructor_sources: list[str]) -> dict[str, Any]:
@@ -119,9 +129,15 @@ def _exec(code: str, ns: dict[str, Any], sink: io.StringIO) -> None:
 
 
 def run_test_cell(
-    spec: TestSpec, client: KernelClient, base: dict[str, Any], *, public_only: bool = False
+    spec: TestSpec,
+    client: KernelClient,
+    base: dict[str, Any],
+    carry: dict[str, Any] | None = None,
 ) -> tuple[list[TestResult], str]:
     """Score one test cell; returns its scoring units and the text it printed.
+
+    ``carry`` holds what earlier test cells of the notebook bound (``X_train = ...`` in one test
+    cell, used by the next, as nbgrader notebooks do); it is read first and updated in place.
 
     Raises nothing: a dead or timed-out student process fails the units with that reason (the
     caller reads ``client.gone`` for the notebook status).
@@ -143,16 +159,19 @@ def run_test_cell(
         )
 
     sink = io.StringIO()
+    carry = {} if carry is None else carry
     try:
-        names = [n for n in free_names(spec.source) if n not in base]
+        names = [n for n in free_names(spec.source) if n not in base and n not in carry]
+        binds = bound_names(spec.source)
     except SyntaxError as exc:
         return [
             unit(i, False, f"the test code does not parse: {exc}") for i in range(len(groups))
         ], ""
     try:
-        ns = {**base, **client.get(names)}
+        ns = {**base, **client.get(names), **carry}
         if setup.strip():
             _exec(setup, ns, sink)
+            carry.update({n: ns[n] for n in binds if n in ns})
     except KernelGone as gone:
         return [unit(i, False, _gone(gone)) for i in range(len(groups))], sink.getvalue()
     except Exception as exc:
@@ -160,13 +179,15 @@ def run_test_cell(
         return [unit(i, False, msg) for i in range(len(groups))], sink.getvalue()
     results = []
     for i, group in enumerate(groups):
+        group_ns = dict(ns)
         try:
-            _exec(group.code, dict(ns), sink)
+            _exec(group.code, group_ns, sink)
             results.append(unit(i, True, ""))
         except KernelGone as gone:
             results.append(unit(i, False, _gone(gone)))
         except Exception as exc:
             results.append(unit(i, False, _failure(exc, group.code, group.hidden)))
+        carry.update({n: group_ns[n] for n in binds if n in group_ns})
     return results, sink.getvalue()
 
 
