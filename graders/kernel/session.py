@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import contextlib
+import importlib.util
 import sys
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -14,6 +15,23 @@ PACKAGE = Path(__file__).resolve().parents[1]
 # What the driver imports from this repository; nothing else of it is shown to the sandbox.
 DRIVER_PATHS = (PACKAGE / "__init__.py", PACKAGE / "kernel")
 DRIVER_ARGV = (sys.executable, "-m", "graders.kernel.driver")
+# Packages of this repository that lab notebooks may import (read-only; they hold no secrets).
+# `labs/`, source notebooks and the rest of the repository stay invisible to the sandbox.
+LAB_PACKAGES = ("reference_impl",)
+
+
+def package_dirs(names: Sequence[str]) -> list[Path]:
+    """Directories of the named top-level packages, found without importing them.
+
+    A name that is not installed is skipped: the notebook then fails on its import, as it would
+    in the learner's own environment.
+    """
+    dirs: list[Path] = []
+    for name in names:
+        spec = importlib.util.find_spec(name)
+        if spec is not None and spec.submodule_search_locations:
+            dirs.extend(Path(p) for p in spec.submodule_search_locations)
+    return dirs
 
 
 @contextlib.contextmanager
@@ -25,9 +43,11 @@ def open_kernel(
     slot: int = 0,
     shell: str = "auto",
     startup_timeout_s: float = 60.0,
+    packages: Sequence[str] = LAB_PACKAGES,
 ) -> Iterator[KernelClient]:
     """Spawn ``python -m graders.kernel.driver`` in ``workdir`` and say hello.
 
+    ``packages`` are shown read-only so notebooks can import them (default `LAB_PACKAGES`).
     The process (and everything it started) is killed when the block exits.
     """
     env = {"MPLBACKEND": "Agg", "PYTHONDONTWRITEBYTECODE": "1", "PYTHONHASHSEED": "0"}
@@ -37,7 +57,7 @@ def open_kernel(
         limits=limits,
         env=env,
         slot=slot,
-        ro_paths=list(DRIVER_PATHS),
+        ro_paths=[*DRIVER_PATHS, *package_dirs(packages)],
     )
     try:
         client = KernelClient(
