@@ -8,6 +8,7 @@ from __future__ import annotations
 from dataclasses import replace
 from pathlib import Path
 
+from cohort.audit.gitinfo import head_commit
 from cohort.audit.repo import Repo
 from cohort.audit.result import AuditResult, ItemResult
 from cohort.audit.rubric import ITEMS, mlops_level
@@ -45,6 +46,7 @@ def audit_repo(
         mlops_level=level,
         test_run=test_run,
         skipped=repo.skipped_templates,
+        commit=head_commit(repo.root),
     )
 
 

@@ -50,6 +50,8 @@ def print_table(result: AuditResult, console: Console | None = None) -> None:
 def to_markdown(result: AuditResult) -> str:
     """The Markdown report a group reads."""
     lines = [f"# MLOps maturity audit: `{result.repo}`", "", f"**{headline(result)}**", ""]
+    if result.commit:
+        lines += [f"Commit audited: `{result.commit[:12]}`", ""]
     lines += [
         "| item | for | level | evidence | what is missing | ML Test Score |",
         "|---|---|---|---|---|---|",

@@ -53,6 +53,7 @@ class AuditResult:
     mlops_level: int
     test_run: TestRun | None = None
     skipped: list[str] = field(default_factory=list)
+    commit: str | None = None
 
     @property
     def points(self) -> int:
@@ -72,6 +73,7 @@ class AuditResult:
     def to_dict(self) -> dict[str, object]:
         return {
             "repo": self.repo,
+            "commit": self.commit,
             "mlops_level": self.mlops_level,
             "mlops_level_name": MLOPS_LEVELS[self.mlops_level],
             "points": self.points,

@@ -115,3 +115,14 @@ def test_links_out_of_the_repo_are_not_read(tmp_path: Path) -> None:
     (repo / ".gitlab-ci.yml").symlink_to(outside / "ci.yml")
     ci = next(i for i in audit_repo(path=repo).items if i.id == "ci")
     assert ci.level == 1  # the file exists, its content (pytest) was not read
+
+
+def test_records_the_audited_commit(tmp_path: Path) -> None:
+    """Is the commit HEAD points to recorded (loose ref, packed ref), and None outside git?"""
+    sha = "a" * 40
+    assert audit_repo(path=tmp_path).commit is None
+    make_repo(tmp_path, {".git/HEAD": "ref: refs/heads/main\n", ".git/refs/heads/main": sha + "\n"})
+    assert audit_repo(path=tmp_path).commit == sha
+    (tmp_path / ".git/refs/heads/main").unlink()
+    (tmp_path / ".git/packed-refs").write_text(f"# pack-refs\n{'b' * 40} refs/heads/main\n")
+    assert audit_repo(path=tmp_path).commit == "b" * 40
