@@ -44,7 +44,7 @@ KNOWN_GAPS: dict[str, str] = {
     ),
     "52_always_equal_object": (
         "an object whose __getitem__ returns itself makes the trusted side's numpy recurse "
-        "through proxy calls until the notebook's wall time (20 s here): 0 points as it should, "
+        "through proxy calls until the notebook's wall time (30 s here): 0 points as it should, "
         "but the submission burns its whole wall-time budget and is reported as error:timeout; "
         "proxy calls per test need a budget (fail that test with a plain message)"
     ),

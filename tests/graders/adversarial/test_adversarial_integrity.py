@@ -82,7 +82,7 @@ def test_no_hidden_test_or_solution_leaks(artifacts: dict[str, str]) -> None:
 def test_check_is_honest_about_hidden_tests(artifacts: dict[str, str]) -> None:
     """Does `check` say how many hidden tests remain, even when every public test passes?"""
     honest = json.loads(artifacts["check/00_honest"])
-    assert honest["passed"] == honest["public_tests"] > 0
+    assert honest["passed"] == honest["public_tests"] > 0, honest
     assert honest["hidden_tests"] > 0
     assert f"{honest['hidden_tests']} hidden tests will run at grading" in honest["summary"]
     assert "all tests passed" not in honest["summary"].lower()
@@ -125,3 +125,23 @@ def test_no_process_outlives_the_run(cohort: Cohort) -> None:
 def test_every_case_was_graded_or_skipped_visibly(cohort: Cohort) -> None:
     """Is each case either graded or skipped with a reason (never silently dropped)?"""
     assert sorted([*cohort.results, *cohort.skipped_cases]) == case_names()
+
+
+def test_cli_run_report_shows_counts_and_students(cohort: Cohort) -> None:
+    """Does `mlops-grade autograde` print each status with its count and students?"""
+    from typer.testing import CliRunner
+
+    from graders.cli import app
+
+    chosen = ["00_honest", "16_os_exit_1", "40_deleted_test_cell"]
+    args = ["autograde", LAB, "--course-dir", str(cohort.course), "--force", "--workers", "1"]
+    args += ["--cell-timeout", "10", "--wall-time", "30"]
+    for name in chosen:
+        args += ["--student", name]
+    out = CliRunner().invoke(app, args, env={"COLUMNS": "200"})
+    assert out.exit_code == 0, out.output
+    lines = out.output.splitlines()
+    for name in chosen:
+        status = cohort.results[name].status
+        row = next((line for line in lines if name in line), "")
+        assert status in row and " 1 " in row, f"{name}/{status} not reported:\n{out.output}"
