@@ -63,13 +63,20 @@ def file_sha256(path: Path) -> str:
 
 
 def resolve_version(models_dir: Path, version: str) -> Path:
-    """Folder of `version` under `models_dir`; 'latest' picks the newest folder by name."""
+    """Folder of `version` under `models_dir`; 'latest' = the LATEST file, else newest by name."""
     if version != "latest":
         path = models_dir / version
         if not (path / "metadata.json").is_file():
             raise BundleError(f"model version {version!r} not found under {models_dir}")
         return path
-    candidates = sorted(p for p in models_dir.glob("*") if (p / "metadata.json").is_file())
+    pointer = models_dir / "LATEST"  # written by `fraud register` after each export
+    if pointer.is_file() and (models_dir / pointer.read_text().strip() / "metadata.json").is_file():
+        return models_dir / pointer.read_text().strip()
+    candidates = sorted(
+        p
+        for p in models_dir.glob("*")
+        if not p.name.startswith(".") and (p / "metadata.json").is_file()  # skip temp exports
+    )
     if not candidates:
         raise BundleError(f"no registered model under {models_dir} (run `fraud register`)")
     return candidates[-1]

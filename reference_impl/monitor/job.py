@@ -1,0 +1,191 @@
+"""The monitor job: reference window vs current window of a scored log → report and decision.
+
+Labels are used only where they would have arrived: a day's labels are known `label_delay_days`
+later, so the performance verdict is on the latest fully labelled window, while input drift is
+measured on the newest traffic.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from reference_impl import metrics
+from reference_impl import schemas as s
+from reference_impl.monitor.decide import Decision, Thresholds, decide
+from reference_impl.monitor.drift import (
+    ColumnDrift,
+    bin_edges,
+    column_drift,
+    psi_from_shares,
+    shares,
+)
+from reference_impl.monitor.performance import (
+    DAY,
+    SCORE,
+    WindowPerformance,
+    scale_budget,
+    window_performance,
+)
+
+DRIFT_COLUMNS = [*s.FEATURE_COLUMNS, SCORE]
+
+
+@dataclass(frozen=True)
+class MonitorResult:
+    """Everything the monitor saw and decided; `to_dict()` is the JSON report."""
+
+    reference_days: tuple[int, int]
+    current_days: tuple[int, int]
+    labelled_days: tuple[int, int] | None
+    drift: list[ColumnDrift]
+    reference: WindowPerformance | None
+    current: WindowPerformance | None
+    decision: Decision
+    challenger_ap: float | None
+    daily_psi: pd.DataFrame = field(repr=False)  # day x column
+    weekly: pd.DataFrame = field(repr=False)  # one row per labelled week
+    volume: pd.Series = field(repr=False)  # transactions per day
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "reference_days": list(self.reference_days),
+            "current_days": list(self.current_days),
+            "labelled_days": list(self.labelled_days) if self.labelled_days else None,
+            "decision": self.decision.to_dict(),
+            "challenger_average_precision": self.challenger_ap,
+            "drift": [d.to_dict() for d in self.drift],
+            "performance": {
+                "reference": self.reference.to_dict() if self.reference else None,
+                "current": self.current.to_dict() if self.current else None,
+            },
+            "weekly": self.weekly.to_dict("records"),
+        }
+
+
+def _days(log: pd.DataFrame, lo: int, hi: int) -> pd.DataFrame:
+    return log[(log[DAY] >= lo) & (log[DAY] <= hi)]
+
+
+def run_monitor(
+    log: pd.DataFrame,
+    *,
+    reference_days: tuple[int, int],
+    current_days: tuple[int, int],
+    today: int | None = None,
+    label_delay_days: int = 7,
+    thresholds: Thresholds | None = None,
+    alerts_per_day_full: int = 50,
+    challenger: Callable[[pd.DataFrame], Any] | None = None,
+    challenger_days: int = 14,
+) -> MonitorResult:
+    """Compare `current_days` with `reference_days` of a scored log (inclusive day ranges).
+
+    Args:
+        log: scored log from `replay` (day, card, amount, features, SCORE, TX_FRAUD).
+        reference_days: a stable, labelled window the model is known to be good on.
+        current_days: the window to check.
+        today: the day the job runs; labels of days > today - delay are not used
+            (default: the day after the log's last day).
+        label_delay_days: days before a label is known.
+        thresholds: drift and performance levels.
+        alerts_per_day_full: alert budget at the full preset's volume, scaled to this stream.
+        challenger: fits a fresh model on a labelled frame (features + TX_FRAUD); it is trained
+            on the `challenger_days` before the current window and scored on the labelled part
+            of it, to tell "the model is stale" (retrain) from "fraud got harder" (investigate).
+    """
+    thresholds = thresholds or Thresholds()
+    today = int(log[DAY].max()) + 1 if today is None else today
+    reference = _days(log, *reference_days)
+    current = _days(log, *current_days)
+    if reference.empty or current.empty:
+        raise ValueError("reference or current window holds no transaction")
+    drift = column_drift(
+        reference,
+        current,
+        DRIFT_COLUMNS,
+        warning=thresholds.psi_warning,
+        alarm=thresholds.psi_alarm,
+    )
+    budget = scale_budget(alerts_per_day_full, len(reference) / reference[DAY].nunique())
+    last_labelled = min(current_days[1], today - label_delay_days)
+    labelled = _days(log, current_days[0], last_labelled)
+    ref_perf = window_performance(reference, alerts_per_day=budget)
+    cur_perf = window_performance(labelled, alerts_per_day=budget) if len(labelled) else None
+    challenger_ap = None
+    if challenger is not None and cur_perf is not None:
+        challenger_ap = _challenger_ap(
+            log,
+            challenger,
+            labelled,
+            first=current_days[0] - challenger_days,
+            last=min(current_days[0] - 1, today - label_delay_days),
+        )
+    decision = decide(drift, ref_perf, cur_perf, thresholds, challenger_ap=challenger_ap)
+    return MonitorResult(
+        reference_days=reference_days,
+        current_days=current_days,
+        labelled_days=(current_days[0], last_labelled) if cur_perf else None,
+        drift=drift,
+        reference=ref_perf,
+        current=cur_perf,
+        decision=decision,
+        challenger_ap=challenger_ap,
+        daily_psi=_daily_psi(log, reference, start=reference_days[1] + 1),
+        weekly=_weekly(log, start=reference_days[0], last=today - label_delay_days, budget=budget),
+        volume=log.groupby(DAY).size(),
+    )
+
+
+def _challenger_ap(
+    log: pd.DataFrame,
+    fit: Callable[[pd.DataFrame], Any],
+    labelled: pd.DataFrame,
+    *,
+    first: int,
+    last: int,
+) -> float | None:
+    train = _days(log, first, last)
+    if train.empty or train[s.TX_FRAUD].sum() == 0:
+        return None
+    model = fit(train)
+    score = np.asarray(model.predict_proba(labelled[list(s.FEATURE_COLUMNS)]))[:, 1]
+    return round(metrics.average_precision(labelled[s.TX_FRAUD].to_numpy(), score), 4)
+
+
+def _daily_psi(log: pd.DataFrame, reference: pd.DataFrame, *, start: int) -> pd.DataFrame:
+    """PSI of each column, each day from `start`, against the reference window's bins."""
+    ref = {c: reference[c].to_numpy(float) for c in DRIFT_COLUMNS}
+    edges = {c: bin_edges(v) for c, v in ref.items()}
+    ref_shares = {c: shares(ref[c], edges[c]) for c in DRIFT_COLUMNS}
+    rows = {}
+    for day, today in log[log[DAY] >= start].groupby(DAY):
+        rows[int(day)] = {
+            c: psi_from_shares(ref_shares[c], shares(today[c].to_numpy(float), edges[c]))
+            for c in DRIFT_COLUMNS
+        }
+    return pd.DataFrame.from_dict(rows, orient="index")
+
+
+def _weekly(log: pd.DataFrame, *, start: int, last: int, budget: int) -> pd.DataFrame:
+    rows = []
+    for lo in range(start, last - 5, 7):
+        week = _days(log, lo, min(lo + 6, last))
+        if week[s.TX_FRAUD].sum() == 0:
+            continue
+        perf = window_performance(week, alerts_per_day=budget)
+        rows.append(
+            {
+                "first_day": lo,
+                "average_precision": perf.average_precision,
+                "card_precision_at_k": perf.card_precision_at_k,
+                "residual_fraud_count": perf.residual_fraud_count,
+                "residual_fraud_amount": perf.residual_fraud_amount,
+                "frauds": perf.frauds,
+            }
+        )
+    return pd.DataFrame(rows)

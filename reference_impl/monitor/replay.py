@@ -1,0 +1,117 @@
+"""Traffic replay: simulated days with a scripted incident, scored by the model or the live API.
+
+`simulate_incident` runs the simulator with an incident's drift from `start_day`; `replay` sends
+chosen days to a scorer and returns the *scored log* the monitor reads (one row per
+transaction: day, card, amount, the 15 features, score, and the label that arrives later).
+Three scorers: in-process (fast, for tests), the API's batch route, and the API's online route
+(raw transactions; the service computes features and receives labels after the delay).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any, Protocol
+
+import numpy as np
+import pandas as pd
+
+from reference_impl import schemas as s
+from reference_impl.features import build_features
+from reference_impl.monitor.incidents import get_incident
+from reference_impl.monitor.performance import DAY, SCORE
+from reference_impl.simulate import config_for, simulate
+
+LOG_COLUMNS = [s.TRANSACTION_ID, DAY, s.CUSTOMER_ID, s.TERMINAL_ID]  # + features (incl. amount)
+
+
+class Scorer(Protocol):
+    def __call__(self, day: pd.DataFrame) -> np.ndarray: ...
+
+
+def simulate_incident(
+    incident: str, *, preset: str = "small", seed: int = 0, n_days: int = 84, start_day: int = 56
+) -> pd.DataFrame:
+    """Transactions and their 15 features, with `incident`'s drift from `start_day`."""
+    drift = {"start_day": start_day, **get_incident(incident).drift}
+    sim = simulate(config_for(preset, seed=seed, n_days=n_days, drift=drift))
+    return build_features(sim.transactions)
+
+
+def local_scorer(model: Any) -> Scorer:
+    """Score with an in-process model (as the service would, without HTTP)."""
+
+    def score(day: pd.DataFrame) -> np.ndarray:
+        X = day[list(s.FEATURE_COLUMNS)].to_numpy(np.float64)  # noqa: N806
+        return np.asarray(model.predict_proba(X))[:, 1]
+
+    return score
+
+
+def api_batch_scorer(client: Any, *, chunk: int = 2_000) -> Scorer:
+    """Score through POST /v1/score/batch of a running service (`client`: an httpx.Client)."""
+
+    def score(day: pd.DataFrame) -> np.ndarray:
+        rows = day[list(s.FEATURE_COLUMNS)].to_dict("records")
+        out: list[float] = []
+        for i in range(0, len(rows), chunk):
+            response = client.post("/v1/score/batch", json={"transactions": rows[i : i + chunk]})
+            response.raise_for_status()
+            out.extend(response.json()["scores"])
+        return np.asarray(out)
+
+    return score
+
+
+def api_online_scorer(client: Any, *, delay_days: int = 7) -> Scorer:
+    """Send raw transactions one by one to POST /v1/transactions/score; labels follow later.
+
+    The labels of day d are posted to /v1/labels when day d + delay starts, as an investigation
+    team would report them.
+    """
+    pending: dict[int, pd.DataFrame] = {}
+
+    def score(day: pd.DataFrame) -> np.ndarray:
+        today = int(day[DAY].iloc[0])
+        for labelled in [d for d in pending if d <= today - delay_days]:
+            for row in pending.pop(labelled).itertuples(index=False):
+                body = {s.TRANSACTION_ID: row[0], s.TERMINAL_ID: row[1], s.TX_FRAUD: row[2]}
+                client.post("/v1/labels", json=body).raise_for_status()
+        pending[today] = day[[s.TRANSACTION_ID, s.TERMINAL_ID, s.TX_FRAUD]]
+        out = []
+        for row in day[
+            [s.TRANSACTION_ID, s.TX_DATETIME, s.CUSTOMER_ID, s.TERMINAL_ID, s.TX_AMOUNT]
+        ].itertuples(index=False):
+            body = {
+                s.TRANSACTION_ID: int(row[0]),
+                s.TX_DATETIME: row[1].isoformat(),
+                s.CUSTOMER_ID: int(row[2]),
+                s.TERMINAL_ID: int(row[3]),
+                s.TX_AMOUNT: float(row[4]),
+            }
+            response = client.post("/v1/transactions/score", json=body)
+            response.raise_for_status()
+            out.append(response.json()["score"])
+        return np.asarray(out)
+
+    return score
+
+
+def replay(
+    transactions: pd.DataFrame,
+    scorer: Scorer,
+    days: Sequence[int],
+    *,
+    on_day: Callable[[int], None] | None = None,
+) -> pd.DataFrame:
+    """Score `days` in order, one day at a time; the scored log the monitor reads."""
+    parts = []
+    for day in days:
+        today = transactions[transactions[DAY] == day]
+        if today.empty:
+            continue
+        scored = today[[*LOG_COLUMNS, *s.FEATURE_COLUMNS, s.TX_FRAUD, s.TX_FRAUD_SCENARIO]].copy()
+        scored[SCORE] = scorer(today)
+        parts.append(scored)
+        if on_day is not None:
+            on_day(day)
+    return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame()
