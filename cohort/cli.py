@@ -8,6 +8,7 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
+from rich.progress import Progress
 from rich.table import Table
 
 from cohort import __version__
@@ -233,7 +234,14 @@ def audit_cohort_cmd(
     Example: mlops-cohort audit-cohort repos/ --out build/cohort/audit
     """
     try:
-        board = audit_cohort(repos=discover(repos), out_dir=out, run_tests=run_tests)
+        found = discover(repos)
+        with Progress(console=console, transient=True) as progress:
+            task = progress.add_task("auditing", total=len(found))
+
+            def step(name: str) -> None:
+                progress.update(task, advance=1, description=f"audited {name}")
+
+            board = audit_cohort(repos=found, out_dir=out, run_tests=run_tests, on_repo=step)
     except CohortError as exc:
         raise fail(exc) from None
     table = Table(title="Cohort leaderboard")

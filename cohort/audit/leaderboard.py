@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -35,19 +36,26 @@ def discover(root: Path) -> dict[str, Path]:
     return repos
 
 
-def audit_cohort(*, repos: dict[str, Path], out_dir: Path, run_tests: bool = False) -> Leaderboard:
+def audit_cohort(
+    *,
+    repos: dict[str, Path],
+    out_dir: Path,
+    run_tests: bool = False,
+    on_repo: Callable[[str], None] | None = None,
+) -> Leaderboard:
     """Audit each repository, write `<name>.md`/`.json` per repo and the leaderboard files."""
     out_dir.mkdir(parents=True, exist_ok=True)
     audits, errors = [], {}
     for name, path in repos.items():
         try:
             result = audit_repo(path=path, run_tests=run_tests)
+            (out_dir / f"{name}.md").write_text(to_markdown(result), encoding="utf-8")
+            (out_dir / f"{name}.json").write_text(to_json(result), encoding="utf-8")
+            audits.append((name, result))
         except CohortError as exc:
             errors[name] = str(exc)
-            continue
-        (out_dir / f"{name}.md").write_text(to_markdown(result), encoding="utf-8")
-        (out_dir / f"{name}.json").write_text(to_json(result), encoding="utf-8")
-        audits.append((name, result))
+        if on_repo is not None:
+            on_repo(name)  # progress: one call per repository, audited or not
     board = Leaderboard(audits=audits, errors=errors)
     write_leaderboard(board, out_dir)
     return board

@@ -66,10 +66,14 @@ def test_cohort_leaderboard(generated_project: Path, tmp_path: Path) -> None:
     repos = tmp_path / "repos"
     (repos / "bare").mkdir(parents=True)
     (repos / "bare" / "notes.txt").write_text("todo\n")
+    seen: list[str] = []
     board = audit_cohort(
-        repos={"bare": repos / "bare", "team-a": generated_project}, out_dir=tmp_path / "out"
+        repos={"bare": repos / "bare", "team-a": generated_project, "gone": repos / "gone"},
+        out_dir=tmp_path / "out",
+        on_repo=seen.append,
     )
     assert [name for name, _ in board.ranked()] == ["team-a", "bare"]
+    assert seen == ["bare", "team-a", "gone"] and "is not a folder" in board.errors["gone"]
     written = {p.name for p in (tmp_path / "out").iterdir()}
     assert {
         "leaderboard.md",
