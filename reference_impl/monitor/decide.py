@@ -5,9 +5,10 @@ Rules (reference spec §4.3 and §1.9):
 * **retrain** when a challenger trained on recent labelled traffic beats the serving model on the
   newest labelled window by `retrain_gain` AP: retraining demonstrably helps.
 * **investigate** when the serving model lost `ap_drop_alarm` AP against its reference window
-  but a fresh model does no better (stealthier fraud: a feature problem, not a stale model), when
-  the business KPI (by count) is breached, or when PSI on a feature or the score passes its warning level
-  (volume growth moves PSI a lot and costs nothing: worth a look, never an automatic retrain).
+  but a fresh model does no better (stealthier fraud: a feature problem, not a stale model),
+  when a fraud scenario's recall collapses or a new one appears, when the business KPI (by
+  count) is breached, or when PSI on a feature or the score passes its warning level (volume
+  growth moves PSI a lot and costs nothing: worth a look, never an automatic retrain).
 * **no action** otherwise.
 """
 
