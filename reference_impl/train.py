@@ -39,6 +39,12 @@ MODEL_FILE = "model.skops"
 META_FILE = "train.json"
 
 
+# Domain knowledge as a constraint: all else equal, a larger amount is never less suspicious.
+# It cost no AP on the small preset (random forest 0.674 with it, 0.673 without) and makes the
+# directional behaviour test hold by construction for trees (a linear model is monotone anyway).
+AMOUNT_NEVER_LOWERS = [1 if c == schemas.TX_AMOUNT else 0 for c in schemas.FEATURE_COLUMNS]
+
+
 def _quiet(_: str) -> None:
     return None
 
@@ -52,9 +58,14 @@ def make_model(family: str, *, random_state: int = 0, n_jobs: int = -1) -> Pipel
     models: dict[str, Callable[[], ClassifierMixin]] = {
         "logreg": lambda: LogisticRegression(max_iter=1000),
         "random_forest": lambda: RandomForestClassifier(
-            n_estimators=100, random_state=random_state, n_jobs=n_jobs
+            n_estimators=100,
+            random_state=random_state,
+            n_jobs=n_jobs,
+            monotonic_cst=AMOUNT_NEVER_LOWERS,
         ),
-        "hist_gb": lambda: HistGradientBoostingClassifier(random_state=random_state),
+        "hist_gb": lambda: HistGradientBoostingClassifier(
+            random_state=random_state, monotonic_cst=AMOUNT_NEVER_LOWERS
+        ),
     }
     if family not in models:
         raise ValueError(f"unknown model family {family!r}; choose from {sorted(models)}")
