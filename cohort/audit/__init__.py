@@ -10,7 +10,7 @@ from pathlib import Path
 
 from cohort.audit.gitinfo import head_commit
 from cohort.audit.repo import Repo
-from cohort.audit.result import AuditResult, ItemResult
+from cohort.audit.result import AuditResult, ItemResult, TestRun
 from cohort.audit.rubric import ITEMS, mlops_level
 
 
@@ -50,10 +50,8 @@ def audit_repo(
     )
 
 
-def _with_test_run(item: ItemResult, run: object) -> ItemResult:
-    from cohort.audit.result import TestRun
-
-    assert isinstance(run, TestRun)
+def _with_test_run(item: ItemResult, run: TestRun) -> ItemResult:
+    """Add the sandboxed run as evidence; failing (or no) tests cap the item at partial."""
     line = f"sandboxed run ({run.backend}): {run.passed} passed, {run.failed} failed"
     if run.ok:
         return replace(item, evidence=[*item.evidence, line])

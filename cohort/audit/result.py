@@ -33,6 +33,8 @@ class ItemResult:
 class TestRun:
     """Outcome of running the repository's tests in the grading sandbox."""
 
+    __test__ = False  # a result, not a pytest test class
+
     passed: int
     failed: int
     returncode: int
