@@ -113,7 +113,7 @@ class BubblewrapBackend:
         uid = slot_uid(slot) if self.as_root else os.getuid()
         owner = workdir.stat()
         sources = [*python_paths(), *(Path(p).resolve() for p in ro_paths)]
-        stage = Path(tempfile.mkdtemp(prefix="mlops-sbx-"))
+        stage = Path(tempfile.mkdtemp(prefix="mlops-sbx-", dir=_stage_root()))
         cgroup = Cgroup.create(limits) if self.use_cgroups else None
         info = InitInfo()
         try:
@@ -157,6 +157,9 @@ class BubblewrapBackend:
                     popen.send_signal(signal.SIGKILL)
 
         def on_exit() -> None:
+            info.child_pid(timeout=0)  # learn the init's pid if bwrap wrote it meanwhile
+            if not info.wait_init_gone():
+                kill_all()
             info.close()
             self._give_back(workdir, owner.st_uid, owner.st_gid, stage, cgroup)
 
@@ -232,6 +235,15 @@ class BubblewrapBackend:
             cmd += ["--setenv", key, value]
         cmd += ["--", *argv]
         return cmd, pairs
+
+
+def _stage_root() -> str | None:
+    """A world-traversable temp dir for the stage (TMPDIR may be private to the caller)."""
+    for candidate in ("/tmp", "/var/tmp", "/dev/shm"):
+        with contextlib.suppress(OSError):
+            if os.stat(candidate).st_mode & 0o001:
+                return candidate
+    return None
 
 
 def _chain(*steps: Callable[[], None]) -> Callable[[], None]:

@@ -6,6 +6,8 @@ import contextlib
 import json
 import os
 import select
+import time
+from pathlib import Path
 
 
 class InitInfo:
@@ -37,6 +39,26 @@ class InitInfo:
                 pid = json.loads(self._buffer).get("child-pid")
                 self._pid = pid if isinstance(pid, int) and pid > 1 else None
         return self._pid
+
+    def wait_init_gone(self, timeout: float = 5.0) -> bool:
+        """Wait until the init is a zombie or gone: then no process of the sandbox runs.
+
+        The kernel kills every process of a PID namespace before its init can turn zombie, but
+        bwrap's launcher may exit a moment before that. Giving the workdir back must wait.
+        """
+        pid = self._pid
+        if pid is None:
+            return True
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            try:
+                state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+            except (OSError, IndexError):
+                return True
+            if state in ("Z", "X"):
+                return True
+            time.sleep(0.01)
+        return False
 
     def close(self) -> None:
         for fd in (self._read_fd, self.write_fd):

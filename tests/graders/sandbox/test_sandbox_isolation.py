@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 from sandbox_helpers import SLOT
 
-from graders.sandbox import BubblewrapBackend, Limits
+from graders.sandbox import BubblewrapBackend, Limits, slot_uid
 
 pytestmark = pytest.mark.sandbox
 
@@ -185,3 +185,35 @@ for d in ["/", "/etc", "/usr", "/work", {sys.prefix!r}, {sys.base_prefix!r}, "/r
 print(json.dumps(ok))
 """
     assert json.loads(run_py(code).out) == []
+
+
+def test_root_only_paths_are_reachable_after_the_uid_drop(
+    root_only: None, bwrap: BubblewrapBackend, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With the workdir, TMPDIR and a read-only extra under 0700 dirs, does a sandbox still run?
+
+    (A CI clone under /root: the slot uid cannot traverse there; the private stage must.)
+    """
+    private = tmp_path / "root-only"
+    (private / "work").mkdir(parents=True)
+    (private / "tmp").mkdir()
+    (private / "extra").mkdir()
+    (private / "extra" / "helper.py").write_text("VALUE = 42\n")
+    private.chmod(0o700)
+    monkeypatch.setattr(tempfile, "tempdir", str(private / "tmp"))
+    argv = [sys.executable, "-c", "import helper; open('out.txt', 'w').write(str(helper.VALUE))"]
+    env = {"PYTHONPATH": str(private / "extra")}
+    with bwrap.spawn(
+        argv, workdir=private / "work", env=env, slot=SLOT, ro_paths=[private / "extra"]
+    ) as proc:
+        assert proc.wait(30) == 0, proc.read_stderr()
+    assert (private / "work" / "out.txt").read_text() == "42"
+
+
+def test_slot_uid_base_can_be_moved(root_only: None, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Does MLOPS_GRADE_SLOT_UID_BASE move the slot uids (two graders on one host)?"""
+    monkeypatch.setenv("MLOPS_GRADE_SLOT_UID_BASE", "64000")
+    assert slot_uid(3) == 64003
+    monkeypatch.setenv("MLOPS_GRADE_SLOT_UID_BASE", "0")
+    with pytest.raises(ValueError, match="SLOT_UID_BASE"):
+        slot_uid(3)
