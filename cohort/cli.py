@@ -15,6 +15,7 @@ from cohort import __version__
 from cohort.audit import audit_repo
 from cohort.audit.leaderboard import audit_cohort, discover
 from cohort.audit.report import print_table, to_json, to_markdown
+from cohort.config import get_settings
 from cohort.errors import CohortError
 from cohort.groups import form_groups, read_groups_csv, write_groups_csv
 from cohort.review.assign import assign_reviewers, read_assignments_csv, write_assignments_csv
@@ -65,18 +66,21 @@ def groups(
     roster: Annotated[
         Path, typer.Argument(help="Roster CSV: id, name, email[, skills, timezone].")
     ],
-    size: Annotated[int, typer.Option("--size", "-n", help="Students per group.")] = 4,
-    seed: Annotated[int, typer.Option(help="Same roster and seed, same groups.")] = 0,
-    out: Annotated[Path, typer.Option("--out", "-o", help="Groups CSV to write.")] = Path(
-        "build/cohort/groups.csv"
-    ),
+    size: Annotated[int | None, typer.Option("--size", "-n", help="Students per group.")] = None,
+    seed: Annotated[int | None, typer.Option(help="Same roster and seed, same groups.")] = None,
+    out: Annotated[Path | None, typer.Option("--out", "-o", help="Groups CSV to write.")] = None,
 ) -> None:
     """Form groups balanced on skills (spread) and time zone (kept close).
 
     Example: mlops-cohort groups roster.csv --size 4 --seed 7 --out groups.csv
     """
+    settings = get_settings()
+    seed = settings.seed if seed is None else seed
+    out = out or settings.groups_csv
     try:
-        result = form_groups(students=read_roster(roster), size=size, seed=seed)
+        result = form_groups(
+            students=read_roster(roster), size=size or settings.group_size, seed=seed
+        )
     except CohortError as exc:
         raise fail(exc) from None
     write_groups_csv(result, out)
@@ -93,19 +97,25 @@ def groups(
 @review_app.command("assign")
 def review_assign(
     groups_csv: Annotated[Path, typer.Argument(help="Groups CSV from `mlops-cohort groups`.")],
-    reviewers: Annotated[int, typer.Option("--reviewers", "-r", help="Reviewers per project.")] = 3,
-    seed: Annotated[int, typer.Option(help="Same groups and seed, same assignment.")] = 0,
-    out: Annotated[Path, typer.Option("--out", "-o", help="Assignments CSV to write.")] = Path(
-        "build/cohort/assignments.csv"
-    ),
+    reviewers: Annotated[
+        int | None, typer.Option("--reviewers", "-r", help="Reviewers per project.")
+    ] = None,
+    seed: Annotated[int | None, typer.Option(help="Same groups and seed, same assignment.")] = None,
+    out: Annotated[
+        Path | None, typer.Option("--out", "-o", help="Assignments CSV to write.")
+    ] = None,
 ) -> None:
     """Give every project N reviewers from other groups, each reviewer about the same load.
 
     Example: mlops-cohort review assign groups.csv --reviewers 3 --out assignments.csv
     """
+    settings = get_settings()
+    out = out or settings.assignments_csv
     try:
         result = assign_reviewers(
-            groups=read_groups_csv(groups_csv), per_project=reviewers, seed=seed
+            groups=read_groups_csv(groups_csv),
+            per_project=reviewers or settings.reviewers,
+            seed=settings.seed if seed is None else seed,
         )
     except CohortError as exc:
         raise fail(exc) from None
@@ -122,13 +132,14 @@ def review_forms(
     assignments: Annotated[Path, typer.Argument(help="Assignments CSV.")],
     rubric: RubricOpt = DEFAULT_RUBRIC,
     out: Annotated[
-        Path, typer.Option("--out", "-o", help="Folder for one form per reviewer.")
-    ] = Path("build/cohort/forms"),
+        Path | None, typer.Option("--out", "-o", help="Folder for one form per reviewer.")
+    ] = None,
 ) -> None:
     """Write one YAML review form per reviewer.
 
     Example: mlops-cohort review forms assignments.csv --rubric rubric.yml --out forms/
     """
+    out = out or get_settings().forms_dir
     try:
         paths = write_forms(
             assignments=read_assignments_csv(assignments), rubric=load_rubric(rubric), out_dir=out
@@ -142,21 +153,25 @@ def review_forms(
 def review_collect(
     forms: Annotated[Path, typer.Argument(help="Folder of filled forms.")],
     assignments: Annotated[
-        Path, typer.Option("--assignments", "-a", help="Assignments CSV.")
-    ] = Path("build/cohort/assignments.csv"),
+        Path | None, typer.Option("--assignments", "-a", help="Assignments CSV.")
+    ] = None,
     rubric: RubricOpt = DEFAULT_RUBRIC,
     out: Annotated[
-        Path, typer.Option("--out", "-o", help="Folder for per-project results.")
-    ] = Path("build/cohort/review-results"),
+        Path | None, typer.Option("--out", "-o", help="Folder for per-project results.")
+    ] = None,
 ) -> None:
     """Collect filled forms into per-project pages (every score and comment) and a summary.
 
     Example: mlops-cohort review collect forms/ --assignments assignments.csv --out results/
     """
+    settings = get_settings()
+    out = out or settings.review_dir
     try:
         loaded = load_rubric(rubric)
         results = collect_reviews(
-            forms_dir=forms, rubric=loaded, assignments=read_assignments_csv(assignments)
+            forms_dir=forms,
+            rubric=loaded,
+            assignments=read_assignments_csv(assignments or settings.assignments_csv),
         )
     except CohortError as exc:
         raise fail(exc) from None
@@ -223,8 +238,8 @@ def audit(
 def audit_cohort_cmd(
     repos: Annotated[Path, typer.Argument(help="Folder with one sub-folder per group repository.")],
     out: Annotated[
-        Path, typer.Option("--out", "-o", help="Folder for reports and leaderboard.")
-    ] = Path("build/cohort/audit"),
+        Path | None, typer.Option("--out", "-o", help="Folder for reports and leaderboard.")
+    ] = None,
     run_tests: Annotated[
         bool, typer.Option("--run-tests", help="Run each repo's tests, sandboxed.")
     ] = False,
@@ -233,6 +248,7 @@ def audit_cohort_cmd(
 
     Example: mlops-cohort audit-cohort repos/ --out build/cohort/audit
     """
+    out = out or get_settings().audit_dir
     try:
         found = discover(repos)
         with Progress(console=console, transient=True) as progress:
@@ -272,7 +288,7 @@ def new(
     target: Annotated[str, typer.Option(help="Label column of the data set.")] = "target",
     template: Annotated[
         str | None,
-        typer.Option(help="Published template (git URL or path); default: the bundled one."),
+        typer.Option(help="Published template (git URL or path); default: $MLOPS_COHORT_TEMPLATE."),
     ] = None,
     ref: Annotated[str | None, typer.Option(help="Template version tag to use.")] = None,
 ) -> None:
@@ -287,7 +303,9 @@ def new(
     }
     answers |= {k: v for k, v in (("team_members", members), ("dataset_source", dataset)) if v}
     try:
-        new_project(dest=dest, answers=answers, template=template, vcs_ref=ref)
+        new_project(
+            dest=dest, answers=answers, template=template or get_settings().template, vcs_ref=ref
+        )
     except CohortError as exc:
         raise fail(exc) from None
     typer.echo(f"created {dest}: cd there, then `make install test pipeline`")

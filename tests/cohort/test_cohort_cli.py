@@ -52,3 +52,19 @@ def test_roster_smaller_than_a_group(write_csv) -> None:
     """Three students, groups of four: exit 1 with the reason."""
     result = runner.invoke(app, ["groups", str(write_csv(roster_rows(3))), "--size", "4"])
     assert result.exit_code == 1 and "cannot fill one group of 4" in result.output
+
+
+def test_settings_give_the_defaults(write_csv, tmp_path: Path, monkeypatch) -> None:
+    """Without options, do MLOPS_COHORT_* variables set the output root and group size?"""
+    from cohort.config import get_settings
+
+    monkeypatch.setenv("MLOPS_COHORT_ROOT", str(tmp_path / "cohort-out"))
+    monkeypatch.setenv("MLOPS_COHORT_GROUP_SIZE", "3")
+    get_settings.cache_clear()
+    try:
+        result = runner.invoke(app, ["groups", str(write_csv(roster_rows(9)))])
+    finally:
+        get_settings.cache_clear()
+    assert result.exit_code == 0, result.output
+    assert "3 groups" in result.output
+    assert (tmp_path / "cohort-out" / "groups.csv").is_file()
