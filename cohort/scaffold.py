@@ -12,6 +12,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import yaml
+
 from cohort.errors import CohortError
 
 TEMPLATE_DIR = Path(__file__).resolve().parent / "template"
@@ -54,8 +56,15 @@ def update_project(*, path: Path, vcs_ref: str | None = None) -> None:
     from copier import run_update
     from copier.errors import CopierError
 
-    if not (path / ".copier-answers.yml").is_file():
+    answers_file = path / ".copier-answers.yml"
+    if not answers_file.is_file():
         raise CohortError(f"{path} was not made from the template (no .copier-answers.yml)")
+    answers = yaml.safe_load(answers_file.read_text(encoding="utf-8")) or {}
+    if "_commit" not in answers:
+        raise CohortError(
+            f"{path} was made from an unpublished template copy: publish it "
+            "(mlops-cohort publish-template) and create projects from the published repository"
+        )
     try:
         run_update(path, defaults=True, overwrite=True, vcs_ref=vcs_ref, quiet=True)
     except (CopierError, ValueError, subprocess.CalledProcessError) as exc:

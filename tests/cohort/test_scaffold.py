@@ -154,3 +154,9 @@ def test_copier_update_brings_template_fixes(tmp_path: Path) -> None:
     assert "_commit: v1.1.0" in (project / ".copier-answers.yml").read_text()
     with pytest.raises(CohortError, match="already exists"):
         publish_template(dest=published, version="v1.1.0")
+
+
+def test_update_needs_a_published_template(generated_project: Path) -> None:
+    """A project copied from the bundled (unversioned) template cannot update: say how to fix it."""
+    with pytest.raises(CohortError, match="publish-template"):
+        update_project(path=generated_project)
