@@ -27,7 +27,8 @@ CARD_KEYS = {"id", "q", "a", "tags", "term"}
 QUIZ = re.compile(r"<quiz>(.*?)</quiz>", re.S)
 OPTION = re.compile(r"^[-*] \[([xX ]?)\] (.+)$")
 SNIPPET_RANGE = re.compile(r'^--8<-- "([^":]+):(\d+):(\d+)"$', re.M)
-FENCE = re.compile(r"^```(\w*)[^\n]*\n(.*?)^```", re.S | re.M)
+FENCE = re.compile(r"^```([^\n]*)\n(.*?)^```", re.S | re.M)
+PYTHON_INFO = {"python", "py", "pycon", "{.python}"}
 
 
 class _IgnoreTags(yaml.SafeLoader):
@@ -93,12 +94,17 @@ def test_every_lesson_cites_its_sources(module: str) -> None:
 
 @pytest.mark.parametrize("module", MODULES)
 def test_lessons_paste_no_python(module: str) -> None:
-    """Is every Python sample an include of a tested file rather than pasted text?"""
+    """Is every Python sample an include of a tested file rather than pasted text?
+
+    Include fences are opened as ```{.python}: ruff formats ```python blocks inside Markdown and
+    would rewrite `--8<-- "file"` into `--8 < --"file"`, breaking the include.
+    """
     for lesson in [COURSE / module / "index.md", *_lessons(module)]:
-        for lang, body in FENCE.findall(lesson.read_text(encoding="utf-8")):
-            if lang in {"python", "py", "pycon"}:
+        for info, body in FENCE.findall(lesson.read_text(encoding="utf-8")):
+            if info.strip() in PYTHON_INFO:
                 lines = [line for line in body.splitlines() if line.strip()]
                 assert all(line.strip().startswith("--8<--") for line in lines), lesson.name
+                assert info.strip() == "{.python}", f"{lesson.name}: open includes with {{.python}}"
 
 
 def test_line_range_includes_still_cover_whole_definitions() -> None:
