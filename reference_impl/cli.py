@@ -331,3 +331,106 @@ def serve(
     except BundleError as exc:
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(1) from None
+
+
+@app.command()
+def replay(
+    incident: Annotated[str, typer.Option(help="none, spending_inflation, card_testing, ...")],
+    url: Annotated[str, typer.Option(help="Base URL of the running service.")] = (
+        "http://127.0.0.1:8080"
+    ),
+    mode: Annotated[str, typer.Option(help="batch (features) or online (raw + labels).")] = "batch",
+    first_day: Annotated[int, typer.Option(help="First day sent.")] = 42,
+    last_day: Annotated[int, typer.Option(help="Last day sent.")] = 76,
+    preset: Annotated[str, typer.Option(help="Simulator size preset.")] = "small",
+    seed: Annotated[int, typer.Option(help="Simulator seed.")] = 0,
+    out: Annotated[Path | None, typer.Option(help="Scored log (Parquet).")] = None,
+) -> None:
+    """Stream simulated days with a scripted incident (drift from day 56) to the service.
+
+    Example: fraud replay --incident card_testing --url http://127.0.0.1:8080
+    """
+    from rich.progress import Progress
+
+    from reference_impl.monitor.replay import replay_to_api
+
+    days = range(first_day, last_day + 1)
+    target = out or get_settings().reports_dir / "monitor" / incident / "log.parquet"
+    with domain_errors(), Progress(transient=True) as bar:
+        task = bar.add_task(f"replaying {incident}", total=len(days))
+        log = replay_to_api(
+            incident,
+            url,
+            days=days,
+            mode=mode,
+            preset=preset,
+            seed=seed,
+            on_day=lambda _: bar.advance(task),
+        )
+        target.parent.mkdir(parents=True, exist_ok=True)
+        tmp = target.with_name(f".{target.name}.tmp")
+        log.to_parquet(tmp)
+        tmp.replace(target)
+    typer.echo(f"{len(log):,} transactions scored over {len(days)} days -> {target}")
+
+
+@app.command()
+def monitor(
+    log: Annotated[
+        Path | None, typer.Option(help="Scored log from `fraud replay` (Parquet).")
+    ] = None,
+    drill: Annotated[
+        str | None, typer.Option(help="Instead of a log: run this incident in-process.")
+    ] = None,
+    reference: Annotated[tuple[int, int], typer.Option(help="Reference days (inclusive).")] = (
+        42,
+        55,
+    ),
+    current: Annotated[tuple[int, int], typer.Option(help="Current days (inclusive).")] = (63, 76),
+    today: Annotated[int | None, typer.Option(help="Day the check runs (labels: delay).")] = None,
+    out: Annotated[Path | None, typer.Option(help="Report folder.")] = None,
+    retrain: Annotated[
+        bool, typer.Option(help="On a retrain decision, rerun train/evaluate/register.")
+    ] = False,
+    url: Annotated[str | None, typer.Option(help="Service to hot-swap after retraining.")] = None,
+) -> None:
+    """Check drift and delayed-label performance; decide no action / investigate / retrain.
+
+    Example: fraud monitor --drill spending_inflation
+    Example: fraud monitor --log build/reports/monitor/card_testing/log.parquet --retrain
+    """
+    import pandas as pd
+
+    from reference_impl.monitor.decide import Action
+    from reference_impl.monitor.drill import default_fit, run_drill, train_champion
+    from reference_impl.monitor.job import run_monitor
+    from reference_impl.monitor.report import write_reports
+
+    settings = get_settings()
+    with domain_errors():
+        if (log is None) == (drill is None):
+            raise ValueError("give exactly one of --log or --drill")
+        if drill is not None:
+            result, _ = run_drill(drill, train_champion())
+        else:
+            assert log is not None
+            result = run_monitor(
+                pd.read_parquet(log),
+                reference_days=reference,
+                current_days=current,
+                today=today,
+                label_delay_days=settings.label_delay_days,
+                challenger=default_fit,
+            )
+        target = out or settings.reports_dir / "monitor" / (drill or Path(log or "log").parent.name)
+        json_path, html_path = write_reports(result, target)
+    typer.echo(f"decision: {result.decision.action.value}")
+    for reason in result.decision.reasons:
+        typer.echo(f"  - {reason}")
+    typer.echo(f"reports: {json_path} {html_path}")
+    if retrain and result.decision.action is Action.RETRAIN:
+        from reference_impl.monitor.retrain import retrain_and_reload
+
+        with domain_errors():
+            done = retrain_and_reload(settings=settings, service_url=url)
+        typer.echo(f"retrained: {done.version}" + (" (service swapped)" if done.reloaded else ""))

@@ -115,3 +115,32 @@ def replay(
         if on_day is not None:
             on_day(day)
     return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame()
+
+
+def replay_to_api(
+    incident: str,
+    url: str,
+    *,
+    days: Sequence[int],
+    mode: str = "batch",
+    preset: str = "small",
+    seed: int = 0,
+    n_days: int = 84,
+    start_day: int = 56,
+    on_day: Callable[[int], None] | None = None,
+) -> pd.DataFrame:
+    """Simulate `incident` and stream `days` to the service at `url`; the scored log."""
+    import httpx
+
+    if mode not in ("batch", "online"):
+        raise ValueError(f"unknown replay mode {mode!r} (batch or online)")
+    frame = simulate_incident(
+        incident, preset=preset, seed=seed, n_days=n_days, start_day=start_day
+    )
+    with httpx.Client(base_url=url, timeout=60) as client:
+        try:
+            client.get("/health/ready").raise_for_status()
+        except httpx.HTTPError as exc:
+            raise ValueError(f"service at {url} is not ready: {exc}") from None
+        scorer = api_batch_scorer(client) if mode == "batch" else api_online_scorer(client)
+        return replay(frame, scorer, days, on_day=on_day)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import warnings
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -35,8 +34,6 @@ def _lifespan(settings: ServeSettings) -> Any:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         configure_logging(settings.log_level)
-        # Names are checked once per load (bundle._check_feature_names); scoring sends arrays.
-        warnings.filterwarnings("ignore", message="X does not have valid feature names")
         logger = get_logger()
         store = ModelStore(settings.resolved_models_dir)
         try:

@@ -51,7 +51,10 @@ class ModelBundle:
 
     def score(self, X: np.ndarray) -> np.ndarray:  # noqa: N803
         """Fraud probability for each row of a (n, 15) float array in `features` order."""
-        return np.asarray(self.model.predict_proba(X))[:, 1]
+        with warnings.catch_warnings():
+            # "X does not have valid feature names": the names were checked once, at load.
+            warnings.simplefilter("ignore", UserWarning)
+            return np.asarray(self.model.predict_proba(X))[:, 1]
 
 
 def file_sha256(path: Path) -> str:
