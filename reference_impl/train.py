@@ -302,69 +302,11 @@ def train(
         seconds=round(time.perf_counter() - start, 2),
     )
     if tracking_uri:
-        result.run_id, result.model_uri = _track(
+        result.run_id, result.model_uri = tracking.log_training(
             result, params, tracking_uri, frame.iloc[release.train_idx[:200]]
         )
         progress(f"tracked as MLflow run {result.run_id}")
     return result
-
-
-def _track(
-    result: TrainResult, params: Params, tracking_uri: str, sample: pd.DataFrame
-) -> tuple[str, str]:
-    mlflow = tracking.mlflow_client(tracking_uri)
-    with mlflow.start_run(run_name=f"train-{result.family}") as run:
-        mlflow.set_tags(
-            {
-                "stage": "train",
-                "data_hash": result.data_hash,
-                **{f"version.{k}": v for k, v in tracking.library_versions().items()},
-            }
-        )
-        mlflow.log_params({f"split.{k}": v for k, v in params.split.model_dump().items()})
-        mlflow.log_params(
-            {
-                "family": result.family,
-                "scoring": result.scoring,
-                "threshold_policy": result.threshold_policy,
-                "train_days": f"{result.train_days[0]}-{result.train_days[1]}",
-                **{f"best.{k}": v for k, v in result.params.items()},
-            }
-        )
-        mlflow.log_metrics({"threshold": result.threshold, "n_train": result.n_train})
-        mlflow.log_dict({"features": result.feature_columns}, "feature_schema.json")
-        for res in result.selection:
-            with mlflow.start_run(run_name=f"select-{res.family}", nested=True):
-                mlflow.set_tags({"stage": "select", "family": res.family})
-                mlflow.log_params({"family": res.family, **res.best_params})
-                for metric, values in res.folds.items():
-                    for i, value in enumerate(values):
-                        mlflow.log_metric(f"valid_{metric}", value, step=i)
-                    mlflow.log_metric(f"valid_{metric}_mean", res.mean(metric))
-                    mlflow.log_metric(f"valid_{metric}_std", res.std(metric))
-            mlflow.log_metric(
-                f"{res.family}.valid_average_precision", res.mean("average_precision")
-            )
-        mlflow.log_dict(result.to_dict(), "train.json")
-        from mlflow.models import infer_signature
-
-        # Float columns: the API may send an integer feature as 2.0, which an int schema rejects.
-        x = sample[result.feature_columns].astype("float64")
-        signature = infer_signature(x, fraud_score(result.model, x))
-        info = mlflow.sklearn.log_model(
-            result.model,
-            name="model",
-            signature=signature,
-            serialization_format="skops",
-            skops_trusted_types=registry.untrusted_types_of(result.model),
-            pip_requirements=[  # explicit: inferring them would import and run the model again
-                f"{lib}=={version}"
-                for lib, version in tracking.library_versions().items()
-                if lib in {"scikit-learn", "numpy", "skops"}
-            ],
-        )
-        mlflow.set_tag("model_uri", info.model_uri)
-        return str(run.info.run_id), str(info.model_uri)
 
 
 def save_candidate(result: TrainResult, out_dir: Path | str) -> Path:
