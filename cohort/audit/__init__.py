@@ -45,7 +45,7 @@ def audit_repo(
         items=items,
         mlops_level=level,
         test_run=test_run,
-        skipped=repo.skipped_templates,
+        skipped=repo.skipped,
         commit=head_commit(repo.root),
     )
 

@@ -34,7 +34,9 @@ TEXT_NAMES = {
     "MLproject",
     "run",
 }
-MAX_FILES = 20_000
+MAX_FILES = 50_000
+# A folder with this many files directly inside holds data (images, partitions), not code.
+BULK_FILES = 2_000
 MAX_BYTES = 300_000
 
 
@@ -53,12 +55,12 @@ class Repo:
 
     root: Path
     files: list[str] = field(default_factory=list)
-    skipped_templates: list[str] = field(default_factory=list)
+    skipped: list[str] = field(default_factory=list)  # template and bulk-data folders
     _text: dict[str, str] = field(default_factory=dict, repr=False)
 
     @classmethod
     def scan(cls, root: Path) -> Repo:
-        """List the files under `root`, skipping environments, caches and template folders."""
+        """List the files under `root`; skip environments, caches, templates and bulk data."""
         if not root.is_dir():
             raise CohortError(f"{root} is not a folder")
         repo = cls(root=root.resolve())
@@ -67,8 +69,9 @@ class Repo:
             if Path(current) == OWN_PACKAGE:
                 dirs[:] = []
                 continue
-            if rel_dir != "." and any(m in names for m in TEMPLATE_MARKERS):
-                repo.skipped_templates.append(rel_dir)
+            bulk = len(names) > BULK_FILES
+            if rel_dir != "." and (bulk or any(m in names for m in TEMPLATE_MARKERS)):
+                repo.skipped.append(rel_dir)
                 dirs[:] = []
                 continue
             dirs[:] = sorted(d for d in dirs if d not in SKIP_DIRS and not d.endswith(".egg-info"))

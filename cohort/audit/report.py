@@ -72,10 +72,8 @@ def to_markdown(result: AuditResult) -> str:
             f"{run.passed} passed, {run.failed} failed.",
         ]
     if result.skipped:
-        lines += [
-            "",
-            f"Template folders not audited: {', '.join(f'`{s}`' for s in result.skipped)}.",
-        ]
+        folders = ", ".join(f"`{s}`" for s in result.skipped)
+        lines += ["", f"Not audited (project templates, bulk data folders): {folders}."]
     return "\n".join(lines) + "\n"
 
 

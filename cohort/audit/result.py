@@ -83,5 +83,5 @@ class AuditResult:
             "percent": self.percent,
             "items": [i.to_dict() for i in self.items],
             "test_run": None if self.test_run is None else asdict(self.test_run),
-            "skipped_template_folders": self.skipped,
+            "skipped_folders": self.skipped,
         }

@@ -126,3 +126,15 @@ def test_records_the_audited_commit(tmp_path: Path) -> None:
     (tmp_path / ".git/refs/heads/main").unlink()
     (tmp_path / ".git/packed-refs").write_text(f"# pack-refs\n{'b' * 40} refs/heads/main\n")
     assert audit_repo(path=tmp_path).commit == "b" * 40
+
+
+def test_bulk_data_folders_are_skipped_not_fatal(tmp_path: Path) -> None:
+    """A folder of thousands of images is skipped (and said so), the rest is still audited."""
+    images = tmp_path / "data" / "images"
+    images.mkdir(parents=True)
+    for k in range(2_001):
+        (images / f"{k}.png").touch()
+    make_repo(tmp_path, {"Dockerfile": "FROM python\n"})
+    result = audit_repo(path=tmp_path)
+    assert result.skipped == ["data/images"]
+    assert next(i for i in result.items if i.id == "serving").level == 1
