@@ -36,17 +36,23 @@ def check_tests(repo: Repo) -> Finding:
 
 def check_data_validation(repo: Repo) -> Finding:
     """Level 1: a data contract in code or data tests. Level 2: both."""
-    contract = repo.src(
-        "*schema*.py", "*validat*.py", "*contract*.py", "*expectation*"
-    ) + repo.grep(
-        r"\b(?:import|from)\s+(?:pandera|great_expectations|deepchecks|tensorflow_data_validation)\b"
+    # Validation steps and libraries first: a file named *schema* may describe a database.
+    contract = list(
+        dict.fromkeys(
+            first(repo.src("*validat*.py", "*contract*.py", "*expectation*"))
+            + repo.grep(
+                r"\b(?:import|from)\s+"
+                r"(?:pandera|great_expectations|deepchecks|tensorflow_data_validation)\b"
+            )
+            + first(repo.src("*schema*.py"))
+        )
     )
     data_tests = [
         f
         for f in test_files(repo)
         if "/data/" in f or re.search(r"(?:data|schema|validat|contract|expectation)\w*\.py$", f)
     ]
-    evidence = first(contract, 3) + first(data_tests, 3)
+    evidence = contract[:3] + first(data_tests, 3)
     if contract and data_tests:
         return Finding(2, evidence)
     if contract or data_tests:
