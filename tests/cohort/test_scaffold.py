@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -160,3 +161,19 @@ def test_update_needs_a_published_template(generated_project: Path) -> None:
     """A project copied from the bundled (unversioned) template cannot update: say how to fix it."""
     with pytest.raises(CohortError, match="publish-template"):
         update_project(path=generated_project)
+
+
+def test_rendered_config_files_parse_and_agree(generated_project: Path) -> None:
+    """Do the YAML files parse, and do dvc.yaml, MLproject and CI call commands the CLI has?"""
+    for name in ("params.yaml", "dvc.yaml", "MLproject", ".pre-commit-config.yaml"):
+        assert yaml.safe_load((generated_project / name).read_text()), name
+    ci = yaml.safe_load((generated_project / ".github/workflows/ci.yml").read_text())
+    cli = (generated_project / "src/fraud_radar/cli.py").read_text()
+    commands = set(re.findall(r"^def (\w+)\(", cli, re.M)) | {"all"}
+    stages = yaml.safe_load((generated_project / "dvc.yaml").read_text())["stages"]
+    used = [stage["cmd"].split() for stage in stages.values()]
+    used += [e["command"].split() for e in yaml.safe_load(
+        (generated_project / "MLproject").read_text())["entry_points"].values()]  # fmt: skip
+    assert all(cmd[0] == "fraud_radar" and cmd[1] in commands for cmd in used), used
+    steps = [s.get("run", "") for job in ci["jobs"].values() for s in job["steps"]]
+    assert any("pytest" in s for s in steps) and any("fraud_radar all" in s for s in steps)
