@@ -107,7 +107,8 @@ def _failing_line(exc: BaseException, code: str) -> tuple[str, bool]:
 
 def _failure(exc: BaseException, code: str, hidden: bool) -> str:
     line, in_hidden = _failing_line(exc, code)
-    secret = hidden and (in_hidden or not line)
+    # A `# TEST:` group's code arrives without its markers: a hidden group is secret throughout.
+    secret = hidden and (in_hidden or not line or not C.has_marker(code, C.BEGIN_HIDDEN))
     if getattr(exc, "from_student", False) or isinstance(exc, RemoteError):
         text = str(exc) if isinstance(exc, RemoteError) else f"{type(exc).__name__}: {exc}"
         where = "" if secret or not line else f" in `{line}`"
