@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from collections.abc import Awaitable, Callable
+from typing import Annotated, Any, TypeVar
 
 from fastapi import Depends, Header, HTTPException, Request
+from fastapi.exceptions import RequestValidationError
+from pydantic import BaseModel, ValidationError
 
 from reference_impl.serve.batcher import MicroBatcher
 from reference_impl.serve.bundle import ModelBundle
@@ -12,6 +15,35 @@ from reference_impl.serve.metrics import ServiceMetrics
 from reference_impl.serve.online import OnlineScorer
 from reference_impl.serve.settings import ServeSettings, get_settings
 from reference_impl.serve.store import ModelStore
+
+M = TypeVar("M", bound=BaseModel)
+
+
+def json_body(model: type[M]) -> Callable[[Request], Awaitable[M]]:
+    """Parse and validate the body in one pass in pydantic-core (for large bodies).
+
+    FastAPI parses JSON with the standard library and then validates Python objects; for a
+    5,000-row batch that costs several times more than `model_validate_json`. Errors become the
+    usual 422 (`errors.validation_error`), located under "body" like FastAPI's own.
+    """
+
+    async def parse(request: Request) -> M:
+        try:
+            return model.model_validate_json(await request.body())
+        except ValidationError as exc:
+            errors: list[Any] = [
+                {**e, "loc": ("body", *e["loc"])} for e in exc.errors(include_input=False)
+            ]
+            raise RequestValidationError(errors) from None
+
+    return parse
+
+
+def openapi_body(model: type[BaseModel]) -> dict[str, Any]:
+    """`openapi_extra` documenting a body parsed by `json_body` (refs into components)."""
+    schema = model.model_json_schema(ref_template="#/components/schemas/{model}")
+    schema.pop("$defs", None)  # its models are in components already (other routes use them)
+    return {"requestBody": {"required": True, "content": {"application/json": {"schema": schema}}}}
 
 
 def get_store(request: Request) -> ModelStore:

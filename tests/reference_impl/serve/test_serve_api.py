@@ -93,6 +93,21 @@ def test_non_finite_numbers_get_422_not_500(
     assert token not in response.text
 
 
+@pytest.mark.parametrize("token", ["NaN", "Infinity", "1e999"])
+def test_non_finite_numbers_in_a_batch_get_422(
+    client: TestClient, features: dict[str, Any], token: str
+) -> None:
+    """Is a NaN deep in a batch refused with 422 naming its row and field?"""
+    rows = [features, {**features, "TX_AMOUNT": 1.5}]
+    raw = json.dumps({"transactions": rows}).replace("1.5", token)
+    response = client.post(
+        "/v1/score/batch", content=raw, headers={"content-type": "application/json"}
+    )
+    assert response.status_code == 422, response.text
+    assert response.json()["detail"].startswith("transactions.1.TX_AMOUNT")
+    assert token not in response.text
+
+
 @pytest.mark.parametrize(
     "body",
     [b"", b"[]", b"[false]", b"null", b"{", b"\xff\xfe", b'"x"', b"{}"],

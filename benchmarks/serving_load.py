@@ -1,0 +1,290 @@
+"""Load benchmark of the scoring service against a tutorial-style FastAPI app, same model, same run.
+
+Both apps run in their own process under one uvicorn worker on 127.0.0.1 (never both at once);
+a bounded asyncio HTTP/1.1 client (keep-alive, fixed concurrency, fixed duration) measures
+requests/s and p50/p99 latency of single scoring, transactions/s of batch scoring, and then
+hot-swaps our service's model ≥ 20 times under load, counting failed requests.
+
+The model is the registered one (build/models, LATEST) when there is one, else a 100-tree
+random forest (depth 20, the handbook's best family) fitted on random features.
+
+Run: .venv/bin/python benchmarks/serving_load.py [--seconds 6] [--concurrency 8] [--swaps 24]
+Writes build/reports/bench/serving_load.json and prints a Markdown table.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from reference_impl.schemas import FEATURE_COLUMNS  # noqa: E402
+from reference_impl.serve.bundle import BundleError, load_bundle, resolve_version  # noqa: E402
+from reference_impl.serve.server import free_port  # noqa: E402
+from reference_impl.serve.testing import (  # noqa: E402
+    random_features,
+    train_demo_model,
+    write_bundle,
+)
+
+OUT = ROOT / "build" / "reports" / "bench"
+
+
+# ---------------------------------------------------------------- a minimal HTTP/1.1 client
+class Connection:
+    """One keep-alive connection; `post` returns (status, body)."""
+
+    def __init__(self, port: int) -> None:
+        self.port = port
+        self.reader: asyncio.StreamReader
+        self.writer: asyncio.StreamWriter
+
+    async def open(self) -> None:
+        self.reader, self.writer = await asyncio.open_connection("127.0.0.1", self.port)
+
+    async def post(self, path: str, body: bytes) -> tuple[int, bytes]:
+        head = (
+            f"POST {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+            f"Content-Length: {len(body)}\r\n\r\n"
+        )
+        self.writer.write(head.encode() + body)
+        status_line = await self.reader.readline()
+        length = 0
+        while (line := await self.reader.readline()) not in (b"\r\n", b""):
+            name, _, value = line.partition(b":")
+            if name.lower() == b"content-length":
+                length = int(value)
+        payload = await self.reader.readexactly(length)
+        return int(status_line.split()[1]), payload
+
+    def close(self) -> None:
+        self.writer.close()
+
+
+async def load(
+    port: int, path: str, bodies: list[bytes], *, concurrency: int, seconds: float
+) -> dict[str, Any]:
+    """Closed-loop load: `concurrency` connections send back-to-back for `seconds`."""
+    latencies: list[float] = []
+    failures = 0
+    stop = time.perf_counter() + seconds
+
+    async def worker(k: int) -> None:
+        nonlocal failures
+        conn = Connection(port)
+        await conn.open()
+        i = k
+        while time.perf_counter() < stop:
+            start = time.perf_counter()
+            try:
+                status, _ = await conn.post(path, bodies[i % len(bodies)])
+            except (OSError, asyncio.IncompleteReadError):
+                failures += 1
+                await conn.open()
+                continue
+            latencies.append(time.perf_counter() - start)
+            failures += status != 200
+            i += concurrency
+        conn.close()
+
+    began = time.perf_counter()
+    await asyncio.gather(*(worker(k) for k in range(concurrency)))
+    elapsed = time.perf_counter() - began
+    lat = np.array(latencies) * 1000
+    return {
+        "requests": len(latencies),
+        "failed": failures,
+        "req_per_s": round(len(latencies) / elapsed, 1),
+        "p50_ms": round(float(np.percentile(lat, 50)), 2) if len(lat) else None,
+        "p99_ms": round(float(np.percentile(lat, 99)), 2) if len(lat) else None,
+    }
+
+
+# ---------------------------------------------------------------- servers
+def start(kind: str, port: int, env: dict[str, str]) -> subprocess.Popen[bytes]:
+    target = (
+        ["benchmarks.baseline_app:app"]
+        if kind == "baseline"
+        else ["reference_impl.serve.app:create_app", "--factory"]
+    )
+    cmd = [sys.executable, "-m", "uvicorn", *target, "--port", str(port), "--workers", "1"]
+    cmd += ["--host", "127.0.0.1", "--no-access-log", "--log-level", "warning"]
+    proc = subprocess.Popen(
+        cmd,
+        cwd=ROOT,
+        env={**os.environ, **env},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    deadline = time.monotonic() + 60
+    import httpx
+
+    while time.monotonic() < deadline:
+        try:
+            ready = "/docs" if kind == "baseline" else "/health/ready"
+            if httpx.get(f"http://127.0.0.1:{port}{ready}", timeout=1).status_code == 200:
+                return proc
+        except httpx.HTTPError:
+            time.sleep(0.2)
+    proc.kill()
+    raise RuntimeError(f"{kind} server did not start")
+
+
+def stop(proc: subprocess.Popen[bytes]) -> None:
+    proc.terminate()
+    try:
+        proc.wait(15)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+
+
+# ---------------------------------------------------------------- scenario
+def prepare_models(registry: Path) -> tuple[str, Path]:
+    """Two bundles (v1, v2) of the same model in a bench registry; returns (source, artifact)."""
+    try:
+        bundle = load_bundle(resolve_version(ROOT / "build" / "models", "latest"))
+        model, source = bundle.model, f"registered {bundle.version}"
+    except BundleError:
+        model, source = train_demo_model("forest", n=20_000), "demo random forest (100 trees)"
+    if registry.exists():
+        import shutil
+
+        shutil.rmtree(registry)
+    write_bundle(registry, "v1", model)
+    write_bundle(registry, "v2", model, threshold=0.4)
+    return source, registry / "v1" / "model.joblib"
+
+
+def bodies(n: int, batch: int = 0) -> list[bytes]:
+    frame = random_features(max(n, batch) * 2, seed=7)
+    rows = [
+        {
+            k: (int(v) if float(v).is_integer() and "AMOUNT" not in k else float(v))
+            for k, v in r.items()
+        }
+        for r in frame[list(FEATURE_COLUMNS)].to_dict("records")
+    ]
+    if batch:
+        return [json.dumps(rows[i * batch : (i + 1) * batch]).encode() for i in range(2)]
+    return [json.dumps(r).encode() for r in rows[:n]]
+
+
+async def swap_under_load(
+    port: int, single: list[bytes], args: argparse.Namespace
+) -> dict[str, Any]:
+    swaps = {"ok": 0, "failed": 0}
+
+    async def swapper() -> None:
+        conn = Connection(port)
+        await conn.open()
+        for i in range(args.swaps):
+            version = "v2" if i % 2 == 0 else "v1"
+            status, _ = await conn.post(
+                "/v1/model/reload", json.dumps({"version": version}).encode()
+            )
+            swaps["ok" if status == 200 else "failed"] += 1
+            await asyncio.sleep(args.seconds * 2 / args.swaps)
+        conn.close()
+
+    traffic, _ = await asyncio.gather(
+        load(port, "/v1/score", single, concurrency=args.concurrency, seconds=args.seconds * 2 + 2),
+        swapper(),
+    )
+    return {**traffic, "swaps_ok": swaps["ok"], "swaps_failed": swaps["failed"]}
+
+
+def run(args: argparse.Namespace) -> dict[str, Any]:
+    registry = ROOT / "build" / "bench" / "models"
+    source, artifact = prepare_models(registry)
+    single, batch = bodies(500), bodies(0, batch=args.batch)
+    wrapped = [b'{"transactions": ' + b + b"}" for b in batch]
+    results: dict[str, Any] = {"model": source, "load_before": os.getloadavg()}
+    apps = {
+        "baseline": ({"BASELINE_MODEL": str(artifact)}, "/predict", "/predict_batch", batch),
+        "ours": (
+            {"FRAUD_SERVE_MODELS_DIR": str(registry)},
+            "/v1/score",
+            "/v1/score/batch",
+            wrapped,
+        ),
+    }
+    for kind, (env, single_path, batch_path, batch_bodies) in apps.items():
+        port = free_port()
+        proc = start(kind, port, env)
+        try:
+            out = {}
+            for c in (1, args.concurrency):
+                out[f"single_c{c}"] = asyncio.run(
+                    load(port, single_path, single, concurrency=c, seconds=args.seconds)
+                )
+            b = asyncio.run(
+                load(port, batch_path, batch_bodies, concurrency=2, seconds=args.seconds)
+            )
+            b["tx_per_s"] = round(b["req_per_s"] * args.batch)
+            out["batch"] = b
+            if kind == "ours":
+                out["swap"] = asyncio.run(swap_under_load(port, single, args))
+            results[kind] = out
+        finally:
+            stop(proc)
+    results["load_after"] = os.getloadavg()
+    return results
+
+
+def table(r: dict[str, Any], args: argparse.Namespace) -> str:
+    c = args.concurrency
+    lines = [
+        f"model: {r['model']}; load average before {r['load_before'][0]:.1f}, "
+        f"after {r['load_after'][0]:.1f}",
+        "",
+        "| app | single c=1 req/s | p50 / p99 ms | single c="
+        f"{c} req/s | p50 / p99 ms | batch ({args.batch}) tx/s | failed |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for kind in ("baseline", "ours"):
+        x = r[kind]
+        s1, sc, b = x["single_c1"], x[f"single_c{c}"], x["batch"]
+        failed = s1["failed"] + sc["failed"] + b["failed"]
+        lines.append(
+            f"| {kind} | {s1['req_per_s']} | {s1['p50_ms']} / {s1['p99_ms']} | {sc['req_per_s']} "
+            f"| {sc['p50_ms']} / {sc['p99_ms']} | {b['tx_per_s']:,} | {failed} |"
+        )
+    ratio = r["ours"][f"single_c{c}"]["req_per_s"] / max(
+        r["baseline"][f"single_c{c}"]["req_per_s"], 1e-9
+    )
+    sw = r["ours"]["swap"]
+    lines += [
+        "",
+        f"speed-up (c={c}): {ratio:.1f}x (goal >= 2x at p99 <= 10 ms); batch goal >= 50,000 tx/s",
+        f"swap under load: {sw['swaps_ok']} swaps ok, {sw['swaps_failed']} refused; "
+        f"{sw['requests']} requests, {sw['failed']} failed; p99 {sw['p99_ms']} ms",
+    ]
+    return "\n".join(lines)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seconds", type=float, default=6.0, help="duration of each load phase")
+    parser.add_argument("--concurrency", type=int, default=8, help="connections of the load phase")
+    parser.add_argument("--batch", type=int, default=1000, help="transactions per batch request")
+    parser.add_argument("--swaps", type=int, default=24, help="model swaps under load")
+    args = parser.parse_args()
+    results = run(args)
+    OUT.mkdir(parents=True, exist_ok=True)
+    (OUT / "serving_load.json").write_text(json.dumps(results, indent=2))
+    print(table(results, args))
+
+
+if __name__ == "__main__":
+    main()
