@@ -9,7 +9,7 @@ The model is the registered one (build/models, LATEST) when there is one, else a
 random forest (depth 20, the handbook's best family) fitted on random features.
 
 Run: .venv/bin/python benchmarks/serving_load.py [--seconds 6] [--concurrency 8] [--swaps 24]
-Writes build/reports/bench/serving_load.json and prints a Markdown table.
+Writes build/reports/bench/serving_load_<model>.json and prints a Markdown table.
 """
 
 from __future__ import annotations
@@ -150,13 +150,18 @@ def stop(proc: subprocess.Popen[bytes]) -> None:
 
 
 # ---------------------------------------------------------------- scenario
-def prepare_models(registry: Path) -> tuple[str, Path]:
+def prepare_models(registry: Path, kind: str) -> tuple[str, Path]:
     """Two bundles (v1, v2) of the same model in a bench registry; returns (source, artifact)."""
-    try:
-        bundle = load_bundle(resolve_version(ROOT / "build" / "models", "latest"))
-        model, source = bundle.model, f"registered {bundle.version}"
-    except BundleError:
-        model, source = train_demo_model("forest", n=20_000), "demo random forest (100 trees)"
+    model: Any = None
+    if kind == "auto":
+        try:
+            bundle = load_bundle(resolve_version(ROOT / "build" / "models", "latest"))
+            model, source = bundle.model, f"registered {bundle.version}"
+        except BundleError:
+            kind = "forest"
+    if model is None:
+        model = train_demo_model(kind, n=20_000)
+        source = f"demo {kind} ({'100 trees, depth 20' if kind == 'forest' else 'scaler + LR'})"
     if registry.exists():
         import shutil
 
@@ -206,7 +211,7 @@ async def swap_under_load(
 
 def run(args: argparse.Namespace) -> dict[str, Any]:
     registry = ROOT / "build" / "bench" / "models"
-    source, artifact = prepare_models(registry)
+    source, artifact = prepare_models(registry, args.model)
     single, batch = bodies(500), bodies(0, batch=args.batch)
     wrapped = [b'{"transactions": ' + b + b"}" for b in batch]
     results: dict[str, Any] = {"model": source, "load_before": os.getloadavg()}
@@ -279,10 +284,16 @@ def main() -> None:
     parser.add_argument("--concurrency", type=int, default=8, help="connections of the load phase")
     parser.add_argument("--batch", type=int, default=1000, help="transactions per batch request")
     parser.add_argument("--swaps", type=int, default=24, help="model swaps under load")
+    parser.add_argument(
+        "--model",
+        choices=["auto", "forest", "logistic"],
+        default="auto",
+        help="auto = the registered model if any, else the demo forest",
+    )
     args = parser.parse_args()
     results = run(args)
     OUT.mkdir(parents=True, exist_ok=True)
-    (OUT / "serving_load.json").write_text(json.dumps(results, indent=2))
+    (OUT / f"serving_load_{args.model}.json").write_text(json.dumps(results, indent=2))
     print(table(results, args))
 
 

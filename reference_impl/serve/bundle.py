@@ -151,6 +151,17 @@ def _check_feature_names(model: Classifier, features: tuple[str, ...]) -> None:
         raise BundleError(f"model was fitted on columns {list(names)}, not {list(features)}")
 
 
+def _single_threaded(model: Classifier) -> None:
+    """Score on one thread: a forest fitted with n_jobs=-1 would start a thread pool on every
+    call, which costs more than a small batch and fights the other requests for the cores.
+    Predictions do not depend on n_jobs."""
+    get_params = getattr(model, "get_params", None)
+    if callable(get_params):
+        keys = [k for k in get_params(deep=True) if k == "n_jobs" or k.endswith("__n_jobs")]
+        if keys:
+            model.set_params(**dict.fromkeys(keys, 1))  # type: ignore[attr-defined]
+
+
 def _warm_up(model: Classifier, n_features: int) -> None:
     """Score a few rows once: fails fast on a broken model and pays first-call costs now."""
     probe = np.zeros((4, n_features))
@@ -181,6 +192,7 @@ def load_bundle(path: Path) -> ModelBundle:
     try:
         model = _deserialize(artifact)
         _check_feature_names(model, features)
+        _single_threaded(model)
         _warm_up(model, len(features))
     except BundleError:
         raise

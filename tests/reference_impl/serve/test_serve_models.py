@@ -58,6 +58,16 @@ def test_skops_bundle_loads(tmp_path: Path, demo_model: Any) -> None:
     assert bundle.version == "s1"
 
 
+def test_forest_scores_single_threaded(tmp_path: Path) -> None:
+    """Is a forest fitted with n_jobs=-1 served with n_jobs=1 (no thread pool per request)?"""
+    from reference_impl.serve.testing import train_demo_model
+
+    forest = train_demo_model("forest", n=300)
+    forest.set_params(randomforestclassifier__n_jobs=-1)
+    bundle = load_bundle(write_bundle(tmp_path, "f1", forest))
+    assert bundle.model.get_params()["randomforestclassifier__n_jobs"] == 1  # type: ignore[attr-defined]
+
+
 def test_reload_version_cannot_escape_the_registry(client: TestClient) -> None:
     """Is a path-like version ('../x') refused by validation?"""
     response = client.post("/v1/model/reload", json={"version": "../v1"})
