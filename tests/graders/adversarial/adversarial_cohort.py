@@ -15,10 +15,11 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from adversarial_kit import HONEST, NOTEBOOK, Kit
 
 from graders.config import GradeConfig
 from graders.results import SubmissionResult
+
+from .adversarial_kit import HONEST, NOTEBOOK, Kit
 
 HERE = Path(__file__).parent
 CASES = HERE / "cases"

@@ -6,9 +6,10 @@ import os
 from pathlib import Path
 
 import pytest
-from adversarial_cohort import UID_BASE, Cohort, case_names, expected, grade_cohort
 
 from graders.sandbox import probe
+
+from .adversarial_cohort import UID_BASE, Cohort, case_names, expected, grade_cohort
 
 # Before any grading worker (forkserver) starts, so that every sandbox of this session uses them.
 os.environ.setdefault("MLOPS_GRADE_SLOT_UID_BASE", str(UID_BASE))

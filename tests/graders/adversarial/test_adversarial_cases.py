@@ -13,7 +13,8 @@ import sqlite3
 from pathlib import Path
 
 import pytest
-from adversarial_cohort import CONFIG, LAB, Cohort, case_names, expected, live_processes, sha
+
+from .adversarial_cohort import CONFIG, LAB, Cohort, case_names, expected, live_processes, sha
 
 pytestmark = [pytest.mark.slow]
 

@@ -14,11 +14,12 @@ import shutil
 from pathlib import Path
 
 import pytest
-from adversarial_cohort import CONFIG, LAB, LAB_SOURCE, Cohort, case_names, live_processes
 
 from graders.check import check
 from graders.export import export
 from graders.feedback import feedback
+
+from .adversarial_cohort import CONFIG, LAB, LAB_SOURCE, Cohort, case_names, live_processes
 
 pytestmark = [pytest.mark.slow]
 

@@ -9,9 +9,10 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-from sandbox_helpers import SLOT, Run, wait_no_processes
 
 from graders.sandbox import BubblewrapBackend, Limits, probe, slot_uid
+
+from .sandbox_helpers import SLOT, Run, wait_no_processes
 
 
 @pytest.fixture(scope="session")

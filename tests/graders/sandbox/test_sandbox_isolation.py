@@ -13,9 +13,10 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-from sandbox_helpers import SLOT
 
 from graders.sandbox import BubblewrapBackend, Limits, slot_uid
+
+from .sandbox_helpers import SLOT
 
 pytestmark = pytest.mark.sandbox
 

@@ -10,9 +10,10 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from sandbox_helpers import SLOT, processes_of, wait_no_processes
 
 from graders.sandbox import BubblewrapBackend, Limits, slot_uid
+
+from .sandbox_helpers import SLOT, processes_of, wait_no_processes
 
 pytestmark = pytest.mark.sandbox
 
