@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import os
 import resource
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -52,12 +53,34 @@ class Limits:
         }
 
 
+def processes_of_current_user() -> int:
+    """How many processes the calling user runs now (RLIMIT_NPROC counts all of them)."""
+    uid = os.getuid()
+    count = 0
+    for entry in os.scandir("/proc"):
+        if entry.name.isdigit():
+            try:
+                count += os.stat(entry.path).st_uid == uid
+            except OSError:
+                continue
+    return count
+
+
 def rlimit_setter(limits: Limits) -> Callable[[], None]:
     """A function that applies `limits` to the calling process (for `preexec_fn`).
 
-    Computed before the fork so that the child only makes system calls.
+    Computed before the fork so that the child only makes system calls. RLIMIT_NPROC counts
+    every process of the real uid: for root's slot uids (empty) it is `max_procs`; for a
+    non-root caller, who already runs other processes, the sandbox gets `max_procs` more than
+    the caller runs now (and root ignores it, so nothing changes there).
     """
-    pairs = list(limits.rlimits().items())
+    values = limits.rlimits()
+    if os.getuid() != 0:
+        values[resource.RLIMIT_NPROC] += processes_of_current_user()
+    pairs = []
+    for res, value in values.items():
+        hard = resource.getrlimit(res)[1]  # an unprivileged process cannot raise its hard limit
+        pairs.append((res, value if hard == resource.RLIM_INFINITY else min(value, hard)))
 
     def apply() -> None:
         for res, value in pairs:

@@ -110,3 +110,18 @@ def test_local_backend_does_not_isolate(tmp_path: Path) -> None:
     argv = [sys.executable, "-c", f"print(open({str(outside)!r}).read())"]
     with LocalBackend().spawn(argv, workdir=workdir) as proc:
         assert proc.stdout.read().strip() == b"visible"
+
+
+def test_process_limit_leaves_room_for_a_non_root_callers_own_processes(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """For a non-root grader running 300 processes, may the sandbox still start 64 more?"""
+    from graders.sandbox import limits as limits_module
+
+    applied: dict[int, tuple[int, int]] = {}
+    monkeypatch.setattr(limits_module.os, "getuid", lambda: 1000)
+    monkeypatch.setattr(limits_module, "processes_of_current_user", lambda: 300)
+    monkeypatch.setattr(limits_module.resource, "setrlimit", lambda r, v: applied.update({r: v}))
+    limits_module.rlimit_setter(Limits(max_procs=64))()
+    assert applied[limits_module.resource.RLIMIT_NPROC] == (364, 364)
+    assert applied[limits_module.resource.RLIMIT_AS] == (2048 << 20, 2048 << 20)
