@@ -114,7 +114,7 @@ async def load(
 # ---------------------------------------------------------------- servers
 def start(kind: str, port: int, env: dict[str, str]) -> subprocess.Popen[bytes]:
     target = (
-        ["benchmarks.baseline_app:app"]
+        ["benchmarks.apps.baseline_app:app"]
         if kind == "baseline"
         else ["reference_impl.serve.app:create_app", "--factory"]
     )

@@ -104,7 +104,7 @@ async def score_transaction(
 )
 async def add_label(request: LabelRequest, online: deps.Online) -> LabelResponse:
     """Record a delayed fraud label; it feeds the terminal-risk features of later transactions."""
-    recorded = online.set_label(request.TERMINAL_ID, request.TRANSACTION_ID, request.TX_FRAUD)
+    recorded = online.set_label(request.TERMINAL_ID, request.TRANSACTION_ID, int(request.TX_FRAUD))
     return LabelResponse(recorded=recorded)
 
 

@@ -1,7 +1,7 @@
 """Request and response bodies of the scoring API: the contract published as OpenAPI.
 
-Every model forbids unknown fields and non-finite numbers. Integers accept `8` and `8.0` (JSON
-Schema calls both integers) but never `true` or `"8"`; numbers never accept booleans or strings.
+Every model forbids unknown fields and non-finite numbers. Counts and flags are whole numbers
+(`8` and `8.0`, never `8.5`, `true` or `"8"`); numbers never accept booleans or strings.
 """
 
 from __future__ import annotations
@@ -31,10 +31,10 @@ def _datetime_from_string(value: Any) -> Any:
 
 
 Amount = Annotated[float, Field(strict=True, ge=0, le=MAX_AMOUNT)]
-Count = Annotated[
-    int, Field(strict=True, ge=0, le=MAX_COUNT), BeforeValidator(_integral_float_to_int)
-]
-Flag = Annotated[int, Field(strict=True, ge=0, le=1), BeforeValidator(_integral_float_to_int)]
+# Whole numbers as JSON numbers with multipleOf 1: `8` and `8.0` pass, `8.5`, `true`, `"8"` do
+# not — validated in pydantic-core (a Python validator per field made batches 15x slower).
+Count = Annotated[float, Field(strict=True, ge=0, le=MAX_COUNT, multiple_of=1)]
+Flag = Annotated[float, Field(strict=True, ge=0, le=1, multiple_of=1)]
 Share = Annotated[float, Field(strict=True, ge=0, le=1)]
 Id = Annotated[int, Field(strict=True, ge=0, le=2**53), BeforeValidator(_integral_float_to_int)]
 

@@ -46,8 +46,8 @@ def test_batch_scores_match_single_scores(client: TestClient, features: dict[str
         ("TX_AMOUNT", True, "float_type"),
         ("TX_AMOUNT", None, "float_type"),
         ("TX_DURING_NIGHT", 2, "less_than_equal"),
-        ("TX_DURING_NIGHT", False, "int_type"),
-        ("CUSTOMER_ID_NB_TX_1DAY_WINDOW", 2.5, "int_type"),
+        ("TX_DURING_NIGHT", False, "float_type"),
+        ("CUSTOMER_ID_NB_TX_1DAY_WINDOW", 2.5, "multiple_of"),
         ("TERMINAL_ID_RISK_7DAY_WINDOW", 1.5, "less_than_equal"),
     ],
 )

@@ -2,7 +2,8 @@
 
 Written the way most tutorials do it (on purpose): model loaded at import from a path in an
 environment variable, a sync endpoint, a one-row DataFrame per request, default error handling.
-Run: BASELINE_MODEL=build/models/v001/model.joblib uvicorn benchmarks.baseline_app:app
+Lives in benchmarks/apps/ so that `make bench` (benchmarks/*.py) does not run it as a script.
+Run: BASELINE_MODEL=build/models/v001/model.joblib uvicorn benchmarks.apps.baseline_app:app
 """
 
 from __future__ import annotations
