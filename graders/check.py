@@ -111,7 +111,7 @@ def check(*, notebook: Path, config: GradeConfig | None = None, backend: Any = N
             backend, workdir=work, limits=config.limits(), shell=config.shell
         ) as client:
             outcome = run_notebook(
-                nb, client, tests, sources, mirror_public_tests=config.mirror_public_tests
+                nb, client, tests, sources, share_test_bindings=config.share_test_bindings
             )
         result.tests = outcome.tests
         if outcome.gone is not None:

@@ -25,8 +25,8 @@ class GraderSettings(BaseSettings):
     shell: str = Field(
         "auto", description="'auto' (IPython only when a cell needs it) or 'ipython'."
     )
-    mirror_public_tests: bool = Field(
-        True, description="Also run public test code in the sandbox so state flows as in Jupyter."
+    share_test_bindings: bool = Field(
+        True, description="Bind names set by public test code in the student's namespace."
     )
 
 
@@ -48,7 +48,7 @@ class GradeConfig:
     max_notebook_mb: float = 20.0
     shell: str = "auto"
     allow_unsandboxed: bool = False
-    mirror_public_tests: bool = True
+    share_test_bindings: bool = True
 
     @classmethod
     def from_settings(cls, **overrides: Any) -> GradeConfig:

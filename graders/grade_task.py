@@ -125,7 +125,7 @@ def grade_notebook(
             backend, workdir=work, limits=config.limits(), slot=slot, shell=config.shell
         ) as client:
             outcome = run_notebook(
-                nb, client, tests, sources, mirror_public_tests=config.mirror_public_tests
+                nb, client, tests, sources, share_test_bindings=config.share_test_bindings
             )
     except KernelGone as gone:
         result.status, result.reason = f"error:{gone.reason}", f"could not start: {gone.detail}"

@@ -7,6 +7,7 @@ cells never enter the sandbox; hidden tests therefore never reach the student's 
 from __future__ import annotations
 
 import contextlib
+import textwrap
 import time
 from dataclasses import dataclass, field
 from typing import Any
@@ -14,7 +15,7 @@ from typing import Any
 from graders import cells as C
 from graders.kernel.client import KernelClient, KernelGone
 from graders.results import TestResult
-from graders.scoring import TestSpec, run_test_cell, trusted_base
+from graders.scoring import TestSpec, bound_names, run_test_cell, trusted_base
 
 
 @dataclass
@@ -42,13 +43,41 @@ def _summary(results: list[TestResult]) -> str:
     return "\n".join(lines) + "\n"
 
 
+def public_bindings(test_source: str) -> set[str]:
+    """Names bound by the public part of a test cell and never by its hidden part."""
+    public, _ = C.replace_regions(test_source, C.BEGIN_HIDDEN, C.END_HIDDEN, None)
+    hidden = _hidden_binds(test_source)
+    if hidden is None:
+        return set()  # cannot tell what hidden code binds: share nothing
+    try:
+        return bound_names(public) - hidden
+    except SyntaxError:
+        return set()
+
+
+def _hidden_binds(test_source: str) -> set[str] | None:
+    hidden: list[str] = []
+    inside = False
+    for line in test_source.split("\n"):
+        if C.has_marker(line, C.BEGIN_HIDDEN):
+            inside = True
+        elif C.has_marker(line, C.END_HIDDEN):
+            inside = False
+        elif inside:
+            hidden.append(line)
+    try:
+        return bound_names(textwrap.dedent("\n".join(hidden)))
+    except SyntaxError:
+        return None
+
+
 def run_notebook(
     nb: dict[str, Any],
     client: KernelClient,
     tests: dict[str, TestSpec],
     instructor_sources: list[str],
     *,
-    mirror_public_tests: bool = True,
+    share_test_bindings: bool = True,
 ) -> RunOutcome:
     """Run every cell of ``nb`` in order and score the test cells named in ``tests``.
 
@@ -57,10 +86,10 @@ def run_notebook(
         client: The driver in the sandbox.
         tests: Test cells to score, by grade_id, with their recorded source and points.
         instructor_sources: Code of locked instructor cells (their imports are run trusted).
-        mirror_public_tests: After scoring a test cell, also run its public part in the
-            sandbox (result ignored), so the student's state evolves as it did in their own
-            Jupyter session (nbgrader notebooks often define data in test cells). Hidden tests
-            never enter the sandbox.
+        share_test_bindings: After scoring a test cell, bind in the student's namespace the
+            names its public code bound (``X_train = ...``), so later student cells see the state
+            they saw in Jupyter (nbgrader notebooks often define data in test cells). Student
+            objects go back by handle (not recomputed); names bound by hidden code never do.
     """
     out = RunOutcome()
     base = trusted_base(instructor_sources)
@@ -76,12 +105,10 @@ def run_notebook(
             cell["outputs"] = [_stream(printed)] if printed else []
             if shown:
                 cell["outputs"].append(_stream(_summary(shown)))
-            if mirror_public_tests and client.gone is None:
-                public, _ = C.replace_regions(tests[gid].source, C.BEGIN_HIDDEN, C.END_HIDDEN, None)
-                started = time.monotonic()
+            if share_test_bindings and client.gone is None:
+                names = public_bindings(tests[gid].source)
                 with contextlib.suppress(KernelGone):  # recorded in client.gone
-                    client.exec(public)
-                out.exec_s += time.monotonic() - started
+                    client.set({n: carry[n] for n in names if n in carry})
             continue
         if client.gone is not None:
             continue

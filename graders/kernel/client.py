@@ -173,6 +173,22 @@ class KernelClient:
             out[name] = self.decode(value)
         return out
 
+    def set(self, values: dict[str, Any]) -> list[str]:
+        """Bind trusted values (plain data or proxies) to names in the student's namespace.
+
+        Values that cannot be sent (trusted objects that are not plain data) are skipped;
+        returns the names actually bound.
+        """
+        encoded = {}
+        for name, value in values.items():
+            try:
+                encoded[name] = self.encode_arg(value)
+            except (TypeError, ValueError):
+                continue
+        if encoded:
+            self.request("set", values=encoded)
+        return sorted(encoded)
+
     def encode_arg(self, value: Any) -> Any:
         from graders.kernel.proxies import handle_of
 

@@ -4,7 +4,8 @@ It speaks JSON lines over a private copy of the original stdin/stdout; file desc
 redirected at startup so whatever the student's code prints lands in captured output, never in the
 protocol. Every response echoes the request's ``id`` (chosen at random by the trusted side).
 
-Requests (``op``): ``hello``, ``exec`` (run a cell), ``get`` (names → plain data), ``call`` /
+Requests (``op``): ``hello``, ``exec`` (run a cell), ``get`` (names → plain data), ``set``
+(bind names the public test code bound), ``call`` /
 ``getattr`` / ``getitem`` / ``len`` / ``iter`` / ``bool`` / ``contains`` on a handle. Nothing here
 decides a score: the trusted side does, from the plain data this sends back.
 """
@@ -120,6 +121,13 @@ class Driver:
             except Exception as exc:
                 values[name] = {"$": "unsendable", "error": _error(exc)}
         return {"ok": True, "values": values}
+
+    def op_set(self, req: dict[str, Any]) -> dict[str, Any]:
+        """Bind names the public test code bound, as they would be after running it here."""
+        values = req.get("values", {})
+        for name, value in values.items() if isinstance(values, dict) else ():
+            self.ns[str(name)] = self.decoder.decode(value)
+        return {"ok": True}
 
     def _target(self, req: dict[str, Any]) -> Any:
         return self.handles[int(req["handle"])]
