@@ -326,6 +326,7 @@ def serve(
         "history_dir": history,
     }
     settings = ServeSettings(**{k: v for k, v in overrides.items() if v is not None})
+    typer.echo(f"serving on http://{host}:{port} (docs: /docs; Ctrl+C stops)", err=True)
     try:
         serve_forever(settings, host=host, port=port)
     except BundleError as exc:
