@@ -49,11 +49,20 @@ def to_cents(amounts: Any) -> np.ndarray:
     return np.rint(np.asarray(amounts, dtype=np.float64) * 100).astype(np.int64)
 
 
+def _group_codes(group: np.ndarray) -> np.ndarray:
+    """Dense non-negative int64 codes for group ids (ids used as-is when compact integers)."""
+    if np.issubdtype(group.dtype, np.integer) and len(group):
+        lo, hi = int(group.min()), int(group.max())
+        if hi - lo <= 4 * len(group) + 1_000_000:  # skip the sort np.unique would do
+            return group.astype(np.int64) - lo
+    return np.unique(group, return_inverse=True)[1].astype(np.int64).ravel()
+
+
 def _sorted_by_group_time(
     group: np.ndarray, t_us: np.ndarray, span_us: int
 ) -> tuple[np.ndarray, np.ndarray]:
     """Order rows by (group, time, position); return the order and the sorted composite key."""
-    codes = np.unique(group, return_inverse=True)[1].astype(np.int64)
+    codes = _group_codes(group)
     t_rel = t_us - (t_us.min() if len(t_us) else 0)
     stride = int(t_rel.max() if len(t_rel) else 0) + span_us + 1
     if (int(codes.max()) + 1 if len(codes) else 0) * stride >= 2**62:

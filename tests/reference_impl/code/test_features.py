@@ -168,3 +168,14 @@ def test_bad_inputs_are_refused(tiny_tx: pd.DataFrame) -> None:
         TerminalRiskFeatures(delay_days=0).fit(tiny_tx.head())
     with pytest.raises(TypeError, match="DataFrame"):
         CustomerSpendingFeatures().fit(np.zeros((3, 9)))
+
+
+def test_ids_of_any_type_give_the_same_features(tiny_tx: pd.DataFrame) -> None:
+    """Do string or sparse ids (another system's keys) group exactly like the simulator's ints?"""
+    sample = tiny_tx.iloc[:5000]
+    relabelled = sample.assign(
+        CUSTOMER_ID="c" + sample[s.CUSTOMER_ID].astype(str),
+        TERMINAL_ID=sample[s.TERMINAL_ID] * 10**12,
+    )
+    cols = list(s.ENGINEERED_COLUMNS)
+    pd.testing.assert_frame_equal(build_features(relabelled)[cols], build_features(sample)[cols])
