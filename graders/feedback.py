@@ -29,6 +29,10 @@ STATUS_WORDS = {
     "notebook-too-large": "The notebook file is larger than the limit; clear large outputs.",
     "protocol-violation": "Your code interfered with the grader's communication channel.",
     "grader-crashed": "The grader itself failed on this submission; your instructor will look.",
+    "memory-limit": "A cell ran out of memory (the sandbox's limit); tests after it may fail.",
+    "output-limit": "A cell printed more than the output limit; the rest was dropped.",
+    "file-size-limit": "A cell tried to write a file larger than the sandbox's limit.",
+    "process-limit": "A cell started more processes than the sandbox allows.",
 }
 
 CSS = """body{font-family:system-ui,sans-serif;max-width:860px;margin:2em auto;color:#222}
@@ -60,6 +64,13 @@ def _status_note(nb: NotebookResult) -> str:
     return ""
 
 
+def _cell_errors(nb: NotebookResult) -> str:
+    if not nb.cell_errors:
+        return ""
+    items = "".join(f"<li><code>{escape(e)}</code></li>" for e in nb.cell_errors)
+    return f"<h2>Errors raised by your cells</h2><ul>{items}</ul>"
+
+
 def render(result: SubmissionResult, nb: NotebookResult) -> str:
     """The feedback page of one notebook."""
     rows = []
@@ -78,6 +89,7 @@ def render(result: SubmissionResult, nb: NotebookResult) -> str:
 {_status_note(nb)}
 <table><thead><tr><th>Test</th><th>Result</th><th>Points</th><th>Why</th></tr></thead>
 <tbody>{"".join(rows)}</tbody></table>
+{_cell_errors(nb)}
 <p>Hidden tests are listed by name and result only.</p></body></html>
 """
 

@@ -70,11 +70,17 @@ def unscored(spec: LabNotebook, reason: str) -> list[TestResult]:
     return out
 
 
-def copy_submission(src: Path, dest: Path, max_bytes: int) -> None:
-    """Copy regular files only: a student's symlink must not make the grader read other files."""
+def copy_submission(
+    src: Path, dest: Path, max_bytes: int, max_notebook_bytes: int | None = None
+) -> dict[str, int]:
+    """Copy regular files only: a student's symlink must not make the grader read other files.
+
+    Returns the files left out for their size (relative path → bytes).
+    """
     dest.mkdir(parents=True)
+    skipped: dict[str, int] = {}
     if not src.is_dir() or src.is_symlink():
-        return
+        return skipped
     for root, dirs, files in os.walk(src, followlinks=False):
         rel = Path(root).relative_to(src)
         dirs[:] = [d for d in dirs if not (Path(root) / d).is_symlink()]
@@ -82,8 +88,14 @@ def copy_submission(src: Path, dest: Path, max_bytes: int) -> None:
         for name in files:
             path = Path(root) / name
             info = path.lstat()
-            if stat.S_ISREG(info.st_mode) and info.st_size <= max_bytes:
+            cap = (
+                max_notebook_bytes if name.endswith(".ipynb") and max_notebook_bytes else max_bytes
+            )
+            if stat.S_ISREG(info.st_mode) and info.st_size <= cap:
                 shutil.copyfile(path, dest / rel / name, follow_symlinks=False)
+            elif stat.S_ISREG(info.st_mode):
+                skipped[str(rel / name)] = info.st_size
+    return skipped
 
 
 def _replace_file(path: Path, text: str) -> None:
@@ -100,11 +112,23 @@ def _status(tampering: list[str]) -> str:
 
 
 def grade_notebook(
-    name: str, spec: LabNotebook, work: Path, config: GradeConfig, backend: Any, slot: int = 0
+    name: str,
+    spec: LabNotebook,
+    work: Path,
+    config: GradeConfig,
+    backend: Any,
+    slot: int = 0,
+    skipped: dict[str, int] | None = None,
 ) -> NotebookResult:
     """Sanitize, execute and score one notebook found in ``work``."""
     started = time.monotonic()
     path = work / f"{name}.ipynb"
+    if path.name in (skipped or {}):
+        size = (skipped or {})[path.name] / 1e6
+        detail = f"{path.name} is {size:.0f} MB (limit {config.max_notebook_mb:g} MB)"
+        return NotebookResult(
+            name, "error:notebook-too-large", unscored(spec, detail), reason=detail
+        )
     try:
         nb = load_notebook(path, max_mb=config.max_notebook_mb)
     except NotebookError as exc:
@@ -132,8 +156,12 @@ def grade_notebook(
         result.tests = unscored(spec, result.reason)
     else:
         result.tests, result.exec_s = outcome.tests, outcome.exec_s
+        result.cell_errors = outcome.cell_errors[:20]
         if outcome.gone is not None:
             result.status, result.reason = f"error:{outcome.gone.reason}", outcome.gone.detail
+        elif outcome.limits:  # graded, but a sandbox limit shaped the result: say so
+            result.status = f"error:{outcome.limits[0]}"
+            result.reason = f"the notebook hit the sandbox's {', '.join(outcome.limits)}"
     scored = {t.cell for t in result.tests}
     result.tests += [t for t in unscored(spec, "test cell was not run") if t.cell not in scored]
     _replace_file(path, dumps(nb))
@@ -157,11 +185,18 @@ def grade_submission(task: GradeTask, *, backend: Any = None) -> SubmissionResul
     out = Path(task.output_dir)
     work = out.parent / f".{out.name}.work-{os.getpid()}"
     shutil.rmtree(work, ignore_errors=True)
-    copy_submission(Path(task.submission_dir), work, task.config.max_file_mb << 20)
+    skipped = copy_submission(
+        Path(task.submission_dir),
+        work,
+        task.config.max_file_mb << 20,
+        int(task.config.max_notebook_mb * 1e6),
+    )
     result = SubmissionResult(task.student, task.lab, sandbox=backend.name)
     try:
         for name, spec in sorted(task.notebooks.items()):
-            result.notebooks.append(grade_notebook(name, spec, work, task.config, backend, _slot))
+            result.notebooks.append(
+                grade_notebook(name, spec, work, task.config, backend, _slot, skipped)
+            )
         old = out.parent / f".{out.name}.old-{os.getpid()}"
         if out.exists():
             out.rename(old)

@@ -62,6 +62,7 @@ class NotebookResult:
     reason: str = ""
     duration_s: float = 0.0
     exec_s: float = 0.0
+    cell_errors: list[str] = field(default_factory=list)
 
     @property
     def total(self) -> float:

@@ -26,6 +26,23 @@ class RunOutcome:
     gone: KernelGone | None = None
     exec_s: float = 0.0
     cell_errors: list[str] = field(default_factory=list)
+    limits: list[str] = field(default_factory=list)
+
+
+def limit_hit(error: dict[str, Any] | None, dropped: int) -> str | None:
+    """Which sandbox limit a cell ran into, if any (the status then says so)."""
+    if dropped > 0:
+        return "output-limit"
+    if not error:
+        return None
+    kind, message = str(error.get("type")), str(error.get("message"))
+    if kind == "MemoryError":
+        return "memory-limit"
+    if "File too large" in message or "[Errno 27]" in message:
+        return "file-size-limit"
+    if kind == "BlockingIOError" or "Resource temporarily unavailable" in message:
+        return "process-limit"
+    return None
 
 
 def _stream(text: str, name: str = "stdout") -> dict[str, Any]:
@@ -122,6 +139,9 @@ def run_notebook(
             out.exec_s += time.monotonic() - started
         cell["outputs"] = [_stream(res.stdout)] if res.stdout else []
         if res.error:
-            out.cell_errors.append(f"{res.error.get('type')}: {res.error.get('message')}")
+            out.cell_errors.append(f"{res.error.get('type')}: {res.error.get('message')}"[:300])
+        limit = limit_hit(res.error, res.dropped)
+        if limit and limit not in out.limits:
+            out.limits.append(limit)
     out.gone = client.gone
     return out

@@ -53,6 +53,7 @@ class ExecResult:
     ok: bool
     stdout: str
     error: dict[str, Any] | None
+    dropped: int = 0
 
 
 def _reject_constant(name: str) -> Any:
@@ -143,10 +144,12 @@ class KernelClient:
         resp = self.request("exec", code=code)
         stdout = resp.get("stdout", "")
         error = resp.get("error")
+        dropped = resp.get("dropped", 0)
         return ExecResult(
             ok=resp["ok"],
             stdout=stdout if isinstance(stdout, str) else "",
             error=error if isinstance(error, dict) else None,
+            dropped=dropped if isinstance(dropped, int) else 0,
         )
 
     def decode(self, value: Any) -> Any:
