@@ -12,12 +12,14 @@ Not root: no uid drop is possible, bwrap runs as the caller in a user namespace.
 from __future__ import annotations
 
 import contextlib
+import functools
 import os
 import shutil
 import signal
 import subprocess
 import sys
 import tempfile
+import time
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 
@@ -113,6 +115,7 @@ class BubblewrapBackend:
         uid = slot_uid(slot) if self.as_root else os.getuid()
         owner = workdir.stat()
         sources = [*python_paths(), *(Path(p).resolve() for p in ro_paths)]
+        _sweep_stale_stages(_stage_root())
         stage = Path(tempfile.mkdtemp(prefix="mlops-sbx-", dir=_stage_root()))
         cgroup = Cgroup.create(limits) if self.use_cgroups else None
         info = InitInfo()
@@ -235,6 +238,16 @@ class BubblewrapBackend:
             cmd += ["--setenv", key, value]
         cmd += ["--", *argv]
         return cmd, pairs
+
+
+@functools.cache
+def _sweep_stale_stages(root: str | None, max_age_s: float = 6 * 3600) -> None:
+    """Once per process: remove stages left by graders that died before cleaning up."""
+    now = time.time()
+    for stale in Path(root or tempfile.gettempdir()).glob("mlops-sbx-*"):
+        with contextlib.suppress(OSError):
+            if now - stale.stat().st_mtime > max_age_s:
+                shutil.rmtree(stale)
 
 
 def _stage_root() -> str | None:

@@ -125,3 +125,14 @@ def test_process_limit_leaves_room_for_a_non_root_callers_own_processes(
     limits_module.rlimit_setter(Limits(max_procs=64))()
     assert applied[limits_module.resource.RLIMIT_NPROC] == (364, 364)
     assert applied[limits_module.resource.RLIMIT_AS] == (2048 << 20, 2048 << 20)
+
+
+def test_stale_stages_of_dead_graders_are_swept(tmp_path: Path) -> None:
+    """Is a stage older than 6 h removed, and a fresh one (a running sandbox's) kept?"""
+    old, fresh = tmp_path / "mlops-sbx-old", tmp_path / "mlops-sbx-fresh"
+    for stage in (old, fresh):
+        (stage / "etc").mkdir(parents=True)
+        (stage / "etc" / "passwd").write_text("sandbox:x:61000:61000::/tmp:/bin/false\n")
+    os.utime(old, (time.time() - 7 * 3600, time.time() - 7 * 3600))
+    bubblewrap_module._sweep_stale_stages.__wrapped__(str(tmp_path))
+    assert not old.exists() and fresh.exists()
