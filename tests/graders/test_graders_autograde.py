@@ -1,0 +1,80 @@
+"""autograde: refuses untrusted code without a sandbox unless told, and records that it was told."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from graders import autograde as autograde_module
+from graders.autograde import autograde
+from graders.config import GradeConfig
+from graders.errors import GraderError
+from graders.grade_task import GradeTask, grade_submission
+from graders.gradebook import Gradebook
+from graders.sandbox import LocalBackend, SandboxUnavailable
+
+
+@pytest.fixture
+def no_sandbox(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Pretend no isolating backend works on this machine."""
+
+    def select(*, allow_unsandboxed: bool = False) -> LocalBackend:
+        if not allow_unsandboxed:
+            raise SandboxUnavailable(
+                "no isolating sandbox (bwrap missing); pass --allow-unsandboxed"
+            )
+        return LocalBackend()
+
+    monkeypatch.setattr("graders.sandbox.select_backend", select)
+
+
+def test_refuses_without_a_sandbox(
+    sample_course: Path, submit: Callable[..., Path], no_sandbox: None
+) -> None:
+    """Without an isolating backend, is grading refused with one line naming the flag?"""
+    submit("ann")
+    with pytest.raises(GraderError, match="--allow-unsandboxed"):
+        autograde(course_dir=sample_course, lab="lab01", workers=1)
+
+
+@pytest.mark.slow
+def test_allow_unsandboxed_is_recorded(
+    sample_course: Path, submit: Callable[..., Path], no_sandbox: None
+) -> None:
+    """With --allow-unsandboxed, does it grade and record the unsandboxed run and backend?"""
+    submit("ann")
+    result = autograde(
+        course_dir=sample_course, lab="lab01", workers=1, config=GradeConfig(allow_unsandboxed=True)
+    )
+    assert [(r.student, r.total, r.sandbox) for r in result.results] == [("ann", 8.0, "local")]
+    with Gradebook(sample_course / "gradebook.db") as gb:
+        run = gb.runs()[-1]
+    assert run["allow_unsandboxed"] == 1 and run["isolating"] == 0 and run["backend"] == "local"
+
+
+def test_task_is_self_contained_and_picklable(sample_course: Path) -> None:
+    """Does a grading task carry everything as plain picklable values (ready for a cluster)?"""
+    import pickle
+
+    with Gradebook(sample_course / "gradebook.db") as gb:
+        notebooks = gb.lab_notebooks("lab01")
+    task = GradeTask("ann", "lab01", "/in", "/out", notebooks, GradeConfig())
+    assert pickle.loads(pickle.dumps(task)) == task
+    assert grade_submission.__module__ == "graders.grade_task"
+    assert autograde_module.GradeTask is GradeTask
+
+
+def test_unknown_student_is_one_clear_error(
+    sample_course: Path, submit: Callable[..., Path]
+) -> None:
+    """Does asking for a student without a submission folder say who is missing?"""
+    submit("ann")
+    with pytest.raises(GraderError, match="no submission folder for: zed"):
+        autograde(
+            course_dir=sample_course,
+            lab="lab01",
+            students=["zed"],
+            config=GradeConfig(allow_unsandboxed=True),
+        )
