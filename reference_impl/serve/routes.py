@@ -14,6 +14,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from reference_impl.serve import deps
 from reference_impl.serve.bundle import BundleError, ModelBundle
 from reference_impl.serve.logs import get_logger
+from reference_impl.serve.online import ClockError
 from reference_impl.serve.schemas import (
     BatchRequest,
     BatchScoreResponse,
@@ -34,7 +35,8 @@ router = APIRouter()
 def _errors(*codes: int) -> dict[int | str, dict[str, Any]]:
     described = {
         403: "Admin token missing or wrong.",
-        409: "Model refused (missing, corrupt or incompatible); the old one keeps serving.",
+        409: "Conflicts with the service's state: model refused (the old one keeps serving), "
+        "or a transaction time too far from the online state's clock.",
         413: "Request body larger than the configured limit.",
         415: "Body is not application/json.",
         422: "Invalid input; `detail` names the first offending field.",
@@ -80,7 +82,10 @@ async def score_batch(
 
 
 @router.post(
-    "/v1/transactions/score", response_model=ScoreResponse, responses=POST_ERRORS, tags=["scoring"]
+    "/v1/transactions/score",
+    response_model=ScoreResponse,
+    responses={**POST_ERRORS, **_errors(409)},
+    tags=["scoring"],
 )
 async def score_transaction(
     request: TransactionRequest, online: deps.Online, batcher: deps.Batcher
@@ -89,7 +94,10 @@ async def score_transaction(
     tx = request.model_dump()
     when = request.TX_DATETIME
     tx["TX_DATETIME"] = when.astimezone(UTC).replace(tzinfo=None) if when.tzinfo else when
-    row = online.features(tx)
+    try:
+        row = online.features(tx)
+    except ClockError as exc:
+        raise HTTPException(409, f"TX_DATETIME: {exc}") from None
     score, bundle = await batcher.score(row)
     return ScoreResponse(
         score=score,

@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field
 
 from reference_impl.schemas import FEATURE_COLUMNS
 
@@ -27,6 +27,12 @@ def _integral_float_to_int(value: Any) -> Any:
 def _datetime_from_string(value: Any) -> Any:
     if not isinstance(value, str | datetime):
         raise ValueError("must be an ISO 8601 date-time string")
+    return value
+
+
+def _plausible_year(value: datetime) -> datetime:
+    if not 2000 <= value.year < 2100:
+        raise ValueError("must be between 2000 and 2099")
     return value
 
 
@@ -81,7 +87,15 @@ class TransactionRequest(_Strict):
     """A raw transaction; the service computes its features from the online feature state."""
 
     TRANSACTION_ID: Id
-    TX_DATETIME: Annotated[datetime, BeforeValidator(_datetime_from_string)]
+    TX_DATETIME: Annotated[
+        datetime,
+        BeforeValidator(_datetime_from_string),
+        AfterValidator(_plausible_year),
+        Field(
+            description="ISO 8601; naive = UTC; years 2000-2099",
+            json_schema_extra={"pattern": "^20[0-9][0-9]-"},
+        ),
+    ]
     CUSTOMER_ID: Id
     TERMINAL_ID: Id
     TX_AMOUNT: Amount

@@ -29,6 +29,9 @@ class ServeSettings(BaseSettings):
     label_delay_days: int = Field(
         default=7, ge=1, description="Label delay d of the terminal-risk features (as trained)."
     )
+    max_clock_jump_days: int = Field(
+        default=7, ge=1, description="Online path: refuse times this far from the latest seen."
+    )
     max_body_bytes: int = Field(
         default=4 * 1_048_576, ge=1024, description="Larger request bodies are refused with 413."
     )

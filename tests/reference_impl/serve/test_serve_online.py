@@ -75,10 +75,27 @@ def test_delayed_label_is_recorded(online_client: TestClient, tiny: pd.DataFrame
     assert online_client.post("/v1/labels", json=unknown).json() == {"recorded": False}
 
 
+def test_far_future_transaction_cannot_wipe_the_state(
+    online_client: TestClient, tiny: pd.DataFrame
+) -> None:
+    """Is a transaction dated far after the state's clock refused (it would prune everything)?"""
+    good = _payload(tiny[tiny[s.TX_TIME_DAYS] == HISTORY_DAYS].iloc[0])
+    for when in ("2018-12-31T12:00:00", "2018-01-01T12:00:00"):
+        response = online_client.post("/v1/transactions/score", json={**good, s.TX_DATETIME: when})
+        assert response.status_code == 409
+        assert response.json()["detail"].startswith("TX_DATETIME: more than 7 days")
+    assert online_client.post("/v1/transactions/score", json=good).status_code == 200
+
+
 def test_raw_transaction_validation(online_client: TestClient, tiny: pd.DataFrame) -> None:
     """Are a bad date-time and a negative id refused with 422 naming the field?"""
     good = _payload(tiny.iloc[-1])
-    for field, value in ((s.TX_DATETIME, "yesterday"), (s.TX_DATETIME, 1234), (s.CUSTOMER_ID, -3)):
+    bad = (
+        (s.TX_DATETIME, "yesterday"),
+        (s.TX_DATETIME, 1234),
+        (s.TX_DATETIME, "9999-01-01T00:00:00"),
+    )
+    for field, value in (*bad, (s.CUSTOMER_ID, -3)):
         response = online_client.post("/v1/transactions/score", json={**good, field: value})
         assert response.status_code == 422
         assert response.json()["detail"].startswith(field)
