@@ -1,7 +1,7 @@
 """Compare a submission with the recorded instructor cells and name every difference.
 
 Findings go to ``ctx.tampering`` as ``<kind>:<grade_id>``; kinds: deleted-test-cell,
-deleted-locked-cell, deleted-solution-cell, edited-test-cell, edited-locked-cell,
+deleted-locked-cell, edited-test-cell, edited-locked-cell,
 changed-metadata, duplicate-grade-id, added-grade-cell, reordered-cells.
 Must run before `restore_locked_cells`, which erases the evidence.
 """
@@ -36,9 +36,7 @@ def _meta_changed(cell: C.Cell, rec: InstructorCell) -> bool:
 
 
 def _deleted_kind(rec: InstructorCell) -> str:
-    if rec.test:
-        return "deleted-test-cell"
-    return "deleted-solution-cell" if rec.solution else "deleted-locked-cell"
+    return "deleted-test-cell" if rec.test else "deleted-locked-cell"
 
 
 class DetectTampering:
@@ -54,7 +52,8 @@ class DetectTampering:
         for gid in ctx.order:
             rec = ctx.instructor_cells[gid]
             if gid not in matched:
-                found.append(f"{_deleted_kind(rec)}:{gid}")
+                if not rec.solution:  # removing one's own answer cell is not tampering
+                    found.append(f"{_deleted_kind(rec)}:{gid}")
                 continue
             cell = cells[matched[gid]]
             if rec.locked and normalize(C.source(cell)) != normalize(rec.released_source):

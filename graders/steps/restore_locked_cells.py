@@ -2,7 +2,8 @@
 
 Locked and test cells get their complete recorded source (hidden tests included); deleted ones
 come back; solution cells keep the student's answer under the recorded metadata (a deleted one
-comes back as the released stub); duplicated or forged nbgrader cells become plain student cells.
+stays deleted: a stub put back could override the student's code written elsewhere);
+duplicated or forged nbgrader cells become plain student cells.
 Student cells travel with the instructor cell they followed.
 """
 
@@ -58,7 +59,10 @@ class RestoreLockedCells:
                 current.append(_plain(cell) if "nbgrader" in cell.get("metadata", {}) else cell)
         cells = list(head)
         for gid in ctx.order:
-            cells.append(_restored(ctx.instructor_cells[gid], anchor_cell.get(gid)))
+            rec = ctx.instructor_cells[gid]
+            if rec.solution and gid not in anchor_cell:
+                continue  # an answer cell the student removed: their code may live elsewhere
+            cells.append(_restored(rec, anchor_cell.get(gid)))
             cells.extend(after[gid])
         nb["cells"] = cells
         return nb

@@ -93,3 +93,15 @@ def test_reordered_cells_are_put_back_in_order(
     nb, ctx = released
     nb["cells"] = [nb["cells"][0], nb["cells"][2], nb["cells"][1]]
     assert [C.grade_id(c) for c in restore(nb, ctx)] == ["imports", "answer", "test_f"]
+
+
+def test_answer_written_in_another_cell_is_not_overridden(
+    released: tuple[dict[str, Any], StepContext],
+) -> None:
+    """If the student deleted the answer cell and wrote f elsewhere, is no stub put back?"""
+    nb, ctx = released
+    del nb["cells"][1]
+    nb["cells"].insert(1, make_cell("def f(x):\n    return 2 * x"))
+    cells = restore(nb, ctx)
+    assert [C.source(c) for c in cells].count("# YOUR CODE HERE\nraise NotImplementedError()") == 0
+    assert [C.grade_id(c) for c in cells] == ["imports", None, "test_f"]
