@@ -1,5 +1,5 @@
-"""Case 13_alloc_4gb: A 4 GB allocation fails inside the memory limit (MemoryError); the issue asks
-for status error:<reason>.
+"""Case 13_alloc_4gb: a 4 GB allocation fails inside the memory limit (MemoryError); the
+status names the limit (error:memory-limit) and earned points are kept.
 """
 
 

@@ -1,5 +1,5 @@
-"""Case 14_output_100mb: 100 MB printed is capped (the stored notebook stays small); the issue asks
-for status error:<reason>.
+"""Case 14_output_100mb: 100 MB printed is capped (the stored notebook stays small); the
+status names the limit (error:output-limit) and earned points are kept.
 """
 
 

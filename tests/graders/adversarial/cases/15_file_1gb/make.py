@@ -1,5 +1,5 @@
-"""Case 15_file_1gb: Writing 1 GB stops at the file-size limit (EFBIG); the issue asks for status
-error:<reason>.
+"""Case 15_file_1gb: writing 1 GB stops at the file-size limit (EFBIG); the status names
+the limit (error:file-size-limit) and earned points are kept.
 """
 
 
