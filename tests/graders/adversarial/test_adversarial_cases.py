@@ -32,8 +32,9 @@ KNOWN_GAPS: dict[str, str] = {
         "NameError); issue 4 lists it as a fault that must end with status error:<reason>"
     ),
     "32_nbformat3": (
-        "an nbformat 3 notebook (worksheets) is reported as error:not-a-notebook; the engine "
-        "has the status word 'unsupported-nbformat' but notebooks.parse_notebook never emits it"
+        "an nbformat 3 notebook is reported as error:not-a-notebook: notebooks.parse_notebook "
+        "requires a top-level 'cells' list before it looks at 'nbformat', and v3 keeps its cells "
+        "under 'worksheets', so its unsupported-nbformat branch never fires for a real v3 file"
     ),
     "52_always_equal_object": (
         "an object whose __getitem__ returns itself makes the trusted side's numpy recurse "
