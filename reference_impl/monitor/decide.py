@@ -35,7 +35,7 @@ class Thresholds(BaseModel):
     psi_warning: float = Field(default=0.1, gt=0, description="PSI from which a column warns.")
     psi_alarm: float = Field(default=0.25, gt=0, description="PSI from which a column alarms.")
     ap_drop_alarm: float = Field(default=0.10, ge=0, description="AP loss vs the reference.")
-    retrain_gain: float = Field(default=0.05, ge=0, description="Challenger AP gain to retrain.")
+    retrain_gain: float = Field(default=0.10, ge=0, description="Challenger AP gain to retrain.")
     kpi_limit: float = Field(default=0.005, gt=0, description="Residual fraud rate limit.")
     min_frauds: int = Field(default=30, ge=1, description="Fewer labelled frauds: no verdict.")
     recall_drop_alarm: float = Field(
