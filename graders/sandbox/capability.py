@@ -10,7 +10,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from graders.sandbox.bubblewrap import BubblewrapBackend
+from graders.sandbox.bubblewrap import BubblewrapBackend, slot_uid
 from graders.sandbox.errors import BackendStatus, SandboxUnavailable
 from graders.sandbox.limits import Limits
 from graders.sandbox.local import LocalBackend
@@ -72,6 +72,9 @@ def _probe_bubblewrap() -> BackendStatus:
             out = proc.stdout.read()
             code = proc.wait(20)
             err = proc.read_stderr().decode(errors="replace").strip().splitlines()
+            caps = (
+                f"cgroup caps: {proc.cgroup}" if proc.cgroup else "no writable cgroup: rlimits only"
+            )
     except (OSError, ValueError) as exc:
         return BackendStatus("bubblewrap", False, f"cannot start bwrap: {exc}", isolating=True)
     finally:
@@ -86,8 +89,11 @@ def _probe_bubblewrap() -> BackendStatus:
         problems.append("runs as root")
     if problems:
         return BackendStatus("bubblewrap", False, "not isolated: " + ", ".join(problems), True)
-    how = "slot uids 61000+" if os.geteuid() == 0 else "caller's uid (not root: no uid drop)"
-    return BackendStatus("bubblewrap", True, f"isolated (network off, files hidden, {how})", True)
+    how = (
+        f"slot uids {slot_uid(0)}+" if os.geteuid() == 0 else "caller's uid (not root: no uid drop)"
+    )
+    why = f"isolated (network off, files hidden, {how}; {caps})"
+    return BackendStatus("bubblewrap", True, why, True)
 
 
 @functools.cache
