@@ -4,9 +4,11 @@ Chain (as root): private mount stage -> `setpriv --reuid=U --regid=U --clear-gro
 --unshare-all --die-with-parent --new-session ...` -> argv. Inside: a fresh `/proc`, `/dev`, a
 size-capped tmpfs `/tmp`, read-only `/usr` (+ `/lib*`, `/bin` as on the host), `ld.so.cache`, a
 minimal passwd/group, the Python prefix and venv read-only at their own paths, and the workdir
-read-write. No network (only a loopback), no other file of the host. Killing bwrap's outer process
-SIGKILLs the namespace's init (`--die-with-parent`), which takes every process inside with it.
-Not root: no uid drop is possible, bwrap runs as the caller in a user namespace.
+read-write. No network (only a loopback), no other file of the host. `kill()` SIGKILLs the PID
+namespace's init (its pid comes from `--info-fd`): the kernel kills every process inside before
+bwrap's launcher can reap it, so `setsid` escapes die too; if the grader itself dies,
+`--die-with-parent` does the same. Not root: no uid drop is possible, bwrap runs as the caller in
+a user namespace.
 """
 
 from __future__ import annotations
