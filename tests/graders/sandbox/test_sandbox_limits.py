@@ -165,3 +165,36 @@ def test_memory_spread_over_processes_is_capped_by_the_cgroup(
             pytest.skip("no writable memory cgroup here: only per-process RLIMIT_AS applies")
     codes = json.loads(out)
     assert codes != [0, 0, 0, 0], "all four 200 MB children fitted in a 512 MB sandbox"
+
+
+GRADER = """
+import sys, time
+from pathlib import Path
+from graders.sandbox import BubblewrapBackend, Limits
+workdir, code, slot = Path(sys.argv[1]), sys.argv[2], int(sys.argv[3])
+argv = [sys.executable, "-c", code, "600"]
+proc = BubblewrapBackend().spawn(argv, workdir=workdir, limits=Limits(), slot=slot)
+print(proc.stdout.readline().decode().strip(), flush=True)
+time.sleep(600)
+"""
+
+
+def test_sandbox_dies_with_a_killed_grader(
+    root_only: None, bwrap: BubblewrapBackend, tmp_path: Path
+) -> None:
+    """If the grading process is killed -9, does its sandbox (setsid escapes too) die with it?"""
+    import subprocess
+
+    slot = SLOT + 2
+    grader = subprocess.Popen(
+        [sys.executable, "-c", GRADER, str(tmp_path), ESCAPE, str(slot)],
+        stdout=subprocess.PIPE,
+    )
+    try:
+        assert grader.stdout is not None
+        assert grader.stdout.readline().strip().isdigit()  # the setsid grandchild runs
+        assert processes_of(slot_uid(slot))
+    finally:
+        grader.kill()
+        grader.wait(10)
+    assert wait_no_processes(slot_uid(slot)) == []
