@@ -1,8 +1,10 @@
 """export: the gradebook as CSV (one row per student, a score and a status column per lab) and
 as a Canvas gradebook-import CSV.
 
-An ungraded submission (status ``error:...``) never appears as a silent 0: our CSV carries its
-status, and the Canvas file leaves its cell empty so that no grade is imported for it.
+An ungradable submission (kernel died, timeout, missing or malformed notebook, ...) never appears
+as a silent 0: our CSV carries its status, and the Canvas file leaves its cell empty so that no
+grade is imported for it. Errors that leave the score meaningful (a limit hit, an exception in a
+student cell) export their score, with the status in our CSV.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from typing import Any
 from graders.course import Course
 from graders.gradebook import Gradebook
 from graders.notebooks import write_atomic
-from graders.results import SubmissionResult
+from graders.results import SubmissionResult, is_ungraded
 
 CANVAS_FIXED = ["Student", "ID", "SIS User ID", "SIS Login ID", "Section"]
 
@@ -66,7 +68,7 @@ def canvas_csv(results: list[SubmissionResult], possible: dict[str, float]) -> s
         scores = []
         for lab in labs:
             r = cells.get((s, lab))
-            scores.append("" if r is None or r.status.startswith("error:") else f"{r.total:g}")
+            scores.append("" if r is None or is_ungraded(r.status) else f"{r.total:g}")
         writer.writerow([s, "", "", s, "", *scores])
     return buf.getvalue()
 

@@ -33,6 +33,9 @@ STATUS_WORDS = {
     "output-limit": "A cell printed more than the output limit; the rest was dropped.",
     "file-size-limit": "A cell tried to write a file larger than the sandbox's limit.",
     "process-limit": "A cell started more processes than the sandbox allows.",
+    "import-error": "A cell could not import a package (it is not installed for grading).",
+    "cell-exception": "A cell raised an error while running; the tests after it may fail.",
+    "undefined-name": "A test needs a function or variable your notebook never defines.",
 }
 
 CSS = """body{font-family:system-ui,sans-serif;max-width:860px;margin:2em auto;color:#222}

@@ -106,6 +106,27 @@ def _replace_file(path: Path, text: str) -> None:
     write_atomic(path, text)  # a fresh file created by us, never following a link
 
 
+IGNORED_CELL_ERRORS = ("NotImplementedError", "SystemExit", "KeyboardInterrupt")
+
+
+def code_fault(cell_errors: list[str], tests: list[TestResult]) -> tuple[str, str] | None:
+    """A fault of the student's code worth a status (the score stands; the status says why).
+
+    Unfinished stubs (NotImplementedError) and wrong answers are ordinary grading, not faults.
+    """
+    for kind in ("ImportError", "ModuleNotFoundError"):
+        for error in cell_errors:
+            if error.startswith(kind + ":"):
+                return "import-error", f"a cell failed to import: {error}"
+    for error in cell_errors:
+        if not error.startswith(IGNORED_CELL_ERRORS):
+            return "cell-exception", f"a cell raised {error}"
+    for t in tests:
+        if "is not defined (is it defined in your notebook?)" in t.message:
+            return "undefined-name", f"{t.name}: {t.message}"
+    return None
+
+
 def _status(tampering: list[str]) -> str:
     kinds = sorted({t.split(":")[0] for t in tampering})
     return "tampered:" + ",".join(kinds) if kinds else GRADED
@@ -162,6 +183,8 @@ def grade_notebook(
         elif outcome.limits:  # graded, but a sandbox limit shaped the result: say so
             result.status = f"error:{outcome.limits[0]}"
             result.reason = f"the notebook hit the sandbox's {', '.join(outcome.limits)}"
+        elif result.status == GRADED and (fault := code_fault(outcome.cell_errors, outcome.tests)):
+            result.status, result.reason = f"error:{fault[0]}", fault[1]
     scored = {t.cell for t in result.tests}
     result.tests += [t for t in unscored(spec, "test cell was not run") if t.cell not in scored]
     _replace_file(path, dumps(nb))

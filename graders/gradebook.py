@@ -19,7 +19,7 @@ from typing import Any
 
 from graders.errors import GraderError
 from graders.gradebook_schema import NBGRADER_ALEMBIC_HEAD, NBGRADER_SCHEMA, OUR_SCHEMA
-from graders.results import SubmissionResult
+from graders.results import SubmissionResult, is_ungraded
 from graders.steps.base import InstructorCell
 
 COURSE_ID = "default_course"
@@ -277,7 +277,7 @@ class Gradebook:
             "SELECT id, name FROM notebook WHERE assignment_id=?", (aid,)
         ).fetchall():
             nbres = by_name.get(name)
-            ok = nbres is not None and not nbres.status.startswith("error:")
+            ok = nbres is not None and not is_ungraded(nbres.status)
             snid = self._one(
                 "SELECT id FROM submitted_notebook WHERE notebook_id=? AND assignment_id=?",
                 nid,

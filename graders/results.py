@@ -42,11 +42,33 @@ class TestResult:
         return cls(**data)
 
 
+# Errors after which the score is incomplete or meaningless: exported without a grade.
+# Other errors (a sandbox limit hit, an exception in a student's cell) keep their score.
+UNGRADED_REASONS = frozenset(
+    {
+        "kernel-died",
+        "timeout",
+        "protocol-violation",
+        "grader-crashed",
+        "missing-notebook",
+        "malformed-notebook",
+        "not-a-notebook",
+        "unsupported-nbformat",
+        "notebook-too-large",
+    }
+)
+
+
+def is_ungraded(status: str) -> bool:
+    """Whether a status means the score must not be used as a grade."""
+    return status.startswith(ERROR_PREFIX) and status[len(ERROR_PREFIX) :] in UNGRADED_REASONS
+
+
 def worst_status(statuses: list[str]) -> str:
     """Return the status that matters most: errors, then tampering, then ``graded``."""
     errors = [s for s in statuses if s.startswith(ERROR_PREFIX)]
     if errors:
-        return errors[0]
+        return next((s for s in errors if is_ungraded(s)), errors[0])
     kinds = sorted({k for s in statuses if s.startswith(TAMPERED_PREFIX) for k in s[9:].split(",")})
     return TAMPERED_PREFIX + ",".join(kinds) if kinds else GRADED
 

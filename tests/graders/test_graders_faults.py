@@ -99,3 +99,36 @@ def test_symlink_to_another_file_is_not_followed(
     result = grade(sample_course, path, isolating_backend)
     assert result.status == "graded"
     assert not (path.parent.with_name("lab01.autograded") / "gb.db").exists()
+
+
+@pytest.mark.parametrize(
+    ("answers", "extra", "status", "score"),
+    [
+        ({}, "import not_a_real_package", "error:import-error", 8.0),
+        ({}, "raise ValueError('oops')", "error:cell-exception", 8.0),
+        ({"circle_area_answer": "pass"}, None, "error:undefined-name", 6.0),
+        (
+            {k: "# YOUR CODE HERE\nraise NotImplementedError()" for k in SOLUTIONS},
+            None,
+            "graded",
+            0.0,
+        ),
+    ],
+    ids=["missing-package", "top-level-exception", "never-defined", "unfinished-stubs"],
+)
+def test_faults_of_the_students_code(
+    answers: dict[str, str],
+    extra: str | None,
+    status: str,
+    score: float,
+    sample_course: Path,
+    submit: Callable[..., Path],
+    released: dict,
+    isolating_backend: Any,
+) -> None:
+    """Are code faults named (score kept), while an unfinished notebook is simply graded?"""
+    nb = fill_answers(released, {**SOLUTIONS, **answers})
+    if extra:
+        nb = insert_after(nb, "imports", extra)
+    result = grade(sample_course, submit("faulty", nb=nb), isolating_backend)
+    assert (result.status, result.total) == (status, score)
