@@ -1,0 +1,48 @@
+# Lab image: JupyterLab + nbgrader's learner extensions, the course packages, the released labs,
+# user jovyan (uid 1000), and the jupyterhub-singleuser a cohort hub spawns.
+# Build from the repository root:  podman build --format docker -f docker/lab.Dockerfile -t mlops-lab .
+# No `# syntax=` line and no BuildKit-only features: plain podman/buildah/docker build it offline.
+ARG BASE_IMAGE=python:3.11-slim-bookworm
+
+# --- env: the pinned environment, shared by the release stage and the final image -------------
+FROM ${BASE_IMAGE} AS env
+ENV VIRTUAL_ENV=/opt/venv \
+    PATH=/opt/venv/bin:$PATH \
+    PYTHONUNBUFFERED=1 \
+    PIP_NO_CACHE_DIR=1 \
+    PIP_DISABLE_PIP_VERSION_CHECK=1 \
+    PIP_ROOT_USER_ACTION=ignore
+RUN python3 -m venv "$VIRTUAL_ENV"
+# Every third-party package comes from the hashed lock (tools/lock.py); nothing else resolves.
+COPY docker/lab.lock /opt/lab.lock
+RUN pip install --no-deps --require-hashes -r /opt/lab.lock
+COPY pyproject.toml README.md /opt/src/
+COPY graders/ /opt/src/graders/
+COPY reference_impl/ /opt/src/reference_impl/
+COPY cohort/ /opt/src/cohort/
+RUN pip install --no-deps --no-build-isolation /opt/src && rm -rf /opt/src
+
+# --- release: student versions of the labs (solutions and hidden tests never reach the image) --
+FROM env AS release
+COPY labs/ /opt/course/source/
+RUN for lab in /opt/course/source/lab*/; do \
+        mlops-grade release "$(basename "$lab")" --course-dir /opt/course || exit 1; \
+    done
+
+# --- final: the learner's image ----------------------------------------------------------------
+FROM env
+# Learners get the assignment list and validate; instructors use formgrader on the hub's side.
+RUN useradd --create-home --uid 1000 --user-group --shell /bin/bash jovyan \
+    && jupyter labextension disable --level=sys @jupyter/nbgrader:formgrader \
+    && jupyter labextension disable --level=sys @jupyter/nbgrader:create-assignment \
+    && mkdir -p /srv/nbgrader/exchange && chmod 0777 /srv/nbgrader/exchange
+COPY hub/nbgrader_config.py /etc/jupyter/nbgrader_config.py
+COPY --from=release --chown=jovyan:jovyan /opt/course/release/ /home/jovyan/labs/
+ENV FRAUD_ROOT=/home/jovyan/work/build \
+    MPLCONFIGDIR=/tmp/matplotlib \
+    SHELL=/bin/bash
+USER 1000:1000
+WORKDIR /home/jovyan
+EXPOSE 8888
+# A hub replaces this command with jupyterhub-singleuser (same venv, same port).
+CMD ["jupyter", "lab", "--ip=0.0.0.0", "--port=8888", "--no-browser", "--ServerApp.root_dir=/home/jovyan"]
