@@ -153,19 +153,24 @@ def _challenger_ap(
     if train.empty or train[s.TX_FRAUD].sum() == 0:
         return None
     model = fit(train)
-    score = np.asarray(model.predict_proba(labelled[list(s.FEATURE_COLUMNS)]))[:, 1]
+    score = np.asarray(model.predict_proba(labelled[list(s.FEATURE_COLUMNS)].to_numpy()))[:, 1]
     return round(metrics.average_precision(labelled[s.TX_FRAUD].to_numpy(), score), 4)
 
 
 def _daily_psi(log: pd.DataFrame, reference: pd.DataFrame, *, start: int) -> pd.DataFrame:
-    """PSI of each column, each day from `start`, against the reference window's bins."""
+    """PSI of each column over the trailing 7 days, for each day from `start`.
+
+    Seven days, not one: a single day is all weekend or all weekday, so a daily PSI of the
+    weekend flag would alarm every day.
+    """
     ref = {c: reference[c].to_numpy(float) for c in DRIFT_COLUMNS}
     edges = {c: bin_edges(v) for c, v in ref.items()}
     ref_shares = {c: shares(ref[c], edges[c]) for c in DRIFT_COLUMNS}
     rows = {}
-    for day, today in log[log[DAY] >= start].groupby(DAY):
-        rows[int(day)] = {
-            c: psi_from_shares(ref_shares[c], shares(today[c].to_numpy(float), edges[c]))
+    for day in sorted(int(d) for d in log[DAY].unique() if d >= start):
+        week = _days(log, day - 6, day)
+        rows[day] = {
+            c: psi_from_shares(ref_shares[c], shares(week[c].to_numpy(float), edges[c]))
             for c in DRIFT_COLUMNS
         }
     return pd.DataFrame.from_dict(rows, orient="index")

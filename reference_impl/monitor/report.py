@@ -52,9 +52,9 @@ def _drift_plot(result: MonitorResult, psi_alarm: float) -> str:
         ax.set_yticks(range(len(daily.columns)), [c.replace("_WINDOW", "") for c in daily.columns])
         ticks = list(range(0, len(daily.index), max(1, len(daily.index) // 12)))
         ax.set_xticks(ticks, [str(daily.index[i]) for i in ticks])
-        fig.colorbar(image, ax=ax, label="PSI vs reference window")
+        fig.colorbar(image, ax=ax, label="PSI of the trailing 7 days vs reference")
     ax.set_xlabel("day")
-    ax.set_title("Drift per feature over time (daily PSI)")
+    ax.set_title("Drift per feature over time (PSI, trailing 7 days)")
     return _png(fig)
 
 
