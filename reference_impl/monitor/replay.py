@@ -40,9 +40,11 @@ def simulate_incident(
 def local_scorer(model: Any) -> Scorer:
     """Score with an in-process model (as the service would, without HTTP)."""
 
+    named = hasattr(model, "feature_names_in_")  # give it what it was fitted on
+
     def score(day: pd.DataFrame) -> np.ndarray:
-        X = day[list(s.FEATURE_COLUMNS)].to_numpy(np.float64)  # noqa: N806
-        return np.asarray(model.predict_proba(X))[:, 1]
+        X = day[list(s.FEATURE_COLUMNS)]  # noqa: N806
+        return np.asarray(model.predict_proba(X if named else X.to_numpy(np.float64)))[:, 1]
 
     return score
 
