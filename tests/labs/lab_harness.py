@@ -26,9 +26,10 @@ from graders.release import ReleaseResult, release
 ROOT = Path(__file__).resolve().parents[2]
 LABS = ROOT / "labs"
 LAB_DIR = re.compile(r"^lab\d{2}_[a-z0-9_]+$")
-NOT_RELEASED = {"manifest.yml"}  # instructor-side metadata, not handed to learners
+# Instructor-side files, never handed to learners.
+NOT_RELEASED = {"manifest.yml", "mutants.yml"}
 MANIFEST_KEYS = {"title", "module", "expected_minutes", "points", "runtime_budget_s"}
-SOLVED, BLANK = "solved", "blank"
+SOLVED, BLANK, MUTANT = "solved", "blank", "mutant"
 
 
 def lab_folders(labs_dir: Path = LABS) -> list[Path]:
@@ -92,9 +93,30 @@ def released_lines(path: Path) -> set[str]:
     return {line.strip() for line in text.split("\n")}
 
 
-def solved_submission(source: dict[str, Any], released: dict[str, Any]) -> dict[str, Any]:
-    """The released notebook, every solution cell answered as in the source: a perfect learner."""
+def read_mutants(folder: Path) -> dict[str, str]:
+    """Plausible wrong answers by grade_id (`mutants.yml`, optional): each passes the public test
+    of its exercise, and a hidden test must catch it."""
+    path = folder / "mutants.yml"
+    data = yaml.safe_load(path.read_text(encoding="utf-8")) if path.is_file() else None
+    return {str(k): str(v) for k, v in (data or {}).items()}
+
+
+def exercise_test_id(nb: dict[str, Any], grade_id: str) -> str:
+    """The grade_id of the first test cell after the cell ``grade_id`` (its exercise's test)."""
+    ids = [C.grade_id(c) for c in nb["cells"]]
+    for cell in nb["cells"][ids.index(grade_id) + 1 :]:
+        if C.is_test(cell):
+            return str(C.grade_id(cell))
+    raise LookupError(f"no test cell after {grade_id}")
+
+
+def solved_submission(
+    source: dict[str, Any], released: dict[str, Any], override: dict[str, str] | None = None
+) -> dict[str, Any]:
+    """The released notebook, every solution cell answered as in the source: a perfect learner
+    (``override`` replaces some answers, e.g. by mutants)."""
     answers = {C.grade_id(c): C.source(c) for c in source["cells"] if C.is_solution(c)}
+    answers.update(override or {})
     nb = copy.deepcopy(released)
     for cell in nb["cells"]:
         gid = C.grade_id(cell)
@@ -162,11 +184,15 @@ def run_lab(folder: Path, tmp: Path, config: GradeConfig | None = None) -> LabRu
     source = read_nb(folder / f"{name}.ipynb")
     released = read_nb(course / "release" / name / f"{name}.ipynb")
     run = LabRun(folder, read_manifest(folder), course, source, released, result)
-    for student, nb in ((SOLVED, solved_submission(source, released)), (BLANK, released)):
+    submissions = {SOLVED: solved_submission(source, released), BLANK: released}
+    mutants = read_mutants(folder)
+    if mutants:
+        submissions[MUTANT] = solved_submission(source, released, mutants)
+    for student, nb in submissions.items():
         shutil.copytree(course / "release" / name, course / "submitted" / student / name)
         write_nb(nb, course / "submitted" / student / name / f"{name}.ipynb")
     config = config or GradeConfig.from_settings()
-    for student in (SOLVED, BLANK):
+    for student in submissions:
         started = time.monotonic()
         outcome = autograde(
             course_dir=course, lab=name, students=[student], workers=1, config=config
@@ -183,6 +209,7 @@ def record_runtime(run: LabRun, path: Path) -> None:
     data[run.name] = {
         "solved_s": run.seconds.get(SOLVED),
         "blank_s": run.seconds.get(BLANK),
+        "mutant_s": run.seconds.get(MUTANT),
         "points": run.release.notebooks[0].points,
         "tests": run.release.notebooks[0].tests,
         "hidden_tests": run.release.notebooks[0].hidden_tests,

@@ -16,11 +16,14 @@ import pytest
 from lab_harness import (
     BLANK,
     MANIFEST_KEYS,
+    MUTANT,
     ROOT,
     SOLVED,
     LabRun,
+    exercise_test_id,
     lab_folders,
     read_manifest,
+    read_mutants,
     record_runtime,
     released_lines,
     run_lab,
@@ -118,6 +121,23 @@ def test_manual_cells_wait_for_a_human(lab: LabRun) -> None:
         assert flags.get(name) is True, f"{name} is not flagged for manual grading"
     scored = {t.cell for t in lab.results[SOLVED].tests}
     assert not scored & manual.keys()
+
+
+def test_hidden_tests_catch_what_public_tests_miss(lab: LabRun) -> None:
+    """Does each wrong answer of `mutants.yml` pass its public test but fail a hidden one?"""
+    mutants = read_mutants(lab.folder)
+    if not mutants:
+        pytest.skip(f"{lab.name} has no mutants.yml")
+    result = lab.results[MUTANT]
+    assert result.status == "graded", result.reason
+    for grade_id in mutants:
+        test = exercise_test_id(lab.source, grade_id)
+        units = [t for t in result.tests if t.cell == test]
+        public = [t for t in units if not t.hidden]
+        assert all(t.passed for t in public), f"{grade_id}: public test fails, mutant too weak"
+        assert any(not t.passed for t in units if t.hidden), (
+            f"{grade_id}: no hidden test catches it"
+        )
 
 
 def test_check_names_the_hidden_tests(lab: LabRun) -> None:
