@@ -28,7 +28,10 @@ METRICS = r"\b(?:from\s+prometheus_client|import\s+prometheus_client|opentelemet
 
 def check_serving(repo: Repo) -> Finding:
     """Level 1: a service or a container. Level 2: a service in a container."""
-    containers = repo.named("Dockerfile*", "Containerfile", "docker-compose*.yml", "compose*.yaml")
+    containers = repo.named(
+        "Dockerfile*", "*.Dockerfile", "*.dockerfile", "Containerfile", "docker-compose*.yml",
+        "compose*.yaml",
+    )  # fmt: skip
     services = repo.grep(SERVICE, repo.src("*.py"))
     evidence = first(containers, 2) + first(services, 3)
     if containers and services:

@@ -78,9 +78,13 @@ def check_model_registry(repo: Repo) -> Finding:
 
 
 def _pinned_requirements(repo: Repo) -> list[str]:
+    """Requirement files (also custom-named `*.lock`) in which every requirement is `==` pinned."""
     pinned = []
-    for f in repo.named("requirements*.txt", "constraints*.txt"):
-        lines = [ln.split("#")[0].strip() for ln in repo.text(f).splitlines()]
+    candidates = repo.named("requirements*.txt", "constraints*.txt", "*.lock")
+    for f in candidates:
+        if f.rsplit("/", 1)[-1] in {"dvc.lock", "yarn.lock", "Cargo.lock", "Gemfile.lock"}:
+            continue
+        lines = [ln.split("#")[0].strip().rstrip("\\").strip() for ln in repo.text(f).splitlines()]
         reqs = [ln for ln in lines if ln and not ln.startswith("-")]
         if reqs and all("==" in ln for ln in reqs):
             pinned.append(f)

@@ -25,10 +25,10 @@ EXPECTED_THIS_REPO = {
     "model_tests": 2,  # tests/reference_impl/model/ + the gate in reference_impl/evaluate.py
     "experiment_tracking": 2,  # reference_impl/train.py logs runs to MLflow
     "model_registry": 2,  # reference_impl/registry.py
-    "reproducibility": 1,  # seeds (params.yaml, train.py), but no lock file: pyproject has ranges
+    "reproducibility": 2,  # hashed == pins (docker/*.lock, binder/requirements.txt) + seeds
     "tests": 2,
     "ci": 2,  # .ci/run runs `make test`
-    "serving": 1,  # FastAPI in reference_impl/serve/, but no Dockerfile
+    "serving": 2,  # FastAPI in reference_impl/serve/ + docker/serve.Dockerfile, compose.yaml
     "monitoring": 2,  # reference_impl/monitor/ drift + Prometheus metrics in serve/
 }
 EXPECTED_THIS_REPO_LEVEL = 2
