@@ -183,6 +183,8 @@ def run_test_cell(
         group_ns = dict(ns)
         try:
             _exec(group.code, group_ns, sink)
+            if client.gone is not None:  # a bare `except:` in the test swallowed the death
+                raise client.gone
             results.append(unit(i, True, ""))
         except KernelGone as gone:
             results.append(unit(i, False, _gone(gone)))

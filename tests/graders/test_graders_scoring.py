@@ -90,3 +90,11 @@ def test_missing_function_says_what_is_missing(kernel: KernelClient) -> None:
     """Does a test of an undefined function fail with a plain reason?"""
     results = score(kernel, "x = 1", "assert solve(3) == 9")
     assert "'solve' is not defined" in results[0].message
+
+
+def test_a_test_that_swallows_the_kernels_death_still_fails(kernel: KernelClient) -> None:
+    """If test code catches everything (bare except) while the student's process dies, no pass?"""
+    student = "import os\ndef f(x):\n    os._exit(0)"
+    test = "try:\n    f(-1)\nexcept:\n    pass"
+    results = score(kernel, student, test)
+    assert not results[0].passed and "not scored" in results[0].message
