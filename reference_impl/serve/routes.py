@@ -25,6 +25,7 @@ from reference_impl.serve.schemas import (
     LabelResponse,
     ModelInfoResponse,
     ReloadRequest,
+    RowsRequest,
     ScoreResponse,
     TransactionRequest,
 )
@@ -75,6 +76,26 @@ async def score_batch(
     # Field order is FEATURE_COLUMNS order (test_request_schema_is_the_feature_contract).
     rows = [list(tx.__dict__.values()) for tx in request.transactions]
     X = np.array(rows, dtype=np.float64)  # noqa: N806
+    scores = await asyncio.to_thread(bundle.score, X)
+    metrics.model_calls.observe(len(scores))
+    alerts = None if bundle.threshold is None else (scores >= bundle.threshold).tolist()
+    return BatchScoreResponse(scores=scores.tolist(), alerts=alerts, model_version=bundle.version)
+
+
+@router.post(
+    "/v1/score/rows",
+    response_model=BatchScoreResponse,
+    responses=POST_ERRORS,
+    tags=["scoring"],
+    openapi_extra=deps.openapi_body(RowsRequest),
+)
+async def score_rows(
+    request: Annotated[RowsRequest, Depends(deps.json_body(RowsRequest))],
+    bundle: deps.Bundle,
+    metrics: deps.Metrics,
+) -> BatchScoreResponse:
+    """Score up to 20,000 transactions sent as arrays of the 15 features (bulk scoring)."""
+    X = np.array(request.rows, dtype=np.float64)  # noqa: N806
     scores = await asyncio.to_thread(bundle.score, X)
     metrics.model_calls.observe(len(scores))
     alerts = None if bundle.threshold is None else (scores >= bundle.threshold).tolist()

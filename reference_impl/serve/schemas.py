@@ -7,7 +7,7 @@ Every model forbids unknown fields and non-finite numbers. Counts and flags are 
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field
 
@@ -80,6 +80,46 @@ class BatchRequest(_Strict):
         min_length=1,
         max_length=MAX_BATCH,
         description=f"1 to {MAX_BATCH} transactions (413 if the body exceeds the size limit).",
+    )
+
+
+# One transaction as a 15-number array, in FEATURE_COLUMNS order, with the same constraints
+# as FeaturesRequest (a test checks they agree). Validated wholly in pydantic-core.
+FeatureRow = tuple[
+    Amount, Flag, Flag, Count, Count, Count, Amount, Amount, Amount, Count, Count, Count,
+    Share, Share, Share,
+]  # fmt: skip
+MAX_ROWS = 20_000  # ~2.5 MB as arrays: fits the default 4 MiB body limit
+# The column names, spelled out so the OpenAPI document shows the exact order expected.
+FeatureColumns = tuple[
+    Literal["TX_AMOUNT"],
+    Literal["TX_DURING_WEEKEND"],
+    Literal["TX_DURING_NIGHT"],
+    Literal["CUSTOMER_ID_NB_TX_1DAY_WINDOW"],
+    Literal["CUSTOMER_ID_NB_TX_7DAY_WINDOW"],
+    Literal["CUSTOMER_ID_NB_TX_30DAY_WINDOW"],
+    Literal["CUSTOMER_ID_AVG_AMOUNT_1DAY_WINDOW"],
+    Literal["CUSTOMER_ID_AVG_AMOUNT_7DAY_WINDOW"],
+    Literal["CUSTOMER_ID_AVG_AMOUNT_30DAY_WINDOW"],
+    Literal["TERMINAL_ID_NB_TX_1DAY_WINDOW"],
+    Literal["TERMINAL_ID_NB_TX_7DAY_WINDOW"],
+    Literal["TERMINAL_ID_NB_TX_30DAY_WINDOW"],
+    Literal["TERMINAL_ID_RISK_1DAY_WINDOW"],
+    Literal["TERMINAL_ID_RISK_7DAY_WINDOW"],
+    Literal["TERMINAL_ID_RISK_30DAY_WINDOW"],
+]
+
+
+class RowsRequest(_Strict):
+    """Many transactions as arrays of the 15 features (compact and fast for bulk scoring)."""
+
+    columns: FeatureColumns = Field(
+        description="The 15 feature names in model order (as `features` of GET /v1/model)."
+    )
+    rows: list[FeatureRow] = Field(
+        min_length=1,
+        max_length=MAX_ROWS,
+        description=f"1 to {MAX_ROWS} rows of 15 numbers in `columns` order.",
     )
 
 

@@ -196,3 +196,45 @@ def test_metrics_count_requests_and_scores(client: TestClient, features: dict[st
     assert "fraud_score_count 3.0" in text
     assert 'fraud_model_info{version="v1"} 1.0' in text
     assert math.isfinite(float(text.split("fraud_request_seconds_count{")[1].split()[1]))
+
+
+def test_rows_format_agrees_with_the_object_format(
+    client: TestClient, features: dict[str, Any]
+) -> None:
+    """Do arrays in FEATURE_COLUMNS order score exactly like the named-field batch?"""
+    rows = [features, {**features, "TX_AMOUNT": 900.0}]
+    named = client.post("/v1/score/batch", json={"transactions": rows}).json()
+    arrays = {
+        "columns": list(FEATURE_COLUMNS),
+        "rows": [[r[c] for c in FEATURE_COLUMNS] for r in rows],
+    }
+    compact = client.post("/v1/score/rows", json=arrays)
+    assert compact.status_code == 200, compact.text
+    assert compact.json()["scores"] == named["scores"]
+
+
+def test_rows_constraints_match_the_named_fields() -> None:
+    """Does each array position carry the same constraints as its named field?"""
+    from reference_impl.serve.schemas import RowsRequest
+
+    properties = FeaturesRequest.model_json_schema()["properties"]
+    rows = RowsRequest.model_json_schema()["properties"]["rows"]["items"]["prefixItems"]
+    columns = RowsRequest.model_json_schema()["properties"]["columns"]["prefixItems"]
+    assert [c["const"] for c in columns] == list(FEATURE_COLUMNS)
+    for name, item in zip(FEATURE_COLUMNS, rows, strict=True):
+        assert {k: v for k, v in properties[name].items() if k != "title"} == item, name
+
+
+def test_rows_in_the_wrong_order_or_shape_get_422(
+    client: TestClient, features: dict[str, Any]
+) -> None:
+    """Are swapped columns and a short row refused, naming where?"""
+    row = [features[c] for c in FEATURE_COLUMNS]
+    swapped = client.post(
+        "/v1/score/rows", json={"columns": list(FEATURE_COLUMNS)[::-1], "rows": [row]}
+    )
+    assert swapped.status_code == 422 and swapped.json()["detail"].startswith("columns.0")
+    short = client.post(
+        "/v1/score/rows", json={"columns": list(FEATURE_COLUMNS), "rows": [row[:14]]}
+    )
+    assert short.status_code == 422 and short.json()["detail"].startswith("rows.0")
