@@ -20,17 +20,7 @@ pytestmark = [pytest.mark.slow]
 
 # Where the engine does not (yet) meet the issue's expectation: strict xfail with the reason,
 # reported in build/ADVERSARIAL_FINDINGS.md. An expectation is never weakened to pass.
-_CELL_FAULT = (
-    "engine records a fault the kernel survives ({}) as status 'graded' (the error only lands "
-    "in RunOutcome.cell_errors); issue 4 asks every fault to end with status error:<reason>"
-)
 KNOWN_GAPS: dict[str, str] = {
-    "18_missing_package": _CELL_FAULT.format("ModuleNotFoundError"),
-    "19_top_level_exception": _CELL_FAULT.format("a top-level RuntimeError"),
-    "20_never_defines_function": (
-        "engine grades a notebook that never defines circle_area as 'graded' (tests fail with "
-        "NameError); issue 4 lists it as a fault that must end with status error:<reason>"
-    ),
     "32_nbformat3": (
         "an nbformat 3 notebook is reported as error:not-a-notebook: notebooks.parse_notebook "
         "requires a top-level 'cells' list before it looks at 'nbformat', and v3 keeps its cells "

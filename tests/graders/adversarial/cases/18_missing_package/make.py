@@ -1,5 +1,5 @@
-"""Case 18_missing_package: Import of a package that does not exist; the issue asks for status
-error:<reason>.
+"""Case 18_missing_package: an import of a package that does not exist; the status names the fault
+(error:import-error) and earned points are kept.
 """
 
 

@@ -1,5 +1,5 @@
-"""Case 19_top_level_exception: A top-level exception in a student cell; the issue asks for status
-error:<reason>.
+"""Case 19_top_level_exception: a top-level exception in a student cell; the status names the fault
+(error:cell-exception) and earned points are kept.
 """
 
 

@@ -1,5 +1,5 @@
-"""Case 20_never_defines_function: circle_area is never defined; its tests fail by name; the issue
-asks for status error:<reason>.
+"""Case 20_never_defines_function: circle_area is never defined, so its tests fail by name;
+the status names the fault (error:undefined-name) and earned points are kept.
 """
 
 

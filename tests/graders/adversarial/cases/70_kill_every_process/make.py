@@ -2,9 +2,19 @@
 its PID namespace holds only itself and bwrap's init (both spared by Linux), so nothing dies.
 """
 
+# Linux answers ESRCH when nothing could be signalled: caught, so the cell itself succeeds and
+# only the containment is under test.
+KILL_ALL = r"""
+import os, signal
+try:
+    os.kill(-1, signal.SIGKILL)
+except ProcessLookupError:
+    print("nothing to kill")
+"""
+
 
 def make(kit):
     """Honest answers, then kill(-1, SIGKILL) before the circle tests."""
     kit.honest()
-    kit.insert("test_circle_area", "import os, signal\nos.kill(-1, signal.SIGKILL)\n")
+    kit.insert("test_circle_area", KILL_ALL)
     kit.write()
