@@ -25,8 +25,10 @@ RUN pip install --no-deps --no-build-isolation /opt/src && rm -rf /opt/src
 # --- release: student versions of the labs (solutions and hidden tests never reach the image) --
 FROM env AS release
 COPY labs/ /opt/course/source/
+# manifest.yml and mutants.yml are instructor files: release would (rightly) refuse to hand them out.
 RUN for lab in /opt/course/source/lab*/; do \
-        mlops-grade release "$(basename "$lab")" --course-dir /opt/course || exit 1; \
+        rm -f "$lab/manifest.yml" "$lab/mutants.yml" \
+        && mlops-grade release "$(basename "$lab")" --course-dir /opt/course || exit 1; \
     done
 
 # --- final: the learner's image ----------------------------------------------------------------
