@@ -60,7 +60,7 @@ def run_train(
 def run_evaluate(
     *, settings: Settings, params: Params, track: bool = True, progress: Progress = _quiet
 ) -> Any:
-    """Evaluate stage: evaluation.json, metrics.json, PNG plots; raises GateFailed when the gate blocks."""
+    """Evaluate stage: evaluation.json, metrics.json, plots; raises GateFailed if gated."""
     from reference_impl import data, evaluate, train
 
     model, meta = train.load_candidate(candidate_dir(settings))
