@@ -136,3 +136,30 @@ def test_stale_stages_of_dead_graders_are_swept(tmp_path: Path) -> None:
     os.utime(old, (time.time() - 7 * 3600, time.time() - 7 * 3600))
     bubblewrap_module._sweep_stale_stages.__wrapped__(str(tmp_path))
     assert not old.exists() and fresh.exists()
+
+
+def test_probe_reports_why_bwrap_failed(monkeypatch: pytest.MonkeyPatch) -> None:
+    """When bwrap exists but cannot build a sandbox, does the probe say bwrap's own reason?"""
+    import shutil
+    import tempfile
+
+    folder = Path(tempfile.mkdtemp(prefix="fake-bwrap-"))
+    try:
+        fake = folder / "bwrap"
+        fake.write_text(
+            "#!/bin/sh\necho 'bwrap: setting up uid map: Permission denied' >&2\nexit 1\n"
+        )
+        fake.chmod(0o755)
+        folder.chmod(0o755)
+        real_which = shutil.which
+        monkeypatch.setattr(
+            bubblewrap_module.shutil,
+            "which",
+            lambda n: str(fake) if n == "bwrap" else real_which(n),
+        )
+        monkeypatch.setattr(capability, "_userns_blocker", lambda: None)
+        status = capability._probe_bubblewrap()
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+    assert not status.usable
+    assert status.reason == "bwrap failed: bwrap: setting up uid map: Permission denied"
