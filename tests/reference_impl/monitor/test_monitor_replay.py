@@ -59,6 +59,7 @@ def test_online_replay_scores_raw_transactions(live_url: str) -> None:
     assert len(log) > 100 and log[SCORE].between(0, 1).all()
 
 
+@pytest.mark.slow
 def test_reports_are_written(tmp_path: Path, model: Any) -> None:
     """Are a JSON report and an HTML page with both plots written, naming the decision?"""
     frame: pd.DataFrame = simulate_incident("volume_growth", **TINY)
