@@ -15,6 +15,7 @@ import numpy as np
 from reference_impl.serve.bundle import ModelBundle
 
 BatchDone = Callable[[ModelBundle, np.ndarray], None]
+_Item = tuple[list[float], "asyncio.Future[tuple[float, ModelBundle]]"]
 
 
 class MicroBatcher:
@@ -26,20 +27,18 @@ class MicroBatcher:
         self._get_bundle = get_bundle
         self._max_batch = max_batch
         self._on_batch = on_batch
-        self._queue: asyncio.Queue[tuple[list[float], asyncio.Future[tuple[float, ModelBundle]]]]
-        self._queue = asyncio.Queue()
+        self._queue: asyncio.Queue[_Item | None] = asyncio.Queue()  # None = stop
         self._task: asyncio.Task[None] | None = None
 
     def start(self) -> None:
         self._task = asyncio.create_task(self._run(), name="micro-batcher")
 
     async def stop(self) -> None:
-        """Finish what is queued, then stop (graceful shutdown)."""
-        while not self._queue.empty():
-            await asyncio.sleep(0.001)
+        """Score everything queued so far (the batch in flight too), then stop."""
         if self._task is not None:
-            self._task.cancel()
-            await asyncio.gather(self._task, return_exceptions=True)
+            await self._queue.put(None)
+            await self._task
+            self._task = None
 
     async def score(self, row: list[float]) -> tuple[float, ModelBundle]:
         """Score one feature row; returns the score and the bundle that produced it."""
@@ -50,20 +49,31 @@ class MicroBatcher:
         return await future
 
     async def _run(self) -> None:
-        while True:
-            items = [await self._queue.get()]
+        stopping = False
+        while not stopping:
+            first = await self._queue.get()
+            if first is None:
+                return
+            items = [first]
             while len(items) < self._max_batch and not self._queue.empty():
-                items.append(self._queue.get_nowait())
-            try:
-                bundle = self._get_bundle()
-                X = np.array([row for row, _ in items], dtype=np.float64)  # noqa: N806
-                scores = await asyncio.to_thread(bundle.score, X)
-                self._on_batch(bundle, scores)
-            except Exception as exc:  # the waiting requests get the error, the loop survives
-                for _, future in items:
-                    if not future.done():
-                        future.set_exception(exc)
-                continue
-            for (_, future), value in zip(items, scores.tolist(), strict=True):
-                if not future.done():  # the client may have gone away
-                    future.set_result((value, bundle))
+                item = self._queue.get_nowait()
+                if item is None:
+                    stopping = True
+                    break
+                items.append(item)
+            await self._score(items)
+
+    async def _score(self, items: list[_Item]) -> None:
+        try:
+            bundle = self._get_bundle()
+            X = np.array([row for row, _ in items], dtype=np.float64)  # noqa: N806
+            scores = await asyncio.to_thread(bundle.score, X)
+            self._on_batch(bundle, scores)
+        except Exception as exc:  # the waiting requests get the error, the loop survives
+            for _, future in items:
+                if not future.done():
+                    future.set_exception(exc)
+            return
+        for (_, future), value in zip(items, scores.tolist(), strict=True):
+            if not future.done():  # the client may have gone away
+                future.set_result((value, bundle))

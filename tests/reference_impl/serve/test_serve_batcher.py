@@ -68,3 +68,18 @@ def test_failed_call_fails_its_rows_and_the_batcher_survives() -> None:
 
     error, score = asyncio.run(scenario())
     assert isinstance(error, RuntimeError) and score == pytest.approx(0.42)
+
+
+def test_stop_answers_everything_already_queued() -> None:
+    """Graceful shutdown: are requests queued before stop() still scored?"""
+    model = CountingModel()
+
+    async def scenario() -> list[float]:
+        batcher = MicroBatcher(lambda: _bundle(model), max_batch=4, on_batch=lambda b, s: None)
+        batcher.start()
+        pending = [asyncio.ensure_future(batcher.score([float(i)])) for i in range(10)]
+        await asyncio.sleep(0)  # let them enqueue
+        await batcher.stop()
+        return [(await p)[0] for p in pending]
+
+    assert asyncio.run(scenario()) == pytest.approx([i / 100 for i in range(10)])
