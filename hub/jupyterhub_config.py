@@ -4,10 +4,11 @@
     MLOPS_HUB_SPAWNER=local  jupyterhub -f hub/jupyterhub_config.py  # a process per learner
 
 Environment (all optional):
-    MLOPS_HUB_SPAWNER      docker (default) or local
+    MLOPS_HUB_SPAWNER      docker (default), local (system users) or simple (tests, one-user demos)
     MLOPS_HUB_AUTH         native (default: sign-up approved by an admin) or dummy (tests only)
     MLOPS_HUB_IP           interface the proxy binds (default 127.0.0.1; put TLS in front)
-    MLOPS_HUB_PORT         default 8000
+    MLOPS_HUB_PORT         default 8000 (the hub's API and the proxy's API: MLOPS_HUB_API_PORT,
+                           MLOPS_PROXY_API_PORT, default 8081 and 8001)
     MLOPS_HUB_STATE        folder for the hub's database and cookie secret (default /srv/jupyterhub)
     MLOPS_COHORT_FILE      YAML with `instructors:` and `learners:` lists (hub/cohort.example.yml)
     MLOPS_EXCHANGE         nbgrader exchange folder shared by all (default /srv/nbgrader/exchange)
@@ -31,6 +32,8 @@ exchange = env("MLOPS_EXCHANGE", "/srv/nbgrader/exchange")
 # --- the hub ---------------------------------------------------------------------------------
 c.JupyterHub.ip = env("MLOPS_HUB_IP", "127.0.0.1")
 c.JupyterHub.port = int(env("MLOPS_HUB_PORT", "8000"))
+c.JupyterHub.hub_port = int(env("MLOPS_HUB_API_PORT", "8081"))
+c.ConfigurableHTTPProxy.api_url = f"http://127.0.0.1:{env('MLOPS_PROXY_API_PORT', '8001')}"
 c.JupyterHub.db_url = f"sqlite:///{state / 'jupyterhub.sqlite'}"
 c.JupyterHub.cookie_secret_file = str(state / "jupyterhub_cookie_secret")
 c.ConfigurableHTTPProxy.pid_file = str(state / "jupyterhub-proxy.pid")
@@ -79,8 +82,14 @@ if env("MLOPS_HUB_SPAWNER", "docker") == "docker":
     # The hub runs in a container on the same network: learners reach it by its name.
     c.JupyterHub.hub_ip = "0.0.0.0"
     c.JupyterHub.hub_connect_ip = env("MLOPS_HUB_CONNECT_IP", "jupyterhub")
+elif env("MLOPS_HUB_SPAWNER") == "local":
+    # One process per learner on this machine, run as the system user of the same name (create
+    # the accounts first): nbgrader names a submission after the system user. The hub runs as root.
+    c.JupyterHub.spawner_class = "localprocess"
+    c.Spawner.notebook_dir = "~"
 else:
-    # One process per learner on this machine, each in its own home below MLOPS_HUB_HOMES.
+    # "simple": every learner's server runs as the hub's own user, in a home below MLOPS_HUB_HOMES.
+    # For tests and one-person demos only: nbgrader sees one system user for everybody.
     c.JupyterHub.spawner_class = "simple"
     homes = env("MLOPS_HUB_HOMES", str(state / "homes"))
     c.SimpleLocalProcessSpawner.home_dir_template = f"{homes}/{{username}}"

@@ -237,7 +237,7 @@ def load_config(path: Path, monkeypatch: pytest.MonkeyPatch, **env: str):  # noq
     return PyFileConfigLoader(path.name, path=str(path.parent)).load_config()
 
 
-@pytest.mark.parametrize("spawner", ["docker", "local"])
+@pytest.mark.parametrize("spawner", ["docker", "local", "simple"])
 def test_hub_config_loads_for_both_spawners(
     spawner: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
@@ -258,6 +258,8 @@ def test_hub_config_loads_for_both_spawners(
         assert config.JupyterHub.spawner_class == "dockerspawner.DockerSpawner"
         assert config.DockerSpawner.image == "localhost/mlops-course/lab:dev"
         assert config.DockerSpawner.cmd == ["jupyterhub-singleuser"]
+    elif spawner == "local":
+        assert config.JupyterHub.spawner_class == "localprocess"
     else:
         assert config.JupyterHub.spawner_class == "simple"
         assert config.SimpleLocalProcessSpawner.home_dir_template.startswith(str(tmp_path))
