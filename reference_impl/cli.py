@@ -309,6 +309,9 @@ def serve(
     history: Annotated[
         Path | None, typer.Option(help="Raw dataset that warms the online feature state.")
     ] = None,
+    history_end: Annotated[
+        str | None, typer.Option(help="Last day of history to load (YYYY-MM-DD).")
+    ] = None,
 ) -> None:
     """Serve the registered model over HTTP (FastAPI, one uvicorn worker, JSON logs).
 
@@ -324,6 +327,7 @@ def serve(
         "models_dir": models_dir,
         "model_version": model_version,
         "history_dir": history,
+        "history_end": history_end,
     }
     settings = ServeSettings(**{k: v for k, v in overrides.items() if v is not None})
     typer.echo(f"serving on http://{host}:{port} (docs: /docs; Ctrl+C stops)", err=True)
@@ -348,6 +352,10 @@ def replay(
     out: Annotated[Path | None, typer.Option(help="Scored log (Parquet).")] = None,
 ) -> None:
     """Stream simulated days with a scripted incident (drift from day 56) to the service.
+
+    The online mode sends raw transactions (the service computes the features) and the labels
+    7 days later; start the service with the history before the first day sent, e.g.
+    fraud serve --history build/data/raw --history-end 2018-05-12 (day 41 of the small preset).
 
     Example: fraud replay --incident card_testing --url http://127.0.0.1:8080
     """

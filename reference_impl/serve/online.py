@@ -64,7 +64,7 @@ def load_online_state(settings: ServeSettings) -> OnlineScorer:
     state = OnlineFeatureState(delay_days=settings.label_delay_days)
     latest = None
     if settings.history_dir is not None:
-        history = load_transactions(settings.history_dir)
+        history = load_transactions(settings.history_dir, end=settings.history_end)
         if len(history):
             # Keeps only what a window can still reach (label delay + longest window).
             state = OnlineFeatureState.from_history(history, delay_days=settings.label_delay_days)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from functools import lru_cache
 from pathlib import Path
 
@@ -25,6 +26,9 @@ class ServeSettings(BaseSettings):
         default=None,
         description="Raw transaction partitions that warm the online feature state; "
         "None = start the online path with an empty state.",
+    )
+    history_end: date | None = Field(
+        default=None, description="Last day of history loaded (e.g. the day before a replay)."
     )
     label_delay_days: int = Field(
         default=7, ge=1, description="Label delay d of the terminal-risk features (as trained)."

@@ -99,3 +99,24 @@ def test_raw_transaction_validation(online_client: TestClient, tiny: pd.DataFram
         response = online_client.post("/v1/transactions/score", json={**good, field: value})
         assert response.status_code == 422
         assert response.json()["detail"].startswith(field)
+
+
+def test_history_end_sets_the_online_clock(
+    tmp_path: Path, registry: Path, tiny: pd.DataFrame
+) -> None:
+    """With history loaded up to day 20 only, is a day-40 transaction a 409 clock jump?"""
+    sim = simulate(config_for("tiny", seed=5, n_days=HISTORY_DAYS + 3))
+    write_raw(sim, tmp_path / "raw")
+    day20 = (sim.transactions[s.TX_DATETIME].min().normalize() + pd.Timedelta(days=20)).date()
+    settings = ServeSettings(
+        models_dir=registry,
+        model_version="v1",
+        history_dir=tmp_path / "raw",
+        history_end=day20,
+        log_requests=False,
+    )
+    with TestClient(create_app(settings)) as client:
+        late = _payload(tiny[tiny[s.TX_TIME_DAYS] == HISTORY_DAYS].iloc[0])
+        assert client.post("/v1/transactions/score", json=late).status_code == 409
+        early = _payload(tiny[tiny[s.TX_TIME_DAYS] == 21].iloc[0])
+        assert client.post("/v1/transactions/score", json=early).status_code == 200
