@@ -26,9 +26,10 @@ CASES = HERE / "cases"
 LAB_SOURCE = HERE / "lab" / "source"
 LAB = "lab01"
 REPO = HERE.parents[2]
-# This suite's slot uids (set in conftest before any worker starts): another grader running on
-# the same machine at the same time then cannot be mistaken for a survivor of this run.
-UID_BASE = 63000
+# This session's slot uids (set in conftest before any worker starts), unique per session: a
+# grader or test session running on the same machine at the same time then neither shares the
+# RLIMIT_NPROC of our uids nor can be mistaken for a survivor of this run.
+UID_BASE = 100_000 + (os.getpid() % 1000) * 1000
 
 # Short timeouts keep the suite fast yet leave room for a loaded CI machine; the 4 GB and 1 GB
 # attacks exceed the memory and file limits by far.
@@ -170,7 +171,8 @@ def grade_cohort(root: Path, names: list[str], *, isolating: bool) -> Cohort:
 
 def live_processes(marker: str) -> list[str]:
     """Live (non-zombie) processes of this suite's slot uids, or working under ``marker``."""
-    uids = range(int(os.environ.get("MLOPS_GRADE_SLOT_UID_BASE", UID_BASE)), UID_BASE + 1000)
+    base = int(os.environ.get("MLOPS_GRADE_SLOT_UID_BASE", UID_BASE))
+    uids = range(base, base + 1000)
     found = []
     for entry in Path("/proc").iterdir():
         if not entry.name.isdigit():
