@@ -1,7 +1,7 @@
 """Register: store models safely, publish them to the MLflow registry and as a plain directory.
 
 Models are saved with skops (no pickle: loading executes no code) and loaded back only if every
-type they contain comes from scikit-learn or numpy. A registered version is exported as::
+type they contain comes from scikit-learn, numpy or this package. A version is exported as::
 
     build/models/v001/model.skops      the estimator
     build/models/v001/metadata.json    sha256 of model.skops, feature schema, metrics, versions
@@ -25,7 +25,8 @@ from typing import Any
 
 from reference_impl import model_card, schemas, tracking
 
-TRUSTED_PREFIXES = ("sklearn.", "numpy.")
+# Our own transformers (reference_impl.train.AmountRatios) are installed code, not file content.
+TRUSTED_PREFIXES = ("sklearn.", "numpy.", "reference_impl.")
 LATEST = "LATEST"
 MODEL_FILE = "model.skops"
 METADATA_FILE = "metadata.json"
