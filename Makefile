@@ -8,7 +8,7 @@ export NO_MKDOCS_2_WARNING := 1
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
 .DEFAULT_GOAL := help
-.PHONY: help run test ci-test lint format typecheck site serve vendor sysdeps pipeline dvc-repro audit bench clean cards qti book
+.PHONY: help run test ci-test lint format typecheck site serve vendor sysdeps pipeline dvc-repro audit bench clean cards qti book lock
 
 help: ## List the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  \033[36m%-12s\033[0m %s\n", $$1, $$2}'
@@ -53,6 +53,9 @@ vendor: $(VENV)/.installed-docs ## Vendor mermaid/MathJax/iframe-worker from npm
 
 sysdeps: ## Install Debian packages the tests need (bubblewrap, chromium) when root
 	@bash tools/sysdeps.sh
+
+lock: $(VENV)/.installed-all ## Re-pin the container images (docker/*.lock, binder/requirements.txt; needs the index)
+	$(PY) tools/lock.py
 
 pipeline: $(VENV)/.installed-all ## Run the reference fraud pipeline on the small preset from scratch (simulate → register)
 	$(VENV)/bin/fraud pipeline --preset small --fresh --params params.yaml

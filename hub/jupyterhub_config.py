@@ -13,6 +13,8 @@ Environment (all optional):
     MLOPS_COHORT_FILE      YAML with `instructors:` and `learners:` lists (hub/cohort.example.yml)
     MLOPS_EXCHANGE         nbgrader exchange folder shared by all (default /srv/nbgrader/exchange)
     MLOPS_LAB_IMAGE        the lab image for DockerSpawner (default localhost/mlops-course/lab:dev)
+    MLOPS_HUB_NETWORK      DockerSpawner's network (default mlops-hub) and MLOPS_HUB_CONNECT_IP, its
+                           gateway address where the hub's API listens (default 172.30.0.1)
     MLOPS_HUB_ROOT_OK      1 = learner servers may run as root (local spawner in a CI container)
 
 See course/instructors/hub.md for the cohort workflow (release, collect, autograde, feedback).
@@ -79,9 +81,12 @@ if env("MLOPS_HUB_SPAWNER", "docker") == "docker":
         exchange: {"bind": "/srv/nbgrader/exchange", "mode": "rw"},
     }
     c.DockerSpawner.environment = {"MLOPS_EXCHANGE": "/srv/nbgrader/exchange"}
-    # The hub runs in a container on the same network: learners reach it by its name.
-    c.JupyterHub.hub_ip = "0.0.0.0"
-    c.JupyterHub.hub_connect_ip = env("MLOPS_HUB_CONNECT_IP", "jupyterhub")
+    # The hub runs on the host; its API listens on the network's gateway address only, where the
+    # learner containers reach it (docker network create --subnet 172.30.0.0/24
+    # --gateway 172.30.0.1 mlops-hub). The proxy reaches each container at its network address.
+    c.JupyterHub.hub_ip = env("MLOPS_HUB_CONNECT_IP", "172.30.0.1")
+    c.JupyterHub.hub_connect_ip = env("MLOPS_HUB_CONNECT_IP", "172.30.0.1")
+    c.DockerSpawner.use_internal_ip = True
 elif env("MLOPS_HUB_SPAWNER") == "local":
     # One process per learner on this machine, run as the system user of the same name (create
     # the accounts first): nbgrader names a submission after the system user. The hub runs as root.

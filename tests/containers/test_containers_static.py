@@ -258,6 +258,7 @@ def test_hub_config_loads_for_both_spawners(
         assert config.JupyterHub.spawner_class == "dockerspawner.DockerSpawner"
         assert config.DockerSpawner.image == "localhost/mlops-course/lab:dev"
         assert config.DockerSpawner.cmd == ["jupyterhub-singleuser"]
+        assert config.JupyterHub.hub_ip == config.JupyterHub.hub_connect_ip == "172.30.0.1"
     elif spawner == "local":
         assert config.JupyterHub.spawner_class == "localprocess"
     else:
