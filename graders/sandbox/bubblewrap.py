@@ -31,25 +31,10 @@ from graders.sandbox.info import InitInfo
 from graders.sandbox.limits import MIB, Limits, rlimit_setter
 from graders.sandbox.mounts import private_binder
 from graders.sandbox.process import SandboxedProcess
+from graders.sandbox.uids import claim_uid, release
 from graders.sandbox.workdir import chown_tree
 
-SLOT_UID_BASE = 61000
-MAX_SLOTS = 1000
 _SYSTEM_LINKS = ("/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32")
-
-
-def slot_uid(slot: int) -> int:
-    """The unprivileged uid (and gid) of a worker slot.
-
-    The base is 61000 unless `MLOPS_GRADE_SLOT_UID_BASE` says otherwise (two graders running at
-    once on one machine must not share uids: RLIMIT_NPROC counts per uid).
-    """
-    if not 0 <= slot < MAX_SLOTS:
-        raise ValueError(f"slot must be in [0, {MAX_SLOTS}), got {slot}")
-    base = int(os.environ.get("MLOPS_GRADE_SLOT_UID_BASE", SLOT_UID_BASE))
-    if base < 1000:
-        raise ValueError(f"MLOPS_GRADE_SLOT_UID_BASE must be >= 1000, got {base}")
-    return base + slot
 
 
 def python_paths() -> list[Path]:
@@ -107,14 +92,15 @@ class BubblewrapBackend:
             workdir: The only writable directory; chowned to the slot uid while the process runs.
             limits: Resource limits.
             env: Extra environment variables (the host's environment is not inherited).
-            slot: Worker slot, selecting the uid `61000 + slot`.
+            slot: Worker slot, selecting the uid `61000 + slot` (or the next free one up when
+                another grader on this host holds it, see `uids`).
             ro_paths: Extra directories or files to show read-only at their own paths.
         """
         limits = limits or Limits()
         workdir = Path(workdir).resolve()
         if not workdir.is_dir():
             raise FileNotFoundError(f"workdir does not exist: {workdir}")
-        uid = slot_uid(slot) if self.as_root else os.getuid()
+        uid, uid_lock = claim_uid(slot) if self.as_root else (os.getuid(), None)
         owner = workdir.stat()
         sources = [*python_paths(), *(Path(p).resolve() for p in ro_paths)]
         _sweep_stale_stages(_stage_root())
@@ -144,6 +130,7 @@ class BubblewrapBackend:
         except BaseException:
             info.close()
             self._give_back(workdir, owner.st_uid, owner.st_gid, stage, cgroup)
+            release(uid_lock)
             raise
         info.started()
 
@@ -167,9 +154,11 @@ class BubblewrapBackend:
                 kill_all()
             info.close()
             self._give_back(workdir, owner.st_uid, owner.st_gid, stage, cgroup)
+            release(uid_lock)  # only now: no process of this uid is left
 
         proc = SandboxedProcess(popen, limits, kill_all=kill_all, on_exit=on_exit)
         proc.cgroup = cgroup.description if cgroup else ""
+        proc.uid = uid
         return proc
 
     def _give_back(

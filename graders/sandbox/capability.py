@@ -10,10 +10,11 @@ import sys
 import tempfile
 from pathlib import Path
 
-from graders.sandbox.bubblewrap import BubblewrapBackend, slot_uid
+from graders.sandbox.bubblewrap import BubblewrapBackend
 from graders.sandbox.errors import BackendStatus, SandboxUnavailable
 from graders.sandbox.limits import Limits
 from graders.sandbox.local import LocalBackend
+from graders.sandbox.uids import slot_uid
 
 # Runs inside the sandbox; prints what it could do. Everything it may do must be False but `ok`.
 _PROBE = """

@@ -48,6 +48,7 @@ class SandboxedProcess:
         self._stderr_dropped = 0
         self.timed_out = False
         self.cgroup = ""  # which cgroup caps apply ("" = rlimits only)
+        self.uid = os.getuid()  # the uid the code runs as (the backend sets it)
         assert popen.stdin is not None and popen.stdout is not None and popen.stderr is not None
         self.stdin: IO[bytes] = popen.stdin
         self.stdout: IO[bytes] = popen.stdout

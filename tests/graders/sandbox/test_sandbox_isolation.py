@@ -218,3 +218,32 @@ def test_slot_uid_base_can_be_moved(root_only: None, monkeypatch: pytest.MonkeyP
     monkeypatch.setenv("MLOPS_GRADE_SLOT_UID_BASE", "0")
     with pytest.raises(ValueError, match="SLOT_UID_BASE"):
         slot_uid(3)
+
+
+def test_a_uid_held_by_another_grader_is_not_shared(
+    root_only: None, bwrap: BubblewrapBackend, tmp_path: Path
+) -> None:
+    """If another grader on this host holds the slot's uid, does the sandbox take the next one?"""
+    from graders.sandbox.uids import claim_uid, release
+
+    slot = SLOT + 3
+    held_uid, held = claim_uid(slot)  # "another grader" holds the slot's own uid
+    try:
+        assert held is not None and held_uid == slot_uid(slot)
+        code = "import os; print(os.getuid())"
+        with bwrap.spawn([sys.executable, "-c", code], workdir=tmp_path, slot=slot) as proc:
+            inside = int(proc.stdout.read())
+            proc.wait(30)
+        assert inside == proc.uid == slot_uid(slot) + 1000
+    finally:
+        release(held)
+    again, lock = claim_uid(slot)
+    release(lock)
+    assert again == slot_uid(slot)  # released by both
+
+
+def test_uid_claim_falls_back_when_no_lock_can_be_made() -> None:
+    """Without a writable lock dir, is the slot's own uid used (no lock, no failure)?"""
+    from graders.sandbox.uids import claim_uid
+
+    assert claim_uid(5, lock_dir="/proc/no-such-dir") == (slot_uid(5), None)
