@@ -21,7 +21,7 @@ run: ## Set up, build the course site and serve it on http://127.0.0.1:8000 (POR
 test: ## Set up (system packages, venv) and run every test
 	@$(PYTHON) tools/preflight.py --need-npm
 	@bash tools/sysdeps.sh
-	@$(MAKE) --no-print-directory $(VENV)/.installed-all vendor
+	@$(MAKE) --no-print-directory $(VENV)/.installed-all vendor $(HUB_PROXY)
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 lint: $(VENV)/.installed-all ## Lint and check formatting (ruff), type-check (mypy)
@@ -53,6 +53,11 @@ vendor: $(VENV)/.installed-docs ## Vendor mermaid/MathJax/iframe-worker from npm
 
 sysdeps: ## Install Debian packages the tests need (bubblewrap, chromium) when root
 	@bash tools/sysdeps.sh
+
+# JupyterHub's proxy (npm) for the cohort-hub smoke test (tests/containers/test_containers_hub.py).
+HUB_PROXY := build/hub-proxy/node_modules/.bin/configurable-http-proxy
+$(HUB_PROXY):
+	npm install --prefix build/hub-proxy --no-audit --no-fund --silent configurable-http-proxy@5
 
 lock: $(VENV)/.installed-all ## Re-pin the container images (docker/*.lock, binder/requirements.txt; needs the index)
 	$(PY) tools/lock.py

@@ -170,7 +170,7 @@ def skip_reason() -> str | None:
     """Why the container tiers cannot run here (None: they can)."""
     if os.environ.get(OPT_IN) != "1":
         return (
-            f"container tiers 2-3 are opt-in ({OPT_IN}=1): debootstrap + two podman image builds"
+            f"container tier 2 is opt-in ({OPT_IN}=1): debootstrap + two podman image builds"
             " take 10-20 min on 2 cores, over the suite's 5-min budget for them"
         )
     if os.geteuid() != 0:
