@@ -3,7 +3,7 @@
 # Otherwise: one line per missing package; the tests that need it are skipped with that reason.
 set -euo pipefail
 PACKAGES=(bubblewrap chromium)
-# Container tiers 2-3 (opt-in, tests/containers): rootful podman on runc, debootstrap for the base.
+# Container images tier (opt-in, tests/containers): rootful podman on runc, debootstrap.
 if [ "${MLOPS_CONTAINER_TESTS:-0}" = 1 ]; then
   PACKAGES+=(podman runc debootstrap uidmap netavark aardvark-dns iptables)
 fi
