@@ -7,7 +7,6 @@ import json
 import os
 import re
 import subprocess
-import sys
 import tomllib
 from pathlib import Path
 
@@ -25,8 +24,17 @@ from container_helpers import (
 from packaging.markers import Marker
 from packaging.requirements import Requirement
 
-sys.path.insert(0, str(ROOT / "tools"))
-import lock  # noqa: E402  (tools/lock.py: which extras each image locks)
+
+def _load_lock_tool():  # noqa: ANN202
+    """tools/lock.py (which extras each image locks), without putting tools/ on sys.path."""
+    spec = importlib.util.spec_from_file_location("mlops_lock_tool", ROOT / "tools/lock.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+lock = _load_lock_tool()
 
 TARGET_ENV = {"python_version": "3.11", "python_full_version": "3.11.2", "sys_platform": "linux"}
 TARGET_ENV |= {"platform_system": "Linux", "platform_machine": "x86_64", "os_name": "posix"}
