@@ -5,7 +5,7 @@ a bounded asyncio HTTP/1.1 client (keep-alive, fixed concurrency, fixed duration
 requests/s and p50/p99 latency of single scoring, transactions/s of batch scoring, and then
 hot-swaps our service's model ≥ 20 times under load, counting failed requests.
 
-The model is the registered one (build/models, LATEST) when there is one, else a 100-tree
+The model is the registered one (<FRAUD_ROOT>/models, LATEST) when there is one, else a 100-tree
 random forest (depth 20, the handbook's best family) fitted on random features.
 
 Run: .venv/bin/python benchmarks/serving_load.py [--model logistic] [--rounds 3] [--seconds 3]
@@ -29,6 +29,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from reference_impl.config import get_settings  # noqa: E402
 from reference_impl.schemas import FEATURE_COLUMNS  # noqa: E402
 from reference_impl.serve.bundle import BundleError, load_bundle, resolve_version  # noqa: E402
 from reference_impl.serve.server import free_port  # noqa: E402
@@ -155,7 +156,7 @@ def prepare_models(registry: Path, kind: str) -> tuple[str, Path]:
     model: Any = None
     if kind == "auto":
         try:
-            bundle = load_bundle(resolve_version(ROOT / "build" / "models", "latest"))
+            bundle = load_bundle(resolve_version(get_settings().models_dir, "latest"))
             model, source = bundle.model, f"registered {bundle.version}"
         except BundleError:
             kind = "forest"
