@@ -76,6 +76,7 @@ class KernelClient:
         self.deadline = time.monotonic() + wall_time_s
         self.max_response_bytes = max_response_bytes
         self.gone: KernelGone | None = None
+        self.busy_s = 0.0
         self._buf = b""
         from graders.kernel.proxies import make_proxy
 
@@ -123,7 +124,12 @@ class KernelClient:
             self.proc.stdin.flush()
         except (BrokenPipeError, OSError, ValueError):
             raise self._fail(KernelDied("the student's process is gone")) from None
-        line = self._read_line(self.cell_timeout_s if timeout is None else timeout)
+        started = time.monotonic()
+        try:
+            line = self._read_line(self.cell_timeout_s if timeout is None else timeout)
+        finally:
+            if op != "hello":  # the student's process at work (cells, calls from tests)
+                self.busy_s += time.monotonic() - started
         try:
             resp = json.loads(line, parse_constant=_reject_constant)
         except (ValueError, ProtocolError) as exc:
