@@ -17,7 +17,7 @@ TEMPLATE = Template(
 ## Model details
 
 - **Family:** $family, hyper-parameters $params (selected by prequential validation on $scoring).
-- **Pipeline:** standard scaling of the $n_features features, then the classifier (scikit-learn).
+- **Pipeline (scikit-learn):** $steps, on the $n_features features below.
 - **Artifact:** `model.skops` (sha256 `$sha256`), loadable without pickle.
 - **MLflow:** run `$run_id`, registry version $mlflow_version.
 - **Trained on:** days $train_days of the simulated dataset `$data_hash`.
@@ -93,6 +93,7 @@ def render(meta: dict[str, Any], evaluation: dict[str, Any], export: dict[str, A
         params=meta["params"] or "defaults",
         scoring=meta["scoring"],
         n_features=len(meta["feature_columns"]),
+        steps=" → ".join(export.get("pipeline_steps", [])) or "see the artifact",
         sha256=meta["model_sha256"],
         run_id=meta.get("run_id") or "not tracked",
         mlflow_version=export["mlflow"]["registered_version"] or "none",

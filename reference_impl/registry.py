@@ -169,6 +169,7 @@ def register(
         "label_delay_days": meta.get("split", {}).get("delay_days", schemas.DEFAULT_DELAY_DAYS),
         "family": meta["family"],
         "params": meta["params"],
+        "pipeline_steps": [type(step).__name__ for _, step in getattr(model, "steps", [])],
         "data_hash": meta["data_hash"],
         "train_days": meta["train_days"],
         "metrics": evaluation.get("headline", {}),
