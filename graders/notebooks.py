@@ -37,13 +37,15 @@ def parse_notebook(data: bytes, name: str = "notebook") -> dict[str, Any]:
         nb = json.loads(data.decode("utf-8"))
     except (UnicodeDecodeError, ValueError) as exc:
         raise NotebookError("malformed-notebook", f"{name} is not valid JSON ({exc})") from None
-    if not isinstance(nb, dict) or not isinstance(nb.get("cells"), list) or "nbformat" not in nb:
+    if not isinstance(nb, dict) or "nbformat" not in nb:
         raise NotebookError("not-a-notebook", f"{name} is JSON but not a Jupyter notebook")
-    if not isinstance(nb["nbformat"], int) or nb["nbformat"] < 4:
+    if isinstance(nb["nbformat"], int) and nb["nbformat"] < 4:  # v3 keeps cells in worksheets
         raise NotebookError(
             "unsupported-nbformat",
             f"{name} uses nbformat {nb['nbformat']}; save it with Jupyter 4+",
         )
+    if not isinstance(nb["nbformat"], int) or not isinstance(nb.get("cells"), list):
+        raise NotebookError("not-a-notebook", f"{name} is JSON but not a Jupyter notebook")
     if not isinstance(nb.get("metadata", {}), dict):
         nb["metadata"] = {}
     for cell in nb["cells"]:

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from graders import cells as C
-from graders.kernel.client import KernelClient, KernelGone, RemoteError
+from graders.kernel.client import CALL_BUDGET, KernelClient, KernelGone, RemoteError
 from graders.results import TestResult
 
 BUILTIN_NAMES = frozenset(dir(builtins))
@@ -161,6 +161,7 @@ def run_test_cell(
 
     sink = io.StringIO()
     carry = {} if carry is None else carry
+    client.calls_left = CALL_BUDGET
     try:
         names = [n for n in free_names(spec.source) if n not in base and n not in carry]
         binds = bound_names(spec.source)

@@ -44,6 +44,12 @@ class KernelProtocolError(KernelGone):
     reason = "protocol-violation"
 
 
+# Calls into the student's code one test cell may make. An object whose `__getitem__` returns
+# itself would otherwise keep numpy's sequence conversion calling into the sandbox until the
+# notebook's wall time runs out.
+CALL_BUDGET = 1000
+
+
 class RemoteError(Exception):
     """An exception raised by the student's code during a call (its type is not a builtin)."""
 
@@ -77,6 +83,7 @@ class KernelClient:
         self.max_response_bytes = max_response_bytes
         self.gone: KernelGone | None = None
         self.busy_s = 0.0
+        self.calls_left = CALL_BUDGET
         self._buf = b""
         from graders.kernel.proxies import make_proxy
 
@@ -205,6 +212,9 @@ class KernelClient:
 
     def remote(self, op: str, handle: int, **fields: Any) -> Any:
         """Run one operation on a handle; raise the student's exception if it raised."""
+        if self.calls_left <= 0:
+            raise RemoteError(f"too many calls into your code for one test (limit {CALL_BUDGET})")
+        self.calls_left -= 1
         resp = self.request(op, handle=handle, **fields)
         if resp["ok"]:
             return self.decode(resp.get("value"))

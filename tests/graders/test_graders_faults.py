@@ -73,7 +73,7 @@ def test_wrong_file_name_says_what_was_found(
 @pytest.mark.parametrize(
     ("content", "status"),
     [('{"cells": [', "error:malformed-notebook"), ('{"hello": 1}', "error:not-a-notebook"),
-     (json.dumps({"nbformat": 3, "cells": [], "worksheets": []}), "error:unsupported-nbformat")],
+     (json.dumps({"nbformat": 3, "worksheets": [{"cells": []}]}), "error:unsupported-nbformat")],
     ids=["truncated", "not-a-notebook", "nbformat-3"],
 )  # fmt: skip
 def test_malformed_files(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -98,3 +99,15 @@ def test_a_test_that_swallows_the_kernels_death_still_fails(kernel: KernelClient
     test = "try:\n    f(-1)\nexcept:\n    pass"
     results = score(kernel, student, test)
     assert not results[0].passed and "not scored" in results[0].message
+
+
+def test_self_similar_object_exhausts_the_call_budget_quickly(kernel: KernelClient) -> None:
+    """Does an object whose items are itself fail its test fast instead of burning the wall time?"""
+    student = (
+        "class Loop:\n    def __eq__(self, o): return True\n    def __len__(self): return 3\n"
+        "    def __getitem__(self, i): return self\ndef f():\n    return Loop()"
+    )
+    started = time.monotonic()
+    results = score(kernel, student, "assert np.allclose(f(), [1, 2, 3])")
+    assert not results[0].passed and "too many" in results[0].message
+    assert time.monotonic() - started < 8
