@@ -35,8 +35,8 @@ RUN for lab in /opt/course/source/lab*/; do \
 FROM env
 # Learners get the assignment list and validate; instructors use formgrader on the hub's side.
 RUN useradd --create-home --uid 1000 --user-group --shell /bin/bash jovyan \
-    && jupyter labextension disable --level=sys @jupyter/nbgrader:formgrader \
-    && jupyter labextension disable --level=sys @jupyter/nbgrader:create-assignment \
+    && jupyter labextension disable --level=sys_prefix @jupyter/nbgrader:formgrader \
+    && jupyter labextension disable --level=sys_prefix @jupyter/nbgrader:create-assignment \
     && mkdir -p /srv/nbgrader/exchange && chmod 0777 /srv/nbgrader/exchange
 COPY hub/nbgrader_config.py /etc/jupyter/nbgrader_config.py
 COPY --from=release --chown=jovyan:jovyan /opt/course/release/ /home/jovyan/labs/
