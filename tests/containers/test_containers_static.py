@@ -283,3 +283,14 @@ def test_nbgrader_config_points_every_server_at_one_exchange(
     assert config.CourseDirectory.course_id == "mlops"
     assert config.Exchange.root == "/srv/nbgrader/exchange"
     assert load_config(path, monkeypatch, MLOPS_EXCHANGE="/tmp/x").Exchange.root == "/tmp/x"
+
+
+def test_jupyter_config_levels_exist() -> None:
+    """Do the image and Binder disable nbgrader's instructor views at a level JupyterLab 4 has?"""
+    for path in (DOCKERFILES["lab"], ROOT / "binder/postBuild"):
+        levels = re.findall(r"labextension disable --level=(\S+) (\S+)", path.read_text())
+        assert {plugin for _, plugin in levels} == {
+            "@jupyter/nbgrader:formgrader",
+            "@jupyter/nbgrader:create-assignment",
+        }, path.name
+        assert {level for level, _ in levels} <= {"user", "sys_prefix", "system"}, levels
