@@ -14,19 +14,13 @@ HERE = Path(__file__).resolve().parent
 if str(HERE) not in sys.path:
     sys.path.insert(0, str(HERE))  # `from grader_helpers import ...` from every sub-suite
 
-from grader_helpers import fill_answers, read_notebook, write_notebook  # noqa: E402
-
-SAMPLE = HERE / "fixtures" / "sample_lab"
-SOLUTIONS = {
-    "mean_center_answer": (
-        "def mean_center(x):\n    x = np.asarray(x, dtype=float)\n    return x - x.mean()"
-    ),
-    "add_ratio_answer": (
-        "def add_ratio(df):\n    out = df.copy()\n    out['ratio'] = out['a'] / out['b']\n"
-        "    return out"
-    ),
-    "circle_area_answer": "def circle_area(r):\n    return math.pi * r**2",
-}
+from grader_helpers import (  # noqa: E402
+    SAMPLE,
+    SOLUTIONS,
+    fill_answers,
+    read_notebook,
+    write_notebook,
+)
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:

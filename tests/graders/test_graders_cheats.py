@@ -90,8 +90,7 @@ def test_dying_before_the_tests_scores_nothing_after(
     isolating_backend: Any,
 ) -> None:
     """Does ending the process before the tests leave them unscored, with an error status?"""
-    from conftest import SOLUTIONS
-    from grader_helpers import fill_answers
+    from grader_helpers import SOLUTIONS, fill_answers
 
     nb = insert_after(fill_answers(released, SOLUTIONS), "imports", exit_code)
     path = submit("quitter", nb=nb)

@@ -7,7 +7,7 @@ import shutil
 from pathlib import Path
 
 import pytest
-from conftest import SAMPLE
+from grader_helpers import SAMPLE
 from typer.testing import CliRunner
 
 from graders.cli import app

@@ -50,8 +50,7 @@ def test_check_flags_a_deleted_test_and_a_failure(
     sample_course: Path, submit: Callable[..., Path], released: dict, isolating_backend: object
 ) -> None:
     """Does check report a failing public test and a deleted test cell, and leak no hidden code?"""
-    from conftest import SOLUTIONS
-    from grader_helpers import fill_answers
+    from grader_helpers import SOLUTIONS, fill_answers
 
     nb = fill_answers(released, {**SOLUTIONS, **PARTIAL})
     nb["cells"] = [
@@ -119,7 +118,6 @@ def test_cohort_run(sample_course: Path, submit: Callable[..., Path], released: 
 
 
 def _solved(released: dict) -> dict:
-    from conftest import SOLUTIONS
-    from grader_helpers import fill_answers
+    from grader_helpers import SOLUTIONS, fill_answers
 
     return fill_answers(released, SOLUTIONS)

@@ -8,8 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import SOLUTIONS
-from grader_helpers import fill_answers, insert_after
+from grader_helpers import SOLUTIONS, fill_answers, insert_after
 
 from graders.autograde import grade_folder
 from graders.config import GradeConfig

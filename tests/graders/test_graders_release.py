@@ -6,8 +6,7 @@ import shutil
 from pathlib import Path
 
 import pytest
-from conftest import SAMPLE
-from grader_helpers import make_grade_cell, make_notebook, read_notebook, write_notebook
+from grader_helpers import SAMPLE, make_grade_cell, make_notebook, read_notebook, write_notebook
 
 from graders.errors import GraderError
 from graders.gradebook import Gradebook
