@@ -21,16 +21,11 @@ pytestmark = [pytest.mark.slow]
 # Where the engine does not (yet) meet the issue's expectation: strict xfail with the reason,
 # reported in build/ADVERSARIAL_FINDINGS.md. An expectation is never weakened to pass.
 KNOWN_GAPS: dict[str, str] = {
-    "32_nbformat3": (
-        "an nbformat 3 notebook is reported as error:not-a-notebook: notebooks.parse_notebook "
-        "requires a top-level 'cells' list before it looks at 'nbformat', and v3 keeps its cells "
-        "under 'worksheets', so its unsupported-nbformat branch never fires for a real v3 file"
-    ),
     "52_always_equal_object": (
-        "an object whose __getitem__ returns itself makes the trusted side's numpy recurse "
-        "through proxy calls until the notebook's wall time (30 s here): 0 points as it should, "
-        "but the submission burns its whole wall-time budget and is reported as error:timeout; "
-        "proxy calls per test need a budget (fail that test with a plain message)"
+        '1 point earned by a lie: `"ratio" in add_ratio(df).columns` is answered by the '
+        "student object's own __contains__ (always True) through a proxy call, so the 'has a "
+        "ratio column' group passes; membership, equality and truth tests on student objects "
+        "must be decided on plain data (e.g. fetch .columns as a list), never by student code"
     ),
 }
 
