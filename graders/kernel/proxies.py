@@ -1,9 +1,9 @@
 """Proxies for student objects that are not plain data: every use is a call into the sandbox.
 
-`RemoteFunction` (callable) and `RemoteObject` forward calls, attribute reads, indexing, ``len``,
-iteration and membership; what comes back is plain data (or another proxy). Equality and hashing
-stay local identity: a student object's ``__eq__`` never runs on the trusted side, so an
-"always equal" object compares unequal to everything but itself.
+`RemoteFunction` (callable) and `RemoteObject` forward calls, attribute reads, indexing, ``len``
+and iteration; what comes back is plain data (or another proxy). Comparisons stay here: equality
+and hashing are local identity (an "always equal" object compares unequal to everything but
+itself), and membership is tested on the items fetched as plain data.
 """
 
 from __future__ import annotations
@@ -55,7 +55,10 @@ class RemoteObject:
         return iter(self._remote("iter"))
 
     def __contains__(self, item: Any) -> bool:
-        return self._remote("contains", item=self._client.encode_arg(item)) is True
+        # Membership is a comparison: decided here on the items as plain data, never by the
+        # student's own __contains__ (which could answer True to everything).
+        items = self._remote("iter")
+        return item in items if isinstance(items, list) else False
 
     def __bool__(self) -> bool:
         return self._remote("bool") is True

@@ -103,3 +103,13 @@ def test_sys_exit_in_a_cell_does_not_kill_the_kernel(kernel: KernelClient) -> No
     res = kernel.exec("import sys\nsys.exit(3)")
     assert not res.ok and res.error and res.error["type"] == "SystemExit"
     assert kernel.exec("z = 1").ok
+
+
+def test_membership_is_decided_on_plain_items(kernel: KernelClient) -> None:
+    """Does `x in obj` ignore a student __contains__ that says yes to everything?"""
+    kernel.exec(
+        "class Liar:\n    def __contains__(self, x): return True\n"
+        "    def __iter__(self): return iter(['a', 'b'])\nobj = Liar()"
+    )
+    obj = kernel.get(["obj"])["obj"]
+    assert "a" in obj and "ratio" not in obj
