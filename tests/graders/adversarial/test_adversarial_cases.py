@@ -20,14 +20,7 @@ pytestmark = [pytest.mark.slow]
 
 # Where the engine does not (yet) meet the issue's expectation: strict xfail with the reason,
 # reported in build/ADVERSARIAL_FINDINGS.md. An expectation is never weakened to pass.
-KNOWN_GAPS: dict[str, str] = {
-    "52_always_equal_object": (
-        '1 point earned by a lie: `"ratio" in add_ratio(df).columns` is answered by the '
-        "student object's own __contains__ (always True) through a proxy call, so the 'has a "
-        "ratio column' group passes; membership, equality and truth tests on student objects "
-        "must be decided on plain data (e.g. fetch .columns as a list), never by student code"
-    ),
-}
+KNOWN_GAPS: dict[str, str] = {}
 
 # Text of hidden tests and solutions: must never reach anything the student can see.
 CANARIES = [
