@@ -16,7 +16,6 @@ import datetime as dt
 import hashlib
 import json
 import os
-import shutil
 import tempfile
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -29,6 +28,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from reference_impl import schemas as s
+from reference_impl.atomic import atomic_directory
 
 if TYPE_CHECKING:
     from reference_impl.simulate import Simulation
@@ -105,21 +105,9 @@ def write_raw(
         raise FileExistsError(
             f"{out_dir} already holds a dataset; raw data is immutable (use --force)"
         )
-    out_dir.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.", dir=out_dir.parent))
-    tmp.chmod(0o755)  # mkdtemp makes it private; the dataset is shared read-only data
-    try:
+    # 0o755: the dataset is shared read-only data (mkdtemp alone would make it private).
+    with atomic_directory(out_dir, mode=0o755) as tmp:
         manifest = _write_into(sim, tmp, progress)
-        if out_dir.exists():
-            old = out_dir.with_name(f".{out_dir.name}.old-{os.getpid()}")
-            out_dir.rename(old)
-            tmp.rename(out_dir)
-            shutil.rmtree(old)
-        else:
-            tmp.rename(out_dir)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
     return manifest
 
 

@@ -13,9 +13,6 @@
 from __future__ import annotations
 
 import json
-import os
-import shutil
-import tempfile
 import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
@@ -33,6 +30,7 @@ from sklearn.preprocessing import StandardScaler
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from reference_impl import metrics, registry, schemas, splits, tracking
+from reference_impl.atomic import atomic_directory
 from reference_impl.params import Params, SplitParams
 
 Progress = Callable[[str], None]
@@ -353,22 +351,10 @@ def train(
 def save_candidate(result: TrainResult, out_dir: Path | str) -> Path:
     """Write the candidate (model.skops + train.json) to `out_dir`, atomically (temp, rename)."""
     out_dir = Path(out_dir)
-    out_dir.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.", dir=out_dir.parent))
-    try:
+    with atomic_directory(out_dir) as tmp:
         sha = registry.save_model(result.model, tmp / MODEL_FILE)
         meta = {**result.to_dict(), "model_file": MODEL_FILE, "model_sha256": sha}
         (tmp / META_FILE).write_text(json.dumps(meta, indent=2, sort_keys=True) + "\n")
-        if out_dir.exists():
-            old = out_dir.with_name(f".{out_dir.name}.old-{os.getpid()}")
-            out_dir.rename(old)
-            tmp.rename(out_dir)
-            shutil.rmtree(old)
-        else:
-            tmp.rename(out_dir)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
     return out_dir
 
 
