@@ -33,6 +33,47 @@ WRONG = {
 }
 
 
+# A cell that reads the given paths, walks / for notebooks and gradebooks, and runs any solution
+# cell it finds (shared by the cases that try to read the trusted side's files).
+READ_AND_RUN_SOLUTIONS = r"""
+import json
+import os
+import sys
+
+CTX = {ctx}
+found = []
+for path in CTX["targets"]:
+    try:
+        with open(path, "rb") as f:
+            found.append(f.read(50_000_000).decode("utf-8", "replace"))
+    except OSError as exc:
+        print("blocked", path, type(exc).__name__)
+# Not the big read-only trees, and not the student's own folder (its notebook holds this cell).
+skip = ("/proc", "/sys", "/dev", "/usr", sys.prefix, sys.base_prefix, os.getcwd())
+MARKER = "### BEGIN " + "SOLUTION"
+for root, dirs, files in os.walk("/"):
+    if root.startswith(skip):
+        dirs[:] = []
+        continue
+    for name in files:
+        if name.endswith((".ipynb", ".db", ".yml", ".json")):
+            try:
+                with open(os.path.join(root, name), "rb") as f:
+                    found.append(f.read(50_000_000).decode("utf-8", "replace"))
+            except OSError:
+                pass
+print("\n".join(found))
+for text in found:
+    try:
+        for cell in json.loads(text).get("cells", []):
+            src = "".join(cell.get("source", ""))
+            if MARKER in src and cell.get("cell_type") == "code":
+                exec(src, globals())
+    except Exception:
+        pass
+"""
+
+
 @dataclass
 class Kit:
     """Builder of one submission folder.
@@ -93,6 +134,11 @@ class Kit:
         self.nb["cells"].insert(self.index(before), cell)
 
     # -- writing -------------------------------------------------------------------------------
+    def read_and_run_solutions(self, before: str, targets: list[str]) -> None:
+        """Insert the file-reading attack before `before`, aimed at `targets` (format-expanded)."""
+        paths = [t.format(**self.ctx) for t in targets]
+        self.insert(before, READ_AND_RUN_SOLUTIONS.replace("{ctx}", repr({"targets": paths})))
+
     def write(self, name: str = NOTEBOOK, *, skip_data: bool = False) -> Path:
         """Write the notebook (and the lab's data files) into the submission folder."""
         path = self.dest / name
