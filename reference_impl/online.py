@@ -92,6 +92,8 @@ class OnlineFeatureState:
             cut = int(t_us.max()) + 1 if as_of is None else int(to_microseconds(as_of)[0])
             keep = (t_us < cut) & (t_us > cut - state.horizon_us - DAY_US)
         rows = transactions[keep]
+        if rows.empty:  # nothing to warm from (np.split of nothing would still yield one part)
+            return state
         t_us = t_us[keep]
         order = np.argsort(t_us, kind="stable")
         ids = (

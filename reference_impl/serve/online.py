@@ -65,9 +65,9 @@ def load_online_state(settings: ServeSettings) -> OnlineScorer:
     latest = None
     if settings.history_dir is not None:
         history = load_transactions(settings.history_dir, end=settings.history_end)
-        if len(history):
-            # Keeps only what a window can still reach (label delay + longest window).
-            state = OnlineFeatureState.from_history(history, delay_days=settings.label_delay_days)
+        # Keeps only what a window can still reach (label delay + longest window).
+        state = OnlineFeatureState.from_history(history, delay_days=settings.label_delay_days)
+        if len(history):  # an empty history leaves the clock unset: the first request sets it
             latest = history[s.TX_DATETIME].max().to_pydatetime()
     logger.info("online state warmed", extra={"transactions": len(state)})
     return OnlineScorer(state, latest=latest, max_jump=timedelta(days=settings.max_clock_jump_days))

@@ -120,3 +120,33 @@ def test_history_end_sets_the_online_clock(
         assert client.post("/v1/transactions/score", json=late).status_code == 409
         early = _payload(tiny[tiny[s.TX_TIME_DAYS] == 21].iloc[0])
         assert client.post("/v1/transactions/score", json=early).status_code == 200
+
+
+def test_empty_history_warms_an_empty_state(
+    tmp_path: Path, registry: Path, tiny: pd.DataFrame
+) -> None:
+    """History that ends before the first transaction: does the service start and score?"""
+    sim = simulate(config_for("tiny", seed=5, n_days=HISTORY_DAYS + 3))
+    write_raw(sim, tmp_path / "raw")
+    before = (sim.transactions[s.TX_DATETIME].min() - pd.Timedelta(days=1)).date()
+    settings = ServeSettings(
+        models_dir=registry,
+        model_version="v1",
+        history_dir=tmp_path / "raw",
+        history_end=before,
+        log_requests=False,
+    )
+    with TestClient(create_app(settings)) as client:
+        response = client.post("/v1/transactions/score", json=_payload(tiny.iloc[0]))
+        assert response.status_code == 200, response.text
+        assert 0.0 <= response.json()["score"] <= 1.0
+
+
+def test_state_from_an_empty_table_is_empty(tiny: pd.DataFrame) -> None:
+    """Does `OnlineFeatureState.from_history` accept a table with no rows (no crash)?"""
+    from reference_impl.online import OnlineFeatureState
+
+    state = OnlineFeatureState.from_history(tiny.iloc[:0])
+    assert len(state) == 0
+    row = state.features_for(tiny.iloc[0].to_dict())
+    assert row[s.customer_nb_tx(1)] == 1  # only the transaction itself
