@@ -28,6 +28,11 @@ class GraderSettings(BaseSettings):
     share_test_bindings: bool = Field(
         True, description="Bind names set by public test code in the student's namespace."
     )
+    warm: bool = Field(
+        True,
+        description="Fork each notebook's process from a per-worker warm sandbox that has"
+        " imported the lab's modules (isolating backends only); false: a new sandbox each time.",
+    )
 
 
 @lru_cache
@@ -49,6 +54,7 @@ class GradeConfig:
     shell: str = "auto"
     allow_unsandboxed: bool = False
     share_test_bindings: bool = True
+    warm: bool = True
 
     @classmethod
     def from_settings(cls, **overrides: Any) -> GradeConfig:

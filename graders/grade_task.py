@@ -21,6 +21,7 @@ from graders.config import GradeConfig
 from graders.gradebook import LabNotebook
 from graders.kernel.client import KernelGone
 from graders.kernel.session import open_kernel
+from graders.kernel.warm import WarmSandbox, empty_dir, lab_imports
 from graders.notebooks import NotebookError, dumps, load_notebook, write_atomic
 from graders.pipelines import AUTOGRADE, run_pipeline
 from graders.results import GRADED, NotebookResult, SubmissionResult, TestResult
@@ -29,12 +30,41 @@ from graders.scoring import TestSpec
 from graders.steps.base import StepContext
 
 _slot = 0
+_warm: WarmSandbox | None = None
 
 
 def set_worker_slot(slot: int) -> None:
     """Which unprivileged uid slot this worker process uses (one per concurrent worker)."""
     global _slot
     _slot = slot
+
+
+def close_warm() -> None:
+    """Kill this worker's warm sandbox, if any (at the end of a run or of the worker)."""
+    global _warm
+    if _warm is not None:
+        _warm.close()
+        _warm = None
+
+
+def warm_sandbox(backend: Any, config: GradeConfig, slot: int) -> WarmSandbox | None:
+    """This worker's warm sandbox for ``config`` (None when the backend cannot host one)."""
+    global _warm
+    if not (config.warm and getattr(backend, "isolating", False)):
+        return None
+    limits = config.limits()
+    if _warm is not None and (
+        _warm.backend is not backend or _warm.limits != limits or _warm.slot != slot
+    ):
+        close_warm()
+    if _warm is None:
+        _warm = WarmSandbox(backend, limits=limits, slot=slot)
+        import atexit
+        from multiprocessing import util
+
+        atexit.register(close_warm)  # the main process
+        util.Finalize(None, close_warm, exitpriority=10)  # pool workers skip atexit
+    return _warm
 
 
 @dataclass(frozen=True)
@@ -71,13 +101,18 @@ def unscored(spec: LabNotebook, reason: str) -> list[TestResult]:
 
 
 def copy_submission(
-    src: Path, dest: Path, max_bytes: int, max_notebook_bytes: int | None = None
+    src: Path,
+    dest: Path,
+    max_bytes: int,
+    max_notebook_bytes: int | None = None,
+    *,
+    exist_ok: bool = False,
 ) -> dict[str, int]:
     """Copy regular files only: a student's symlink must not make the grader read other files.
 
     Returns the files left out for their size (relative path → bytes).
     """
-    dest.mkdir(parents=True)
+    dest.mkdir(parents=True, exist_ok=exist_ok)
     skipped: dict[str, int] = {}
     if not src.is_dir() or src.is_symlink():
         return skipped
@@ -140,8 +175,13 @@ def grade_notebook(
     backend: Any,
     slot: int = 0,
     skipped: dict[str, int] | None = None,
+    warm: WarmSandbox | None = None,
 ) -> NotebookResult:
-    """Sanitize, execute and score one notebook found in ``work``."""
+    """Sanitize, execute and score one notebook found in ``work``.
+
+    With ``warm``, the notebook runs in a driver forked from that sandbox (``work`` must be its
+    work directory); otherwise in a new sandbox of ``backend``.
+    """
     started = time.monotonic()
     path = work / f"{name}.ipynb"
     if path.name in (skipped or {}):
@@ -166,9 +206,14 @@ def grade_notebook(
     sources = [r.source for r in spec.cells.values() if r.locked and r.cell_type == "code"]
     result = NotebookResult(name, _status(ctx.tampering), tampering=list(ctx.tampering))
     try:
-        with open_kernel(
-            backend, workdir=work, limits=config.limits(), slot=slot, shell=config.shell
-        ) as client:
+        if warm is not None:
+            warm.hand_over()
+            kernel = warm.kernel(shell=config.shell)
+        else:
+            kernel = open_kernel(
+                backend, workdir=work, limits=config.limits(), slot=slot, shell=config.shell
+            )
+        with kernel as client:
             outcome = run_notebook(
                 nb, client, tests, sources, share_test_bindings=config.share_test_bindings
             )
@@ -203,28 +248,62 @@ def crashed(task: GradeTask, exc: BaseException) -> SubmissionResult:
 
 
 def grade_submission(task: GradeTask, *, backend: Any = None) -> SubmissionResult:
-    """Grade every notebook of one submission into ``task.output_dir``."""
+    """Grade every notebook of one submission into ``task.output_dir``.
+
+    Runs in this worker's warm sandbox when there is one; a submission during which that sandbox
+    itself died (not just the student's process) is graded again in cold sandboxes, so it gets
+    exactly the outcome a fresh sandbox per notebook gives.
+    """
     backend = backend or _backend(task.config.allow_unsandboxed)
+    warm = warm_sandbox(backend, task.config, _slot)
+    if warm is not None:
+        sources = [
+            r.source
+            for spec in task.notebooks.values()
+            for r in spec.cells.values()
+            if r.locked and r.cell_type == "code"
+        ]
+        try:
+            warm.ensure(lab_imports(sources))
+        except KernelGone:
+            warm = None  # this submission runs cold; the next one tries a new warm sandbox
+    if warm is not None:
+        lost = warm.lost
+        result = _grade_into(task, backend, warm)
+        if warm.lost == lost:
+            return result
+    return _grade_into(task, backend, None)
+
+
+def _grade_into(task: GradeTask, backend: Any, warm: WarmSandbox | None) -> SubmissionResult:
     out = Path(task.output_dir)
-    work = out.parent / f".{out.name}.work-{os.getpid()}"
-    shutil.rmtree(work, ignore_errors=True)
+    staged = out.parent / f".{out.name}.work-{os.getpid()}"
+    shutil.rmtree(staged, ignore_errors=True)
+    work = warm.workdir if warm is not None else staged
+    if warm is not None:
+        empty_dir(work)
     skipped = copy_submission(
         Path(task.submission_dir),
         work,
         task.config.max_file_mb << 20,
         int(task.config.max_notebook_mb * 1e6),
+        exist_ok=warm is not None,
     )
     result = SubmissionResult(task.student, task.lab, sandbox=backend.name)
     try:
         for name, spec in sorted(task.notebooks.items()):
             result.notebooks.append(
-                grade_notebook(name, spec, work, task.config, backend, _slot, skipped)
+                grade_notebook(name, spec, work, task.config, backend, _slot, skipped, warm)
             )
+        if warm is not None:  # the executed submission leaves the sandbox's work directory
+            shutil.copytree(work, staged, symlinks=True)
         old = out.parent / f".{out.name}.old-{os.getpid()}"
         if out.exists():
             out.rename(old)
-        work.rename(out)
+        staged.rename(out)
         shutil.rmtree(old, ignore_errors=True)
     finally:
-        shutil.rmtree(work, ignore_errors=True)
+        shutil.rmtree(staged, ignore_errors=True)
+        if warm is not None:
+            empty_dir(work)
     return result

@@ -86,7 +86,8 @@ class Gradebook:
         try:
             yield self.db
         except BaseException:
-            self.db.execute("ROLLBACK")
+            if self.db.in_transaction:  # SQLite may have rolled back already (e.g. disk full)
+                self.db.execute("ROLLBACK")
             raise
         self.db.execute("COMMIT")
 

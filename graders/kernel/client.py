@@ -34,6 +34,7 @@ class KernelGone(BaseException):  # noqa: N818 - a condition, not an error of th
 
 class KernelDied(KernelGone):
     reason = "kernel-died"
+    pipe_closed = False
 
 
 class KernelTimeout(KernelGone):
@@ -76,11 +77,14 @@ class KernelClient:
         cell_timeout_s: float,
         wall_time_s: float,
         max_response_bytes: int = 256 << 20,
+        exit_reports: bool = False,
     ) -> None:
         self.proc = proc
         self.cell_timeout_s = cell_timeout_s
         self.deadline = time.monotonic() + wall_time_s
         self.max_response_bytes = max_response_bytes
+        # A warm sandbox's zygote reports a driver's exit on the same pipe: {"op": "exited"}.
+        self.exit_reports = exit_reports
         self.gone: KernelGone | None = None
         self.busy_s = 0.0
         self.calls_left = CALL_BUDGET
@@ -113,12 +117,18 @@ class KernelClient:
                 code = self.proc.poll()
                 if time.monotonic() >= self.deadline:
                     raise self._fail(KernelTimeout("the notebook's wall-time limit was reached"))
-                raise self._fail(KernelDied(f"the student's process exited (code {code})"))
+                died = KernelDied(f"the student's process exited (code {code})")
+                died.pipe_closed = True  # the whole sandbox is gone, not just one process
+                raise self._fail(died)
             self._buf += chunk
             if len(self._buf) > self.max_response_bytes:
                 raise self._fail(KernelProtocolError("response larger than the cap"))
         line, _, self._buf = self._buf.partition(b"\n")
         return line
+
+    def read_line(self, timeout: float) -> bytes:
+        """The next raw line from the process (e.g. the warm sandbox's own report)."""
+        return self._read_line(timeout)
 
     def request(self, op: str, timeout: float | None = None, **fields: Any) -> dict[str, Any]:
         """Send one request and return its validated response."""
@@ -141,6 +151,9 @@ class KernelClient:
             resp = json.loads(line, parse_constant=_reject_constant)
         except (ValueError, ProtocolError) as exc:
             raise self._fail(KernelProtocolError(f"malformed response: {exc}")) from None
+        if self.exit_reports and isinstance(resp, dict) and resp.get("op") == "exited":
+            code = resp.get("code")
+            raise self._fail(KernelDied(f"the student's process exited (code {code})"))
         if (
             not isinstance(resp, dict)
             or resp.get("id") != rid

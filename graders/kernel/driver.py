@@ -4,7 +4,7 @@ It speaks JSON lines over a private copy of the original stdin/stdout; file desc
 redirected at startup so whatever the student's code prints lands in captured output, never in the
 protocol. Every response echoes the request's ``id`` (chosen at random by the trusted side).
 
-Requests (``op``): ``hello``, ``exec`` (run a cell), ``get`` (names → plain data), ``set``
+Requests (``op``): ``hello``, ``exit``, ``exec`` (run a cell), ``get`` (names → plain data), ``set``
 (bind names the public test code bound), ``call`` /
 ``getattr`` / ``getitem`` / ``len`` / ``iter`` / ``bool`` / ``contains`` on a handle. Nothing here
 decides a score: the trusted side does, from the plain data this sends back.
@@ -94,6 +94,8 @@ class Driver:
                 line = json.dumps({"id": rid, "ok": False, "error": _error(exc)})
             self.proto_out.write(line.encode() + b"\n")
             self.proto_out.flush()
+            if req.get("op") == "exit":
+                return
 
     # -- requests ------------------------------------------------------------------------------
     def op_hello(self, req: dict[str, Any]) -> dict[str, Any]:
@@ -102,6 +104,10 @@ class Driver:
         self.out = CappedText(self.cap)
         sys.stdout = sys.stderr = self.out
         return {"ok": True, "pid": os.getpid(), "python": sys.version.split()[0]}
+
+    def op_exit(self, req: dict[str, Any]) -> dict[str, Any]:
+        """The trusted side is done with this notebook: answer, then end the process."""
+        return {"ok": True}
 
     def op_exec(self, req: dict[str, Any]) -> dict[str, Any]:
         code = str(req.get("code", ""))

@@ -159,6 +159,7 @@ class BubblewrapBackend:
         proc = SandboxedProcess(popen, limits, kill_all=kill_all, on_exit=on_exit)
         proc.cgroup = cgroup.description if cgroup else ""
         proc.uid = uid
+        proc.init_pid = lambda: info.child_pid(timeout=1.0)
         return proc
 
     def _give_back(

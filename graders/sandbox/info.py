@@ -22,6 +22,7 @@ class InitInfo:
         """Close our copy of the write end (the launcher holds its own)."""
         with contextlib.suppress(OSError):
             os.close(self.write_fd)
+        self.write_fd = -1  # closing it again later could close a reused descriptor
 
     def child_pid(self, timeout: float) -> int | None:
         """The init's pid (host namespace), waiting up to `timeout` seconds for bwrap to say."""
@@ -62,6 +63,7 @@ class InitInfo:
 
     def close(self) -> None:
         for fd in (self._read_fd, self.write_fd):
-            with contextlib.suppress(OSError):
-                os.close(fd)
-        self._read_fd = -1
+            if fd >= 0:
+                with contextlib.suppress(OSError):
+                    os.close(fd)
+        self._read_fd = self.write_fd = -1

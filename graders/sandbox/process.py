@@ -49,6 +49,8 @@ class SandboxedProcess:
         self.timed_out = False
         self.cgroup = ""  # which cgroup caps apply ("" = rlimits only)
         self.uid = os.getuid()  # the uid the code runs as (the backend sets it)
+        # Host pid of the sandbox's PID-namespace init, when the backend has one (bubblewrap).
+        self.init_pid: Callable[[], int | None] = lambda: None
         assert popen.stdin is not None and popen.stdout is not None and popen.stderr is not None
         self.stdin: IO[bytes] = popen.stdin
         self.stdout: IO[bytes] = popen.stdout

@@ -1,0 +1,129 @@
+"""Warm sandboxes: one per worker, a fresh forked driver per notebook, nothing carried between
+students (files, processes, the zygote's memory), and the same scores as a cold sandbox each."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from graders import grade_task
+from graders.autograde import grade_folder
+from graders.config import GradeConfig
+from graders.kernel.warm import lab_imports
+
+pytestmark = [pytest.mark.slow, pytest.mark.sandbox]
+
+WARM, COLD = GradeConfig(cell_timeout_s=20), GradeConfig(cell_timeout_s=20, warm=False)
+PI = "def circle_area(r):\n    return math.pi * r**2"
+# Student A leaves files in the work directory and in /tmp, and a process that outlives it.
+LEAVE_FILES = (
+    "import pathlib\npathlib.Path('left_by_a.txt').write_text('a')\n"
+    "pathlib.Path('/tmp/left_by_a').write_text('a')\n" + PI
+)
+LEAVE_PROCESS = (
+    "import subprocess, sys\n"
+    "subprocess.Popen([sys.executable, '-c', 'import time; time.sleep(120)'],"
+    " start_new_session=True)\n" + PI
+)
+# Student B answers right only when it finds nothing of A.
+SEES_NOTHING = (
+    "import os\nSEEN = os.path.exists('left_by_a.txt') or os.path.exists('/tmp/left_by_a')\n"
+    "def circle_area(r):\n    return 0.0 if SEEN else math.pi * r**2"
+)
+# The driver's parent is the zygote: reading its memory would expose the warm sandbox's state.
+PEEKS_AT_ZYGOTE = (
+    "import os\ntry:\n    open(f'/proc/{os.getppid()}/mem', 'rb').close()\n    PEEK = True\n"
+    "except OSError:\n    PEEK = False\n"
+    "def circle_area(r):\n    return 0.0 if PEEK else math.pi * r**2"
+)
+
+
+@pytest.fixture(autouse=True)
+def fresh_warm() -> Iterator[None]:
+    grade_task.close_warm()
+    yield
+    grade_task.close_warm()
+
+
+def grade(
+    course: Path, submit: Callable[..., Path], backend: Any, student: str, answer: str, **kw: Any
+) -> Any:
+    path = submit(student, {"circle_area_answer": answer})
+    return grade_folder(course_dir=course, lab="lab01", folder=path.parent, backend=backend, **kw)
+
+
+def warm() -> Any:
+    assert grade_task._warm is not None
+    return grade_task._warm
+
+
+def test_one_warm_sandbox_serves_a_run_with_the_cold_scores(
+    sample_course: Path, submit: Callable[..., Path], isolating_backend: Any
+) -> None:
+    """Do consecutive students share one sandbox (one start, one fork each) and score as cold?"""
+    answers = {"right": PI, "wrong": "def circle_area(r):\n    return 3.0", "stub": "pass"}
+    cold = {
+        s: grade(sample_course, submit, isolating_backend, s, a, config=COLD).total
+        for s, a in answers.items()
+    }
+    assert grade_task._warm is None  # warm=False never starts one
+    hot = {
+        s: grade(sample_course, submit, isolating_backend, s, a, config=WARM).total
+        for s, a in answers.items()
+    }
+    assert hot == cold and cold["right"] > cold["wrong"]
+    assert (warm().spawned, warm().forks) == (1, 3)
+    assert {"math", "numpy", "pandas"} <= warm().loaded  # the lab's imports, once
+
+
+def test_files_left_by_one_student_are_gone_for_the_next(
+    sample_course: Path, submit: Callable[..., Path], isolating_backend: Any
+) -> None:
+    """Does student B see none of the files student A left in the work dir and in /tmp?"""
+    a = grade(sample_course, submit, isolating_backend, "a", LEAVE_FILES, config=WARM)
+    b = grade(sample_course, submit, isolating_backend, "b", SEES_NOTHING, config=WARM)
+    assert a.total == b.total == 8.0
+    assert warm().spawned == 1  # the same sandbox: the files were removed, not the sandbox
+    assert (sample_course / "submitted" / "a" / "lab01.autograded" / "left_by_a.txt").exists()
+
+
+def test_a_process_left_behind_costs_the_sandbox_not_the_next_student(
+    sample_course: Path, submit: Callable[..., Path], isolating_backend: Any
+) -> None:
+    """Is a sandbox in which something outlived the notebook discarded before anyone else runs?"""
+    a = grade(sample_course, submit, isolating_backend, "a", LEAVE_PROCESS, config=WARM)
+    assert warm().proc is None  # killed with everything in it
+    b = grade(sample_course, submit, isolating_backend, "b", SEES_NOTHING, config=WARM)
+    assert a.total == b.total == 8.0 and warm().spawned == 2
+    uid = warm().proc.uid
+    grade_task.close_warm()
+    left = [p for p in Path("/proc").iterdir() if p.name.isdigit() and _uid(p) == uid]
+    assert not left, f"processes of the sandbox uid survived: {left}"
+
+
+def test_the_zygote_memory_is_out_of_the_students_reach(
+    sample_course: Path, submit: Callable[..., Path], isolating_backend: Any
+) -> None:
+    """Does opening the parent's /proc/<pid>/mem fail for the student's process?"""
+    result = grade(sample_course, submit, isolating_backend, "peek", PEEKS_AT_ZYGOTE, config=WARM)
+    assert result.total == 8.0
+
+
+def test_lab_imports_are_taken_from_top_level_import_lines() -> None:
+    """Which modules does the zygote import for a lab: the instructor's top-level imports only?"""
+    sources = [
+        "import math\nimport numpy as np, pandas as pd\nfrom sklearn.linear_model import X\n",
+        "from . import local\nif True:\n    import json\n",
+        "def broken(:\n",
+    ]
+    assert lab_imports(sources) == ["math", "numpy", "pandas", "sklearn.linear_model"]
+
+
+def _uid(proc: Path) -> int | None:
+    try:
+        return proc.stat().st_uid
+    except OSError:
+        return None
