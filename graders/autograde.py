@@ -13,6 +13,7 @@ import os
 import time
 from collections.abc import Callable
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -153,16 +154,43 @@ def autograde(
     return summary
 
 
+# A worker process that dies (OOM killer, a crash in a C extension of the trusted side) breaks
+# the whole pool: every task still in it fails with BrokenProcessPool, whichever task killed it.
+# They are graded again in a new pool; after a second break each runs alone in its own pool, so
+# only a task that kills its own worker is recorded as grader-crashed.
+
+
 def _run_pool(
-    tasks: list[GradeTask], workers: int, record: Callable[[SubmissionResult], None]
+    tasks: list[GradeTask],
+    workers: int,
+    record: Callable[[SubmissionResult], None],
+    grade: Callable[[GradeTask], SubmissionResult] = grade_submission,
 ) -> None:
+    todo, breaks = list(tasks), 0
+    while todo:
+        if breaks < 2:
+            todo = _one_pool(todo, workers, record, grade)
+        else:  # alone: a break now names its culprit
+            todo = [t for t in todo if _one_pool([t], 1, record, grade, last_try=True)]
+        breaks += 1
+
+
+def _one_pool(
+    tasks: list[GradeTask],
+    workers: int,
+    record: Callable[[SubmissionResult], None],
+    grade: Callable[[GradeTask], SubmissionResult],
+    last_try: bool = False,
+) -> list[GradeTask]:
+    """Grade ``tasks`` in one process pool; return those lost to a broken pool."""
     ctx = mp.get_context("forkserver")
     counter = ctx.Value("i", 0)
+    broken: list[GradeTask] = []
     with ProcessPoolExecutor(
-        workers, mp_context=ctx, initializer=_init_worker, initargs=(counter,)
+        min(workers, len(tasks)), mp_context=ctx, initializer=_init_worker, initargs=(counter,)
     ) as pool:
         futures: dict[Future[SubmissionResult], GradeTask] = {
-            pool.submit(grade_submission, t): t for t in tasks
+            pool.submit(grade, t): t for t in tasks
         }
         pending = set(futures)
         while pending:
@@ -170,9 +198,15 @@ def _run_pool(
             for fut in finished:
                 try:
                     result = fut.result()
-                except Exception as exc:  # includes a worker process killed mid-task
+                except BrokenProcessPool as exc:
+                    if not last_try:
+                        broken.append(futures[fut])
+                        continue
+                    result = crashed(futures[fut], exc)
+                except Exception as exc:  # an error of the grading code for this task
                     result = crashed(futures[fut], exc)
                 record(result)
+    return broken
 
 
 def grade_folder(

@@ -78,3 +78,38 @@ def test_unknown_student_is_one_clear_error(
             students=["zed"],
             config=GradeConfig(allow_unsandboxed=True),
         )
+
+
+@pytest.mark.slow
+def test_a_dead_worker_costs_a_retry_not_the_cohort(
+    sample_course: Path, submit: Callable[..., Path]
+) -> None:
+    """When a worker process dies, are the other submissions of the broken pool graded again
+    (not all recorded as crashed), and is only a task that keeps killing workers an error?"""
+    from grader_helpers import grade_or_kill_worker
+
+    from graders.course import Course
+
+    students = ["ann", "bob", "dies-once", "always-dies"]
+    for student in students:
+        submit(student)
+    course = Course(sample_course)
+    with Gradebook.open_existing(course.gradebook) as gb:
+        notebooks = gb.lab_notebooks("lab01")
+    config = GradeConfig(allow_unsandboxed=True, cell_timeout_s=20)
+    tasks = [
+        GradeTask(s, "lab01", str(course.submitted(s, "lab01")), str(course.autograded(s, "lab01")),
+                  notebooks, config)
+        for s in students
+    ]  # fmt: skip
+    results: dict[str, object] = {}
+    autograde_module._run_pool(
+        tasks, 2, lambda r: results.__setitem__(r.student, r), grade_or_kill_worker
+    )
+    status = {s: r.status for s, r in results.items()}  # type: ignore[attr-defined]
+    assert status == {
+        "ann": "graded",
+        "bob": "graded",
+        "dies-once": "graded",
+        "always-dies": "error:grader-crashed",
+    }
