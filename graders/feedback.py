@@ -97,8 +97,17 @@ def render(result: SubmissionResult, nb: NotebookResult) -> str:
 """
 
 
+# nbgrader's exchange collects these with a submission; its release_feedback reads them from the
+# feedback folder to match each page to the submission it came from.
+EXCHANGE_FILES = ("timestamp.txt", "submission_secret.txt")
+
+
 def feedback(*, course_dir: Path, lab: str, students: list[str] | None = None) -> FeedbackResult:
-    """Write ``feedback/<student>/<lab>/<notebook>.html`` for every graded submission."""
+    """Write ``feedback/<student>/<lab>/<notebook>.html`` for every graded submission.
+
+    The submission's ``timestamp.txt`` and ``submission_secret.txt`` (when collected through
+    nbgrader's exchange) are copied alongside, so ``nbgrader release_feedback`` works as is.
+    """
     course = Course(Path(course_dir))
     out = FeedbackResult()
     with Gradebook.open_existing(course.gradebook) as gb:
@@ -111,4 +120,8 @@ def feedback(*, course_dir: Path, lab: str, students: list[str] | None = None) -
             path = course.feedback(result.student, lab) / f"{nb.name}.html"
             write_atomic(path, render(result, nb))
             out.files.append(str(path))
+        for name in EXCHANGE_FILES:
+            src = course.submitted(result.student, lab) / name
+            if src.is_file() and not src.is_symlink():
+                write_atomic(course.feedback(result.student, lab) / name, src.read_text())
     return out

@@ -49,6 +49,22 @@ def test_feedback_pages_say_what_failed_and_why(graded: Path) -> None:
     assert "restored from the original" in cat
 
 
+def test_feedback_carries_what_nbgrader_release_feedback_matches_on(graded: Path) -> None:
+    """Does the feedback folder get the submission's timestamp and secret (exchange-collected),
+    and does a submission without them (copied by hand) still get its page only?"""
+    ann = graded / "submitted" / "ann" / "lab01"
+    ann.mkdir(parents=True)
+    (ann / "timestamp.txt").write_text("2026-11-27 06:00:00.000000 UTC")
+    (ann / "submission_secret.txt").write_text("a1b2c3")
+    feedback(course_dir=graded, lab="lab01")
+    out = graded / "feedback" / "ann" / "lab01"
+    assert (out / "timestamp.txt").read_text() == "2026-11-27 06:00:00.000000 UTC"
+    assert (out / "submission_secret.txt").read_text() == "a1b2c3"
+    assert sorted(p.name for p in (graded / "feedback" / "ben" / "lab01").iterdir()) == [
+        "lab01.html"
+    ]
+
+
 def test_feedback_escapes_student_text(sample_course: Path) -> None:
     """Is text that came from the student's code escaped in the HTML?"""
     t = TestResult(
