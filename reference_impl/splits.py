@@ -151,6 +151,15 @@ def default_anchor(n_days: int, spec: SplitSpec) -> int:
     return n_days - spec.fold_span - spec.step * (spec.n_folds - 1)
 
 
+def anchor_ending_at(last_train_start: int, spec: SplitSpec) -> int:
+    """Anchor whose *latest* test fold trains from `last_train_start`.
+
+    The handbook (and spec §1.8) fixes the latest fold, 2018-07-25 = day 115, and shifts the
+    others back one block each (folds 94, 101, 108, 115); our anchor is the earliest fold.
+    """
+    return last_train_start - spec.step * (spec.n_folds - 1)
+
+
 def prequential_folds(
     frame: pd.DataFrame,
     *,

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import importlib.util
+from pathlib import Path
+from types import ModuleType
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -102,3 +106,33 @@ def test_folds_work_as_scikit_learn_cv() -> None:
         LogisticRegression(), x, frame[schemas.LABEL], cv=splits.as_cv(folds), scoring="roc_auc"
     )
     assert len(scores) == 4
+
+
+def _benchmark_module() -> ModuleType:
+    path = Path(__file__).resolve().parents[3] / "benchmarks" / "reference_model.py"
+    spec = importlib.util.spec_from_file_location("reference_model_benchmark", path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_benchmark_tests_on_the_handbooks_weeks() -> None:
+    """Do the benchmark's test folds train from days 94, 101, 108, 115, as in the handbook?
+
+    The handbook's latest fold trains from 2018-07-25 (day 115) and the others are shifted back
+    one week each; the benchmark once shifted them forward (days 115-136), other weeks entirely.
+    """
+    frame = _frame(n_days=183, per_day=20)
+    valid, test = _benchmark_module().folds(frame)
+    assert [f.train_start for f in test] == [94, 101, 108, 115]
+    days = frame[schemas.TX_TIME_DAYS].to_numpy()
+    assert max(days[f.test_idx].max() for f in valid) < min(days[f.test_idx].min() for f in test)
+
+
+def test_anchor_ending_at_puts_the_latest_fold_on_the_given_day() -> None:
+    """Does the fold layout fixed by its latest training day end exactly there?"""
+    spec = splits.SplitSpec(n_folds=3, test_days=5)
+    anchor = splits.anchor_ending_at(60, spec)
+    folds = splits.prequential_folds(_frame(), anchor_day=anchor, spec=spec)
+    assert [f.train_start for f in folds] == [50, 55, 60]
