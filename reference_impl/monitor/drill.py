@@ -1,9 +1,14 @@
 """Incident drill: one scripted incident end to end, in-process, on a fixed timeline.
 
 Timeline (days; the small preset has its 28-day S2 ramp-up behind it by day 30):
-the champion is trained on days 30–41, serves from day 42; the reference window is 42–55;
-the incident starts on day 56; the current window is 63–76, whose labels are all known by
-day 84 (7-day delay), when the monitor runs. Drift lands 1–3 weeks before the check, as in §1.9.
+the champion is trained on days 30–41, serves from day 42; the reference window is 42–69;
+the incident starts on day 70; the current window is 77–104, whose labels are all known by
+day 111 (7-day delay), when the monitor runs.
+
+Why four-week windows: frauds come in clusters (a card, a terminal), so a two-week window of the
+small preset holds only ~25 cards' and ~30 terminals' worth of evidence, and its AP moves by
+±0.09 (sd) from one fortnight to the next without any drift; four weeks halve the variance
+(measured: `benchmarks/monitor_decisions.py`).
 """
 
 from __future__ import annotations
@@ -26,14 +31,15 @@ Fit = Callable[[pd.DataFrame], Any]
 @dataclass(frozen=True)
 class Timeline:
     train: tuple[int, int] = (30, 41)
-    reference: tuple[int, int] = (42, 55)
-    drift_start: int = 56
-    current: tuple[int, int] = (63, 76)
-    today: int = 84
+    reference: tuple[int, int] = (42, 69)
+    drift_start: int = 70
+    current: tuple[int, int] = (77, 104)
+    today: int = 111
 
     @property
     def n_days(self) -> int:
-        return self.today
+        """Days to simulate: up to the current window's last day."""
+        return self.current[1] + 1
 
 
 def default_fit(frame: pd.DataFrame) -> Any:

@@ -14,7 +14,6 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from reference_impl import metrics
 from reference_impl import schemas as s
 from reference_impl.monitor.decide import Decision, Thresholds, decide
 from reference_impl.monitor.drift import (
@@ -27,7 +26,9 @@ from reference_impl.monitor.drift import (
 from reference_impl.monitor.performance import (
     DAY,
     SCORE,
+    ChallengerComparison,
     WindowPerformance,
+    compare_challenger,
     scale_budget,
     window_performance,
 )
@@ -46,7 +47,7 @@ class MonitorResult:
     reference: WindowPerformance | None
     current: WindowPerformance | None
     decision: Decision
-    challenger_ap: float | None
+    challenger: ChallengerComparison | None
     daily_psi: pd.DataFrame = field(repr=False)  # day x column
     weekly: pd.DataFrame = field(repr=False)  # one row per labelled week
     volume: pd.Series = field(repr=False)  # transactions per day
@@ -57,7 +58,7 @@ class MonitorResult:
             "current_days": list(self.current_days),
             "labelled_days": list(self.labelled_days) if self.labelled_days else None,
             "decision": self.decision.to_dict(),
-            "challenger_average_precision": self.challenger_ap,
+            "challenger": self.challenger.to_dict() if self.challenger else None,
             "drift": [d.to_dict() for d in self.drift],
             "performance": {
                 "reference": self.reference.to_dict() if self.reference else None,
@@ -93,7 +94,10 @@ def run_monitor(
             (default: the day after the log's last day).
         label_delay_days: days before a label is known.
         thresholds: drift and performance levels.
-        alerts_per_day_full: alert budget at the full preset's volume, scaled to this stream.
+        alerts_per_day_full: alert budget at the full preset's volume (~9,800 tx/day); each
+            window is judged at the same alert *share* of its own traffic, so volume growth
+            does not pass for a recall loss (whether investigators keep up is a capacity
+            question, which the volume plot answers).
         challenger: fits a fresh model on a labelled frame (features + TX_FRAUD); it is trained
             on the `challenger_days` before the current window and scored on the labelled part
             of it, to tell "the model is stale" (retrain) from "fraud got harder" (investigate).
@@ -111,21 +115,26 @@ def run_monitor(
         warning=thresholds.psi_warning,
         alarm=thresholds.psi_alarm,
     )
-    budget = scale_budget(alerts_per_day_full, len(reference) / reference[DAY].nunique())
     last_labelled = min(current_days[1], today - label_delay_days)
     labelled = _days(log, current_days[0], last_labelled)
-    ref_perf = window_performance(reference, alerts_per_day=budget)
-    cur_perf = window_performance(labelled, alerts_per_day=budget) if len(labelled) else None
-    challenger_ap = None
+
+    def budget(frame: pd.DataFrame) -> int:
+        return scale_budget(alerts_per_day_full, len(frame) / frame[DAY].nunique())
+
+    ref_perf = window_performance(reference, alerts_per_day=budget(reference))
+    cur_perf = (
+        window_performance(labelled, alerts_per_day=budget(labelled)) if len(labelled) else None
+    )
+    comparison = None
     if challenger is not None and cur_perf is not None:
-        challenger_ap = _challenger_ap(
+        comparison = _challenger(
             log,
             challenger,
             labelled,
             first=current_days[0] - challenger_days,
             last=min(current_days[0] - 1, today - label_delay_days),
         )
-    decision = decide(drift, ref_perf, cur_perf, thresholds, challenger_ap=challenger_ap)
+    decision = decide(drift, ref_perf, cur_perf, thresholds, challenger=comparison)
     return MonitorResult(
         reference_days=reference_days,
         current_days=current_days,
@@ -134,27 +143,27 @@ def run_monitor(
         reference=ref_perf,
         current=cur_perf,
         decision=decision,
-        challenger_ap=challenger_ap,
+        challenger=comparison,
         daily_psi=_daily_psi(log, reference, start=reference_days[1] + 1),
         weekly=_weekly(log, start=reference_days[0], last=today - label_delay_days, budget=budget),
         volume=log.groupby(DAY).size(),
     )
 
 
-def _challenger_ap(
+def _challenger(
     log: pd.DataFrame,
     fit: Callable[[pd.DataFrame], Any],
     labelled: pd.DataFrame,
     *,
     first: int,
     last: int,
-) -> float | None:
+) -> ChallengerComparison | None:
     train = _days(log, first, last)
     if train.empty or train[s.TX_FRAUD].sum() == 0:
         return None
     model = fit(train)
     score = np.asarray(model.predict_proba(labelled[list(s.FEATURE_COLUMNS)].to_numpy()))[:, 1]
-    return round(metrics.average_precision(labelled[s.TX_FRAUD].to_numpy(), score), 4)
+    return compare_challenger(labelled, score)
 
 
 def _daily_psi(log: pd.DataFrame, reference: pd.DataFrame, *, start: int) -> pd.DataFrame:
@@ -176,13 +185,15 @@ def _daily_psi(log: pd.DataFrame, reference: pd.DataFrame, *, start: int) -> pd.
     return pd.DataFrame.from_dict(rows, orient="index")
 
 
-def _weekly(log: pd.DataFrame, *, start: int, last: int, budget: int) -> pd.DataFrame:
+def _weekly(
+    log: pd.DataFrame, *, start: int, last: int, budget: Callable[[pd.DataFrame], int]
+) -> pd.DataFrame:
     rows = []
     for lo in range(start, last - 5, 7):
         week = _days(log, lo, min(lo + 6, last))
         if week[s.TX_FRAUD].sum() == 0:
             continue
-        perf = window_performance(week, alerts_per_day=budget)
+        perf = window_performance(week, alerts_per_day=budget(week), replicates=0)
         rows.append(
             {
                 "first_day": lo,

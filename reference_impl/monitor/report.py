@@ -105,6 +105,13 @@ def _perf_rows(result: MonitorResult) -> str:
     )
 
 
+def _challenger_text(result: MonitorResult) -> str:
+    c = result.challenger
+    if c is None:
+        return "none trained"
+    return f"AP {c.average_precision:.3f} (gain {c.gain:+.3f} ± {2 * c.gain_se:.3f})"
+
+
 def write_reports(
     result: MonitorResult, out_dir: Path, *, psi_alarm: float = 0.25, kpi_limit: float = 0.005
 ) -> tuple[Path, Path]:
@@ -123,7 +130,7 @@ table{{border-collapse:collapse}}td,th{{border:1px solid #ccc;padding:2px 8px}}<
 <p>Reference days {result.reference_days[0]}–{result.reference_days[1]};
 current days {result.current_days[0]}–{result.current_days[1]};
 labelled: {html.escape(str(result.labelled_days))};
-challenger AP: {html.escape(str(result.challenger_ap))}.</p>
+challenger: {html.escape(_challenger_text(result))}.</p>
 <h2>Input drift (reference vs current)</h2>
 <table><tr><th>column</th><th>PSI</th><th>KS D</th><th>JS distance</th><th>level</th></tr>
 {_drift_rows(result)}</table>

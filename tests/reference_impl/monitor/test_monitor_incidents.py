@@ -1,7 +1,9 @@
-"""Each scripted incident leads the monitor to the right decision (small preset, seed 0).
+"""Each scripted incident leads the monitor to the right decision, on several seeds (small preset).
 
 The champion is a small random forest trained before the incident (the §1.9 set-up); the monitor
 sees only what it would see in production: features, scores, and labels after the 7-day delay.
+A seed changes every customer, terminal and fraud, so a rule tuned to one seed fails here.
+`benchmarks/monitor_decisions.py` prints the signals behind these decisions for seeds 0–4.
 """
 
 from __future__ import annotations
@@ -13,17 +15,24 @@ import pytest
 from reference_impl.monitor.drill import run_drill, train_champion
 from reference_impl.monitor.incidents import INCIDENTS
 
+SEEDS = (0, 1, 2)
+
 
 @pytest.fixture(scope="module")
-def champion() -> Any:
-    return train_champion()
+def champions() -> dict[int, Any]:
+    return {}
 
 
 @pytest.mark.slow
+@pytest.mark.parametrize("seed", SEEDS)
 @pytest.mark.parametrize("name", list(INCIDENTS))
-def test_incident_gets_the_expected_decision(champion: Any, name: str) -> None:
+def test_incident_gets_the_expected_decision(
+    champions: dict[int, Any], name: str, seed: int
+) -> None:
     """Detected when harmful, investigated-not-retrained when a false alarm, quiet when nothing."""
-    result, _ = run_drill(name, champion)
+    if seed not in champions:
+        champions[seed] = train_champion(seed=seed)
+    result, _ = run_drill(name, champions[seed], seed=seed)
     incident = INCIDENTS[name]
     assert result.decision.action is incident.expected, result.decision.reasons
     if name == "none":

@@ -1,0 +1,76 @@
+"""How sure is a window's metric? A two-way (card × terminal) bootstrap.
+
+Frauds come in clusters: a compromised card (S3) brings about ten frauds, a compromised terminal
+(S2) about twenty. A two-week window of the small preset holds ~500 frauds but only ~25 cards and
+~30 terminals' worth of independent evidence, so resampling transactions would understate the
+noise several times over. Each replicate gives every card and every terminal its own Poisson(1)
+weight and a transaction the product of its two (Owen's "pigeonhole" bootstrap for crossed
+factors; slightly conservative).
+
+Measured on 5 seeds × 5 drift-free two-week windows: differences of AP between consecutive windows
+divided by their bootstrap standard error had sd 1.06 (resampling cards only: 2.06; days: 2.58).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import numpy as np
+
+N_REPLICATES = 100  # enough for a standard error (±7 %); each costs three passes over the window
+
+
+def replicate_weights(
+    card: np.ndarray, terminal: np.ndarray, *, n: int = N_REPLICATES, seed: int = 0
+) -> Iterator[np.ndarray]:
+    """`n` weight vectors, one per replicate: card weight × terminal weight of each row."""
+    rng = np.random.default_rng(seed)
+    cards = np.unique(np.asarray(card), return_inverse=True)[1]
+    terminals = np.unique(np.asarray(terminal), return_inverse=True)[1]
+    n_cards, n_terminals = int(cards.max(initial=-1)) + 1, int(terminals.max(initial=-1)) + 1
+    for _ in range(n):
+        yield (
+            rng.poisson(1.0, n_cards).astype(float)[cards]
+            * rng.poisson(1.0, n_terminals).astype(float)[terminals]
+        )
+
+
+class RankedScores:
+    """Scores sorted once, so a weighted average precision costs two cumulative sums.
+
+    Ties share one threshold, as in `sklearn.metrics.average_precision_score` (with all weights
+    1 the two agree).
+    """
+
+    def __init__(self, y: np.ndarray, score: np.ndarray) -> None:
+        order = np.argsort(-np.asarray(score, float), kind="stable")
+        ranked, labels = np.asarray(score, float)[order], np.asarray(y, float)[order]
+        ends = np.r_[np.flatnonzero(ranked[1:] != ranked[:-1]), len(ranked) - 1]
+        # Rows ranked below the last fraud's tie group add nothing to AP: drop them once.
+        last = np.flatnonzero(labels > 0)
+        if len(last):
+            ends = ends[: np.searchsorted(ends, last[-1]) + 1]
+        cut = int(ends[-1]) + 1 if len(ends) else 0
+        self.order, self.y, self.ends = order[:cut], labels[:cut], ends
+
+    def average_precision(self, weights: np.ndarray | None = None) -> float:
+        w = np.ones_like(self.y) if weights is None else np.asarray(weights, float)[self.order]
+        tp = np.cumsum(w * self.y)[self.ends] if len(self.ends) else np.zeros(1)
+        if tp[-1] <= 0:
+            return float("nan")
+        seen = np.cumsum(w)[self.ends]
+        precision = np.divide(tp, seen, out=np.zeros_like(tp), where=seen > 0)
+        return float(np.sum(np.diff(tp, prepend=0.0) / tp[-1] * precision))
+
+
+def weighted_share(hit: np.ndarray, among: np.ndarray, weights: np.ndarray) -> float:
+    """Weighted share of `among` rows that are `hit` (NaN when `among` weighs nothing)."""
+    total = float(weights[among].sum())
+    return float(weights[among & hit].sum()) / total if total > 0 else float("nan")
+
+
+def standard_error(replicates: list[float] | np.ndarray) -> float:
+    """Spread of the replicates (NaN-tolerant; NaN when fewer than two are finite)."""
+    values = np.asarray(replicates, float)
+    values = values[np.isfinite(values)]
+    return float(values.std(ddof=1)) if len(values) > 1 else float("nan")
