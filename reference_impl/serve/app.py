@@ -69,7 +69,6 @@ def create_app(settings: ServeSettings | None = None) -> FastAPI:
     )
     app.state.settings = settings
     app.state.metrics = ServiceMetrics()
-    app.dependency_overrides[get_settings] = lambda: settings
     errors.install(app)
     app.include_router(routes.router)
     app.add_middleware(
