@@ -47,6 +47,11 @@ def close_warm() -> None:
         _warm = None
 
 
+def _same_backend(a: Any, b: Any) -> bool:
+    """Backends that start identical sandboxes (each autograde call selects a new object)."""
+    return type(a) is type(b) and getattr(a, "use_cgroups", None) == getattr(b, "use_cgroups", None)
+
+
 def warm_sandbox(backend: Any, config: GradeConfig, slot: int) -> WarmSandbox | None:
     """This worker's warm sandbox for ``config`` (None when the backend cannot host one)."""
     global _warm
@@ -54,7 +59,9 @@ def warm_sandbox(backend: Any, config: GradeConfig, slot: int) -> WarmSandbox | 
         return None
     limits = config.limits()
     if _warm is not None and (
-        _warm.backend is not backend or _warm.limits != limits or _warm.slot != slot
+        _same_backend(_warm.backend, backend) is False
+        or _warm.limits != limits
+        or _warm.slot != slot
     ):
         close_warm()
     if _warm is None:
