@@ -59,9 +59,7 @@ def warm_sandbox(backend: Any, config: GradeConfig, slot: int) -> WarmSandbox | 
         return None
     limits = config.limits()
     if _warm is not None and (
-        _same_backend(_warm.backend, backend) is False
-        or _warm.limits != limits
-        or _warm.slot != slot
+        not _same_backend(_warm.backend, backend) or _warm.limits != limits or _warm.slot != slot
     ):
         close_warm()
     if _warm is None:
