@@ -126,6 +126,10 @@ class KernelClient:
         line, _, self._buf = self._buf.partition(b"\n")
         return line
 
+    def pending_bytes(self) -> int:
+        """Bytes received but not consumed yet."""
+        return len(self._buf)
+
     def read_line(self, timeout: float) -> bytes:
         """The next raw line from the process (e.g. the warm sandbox's own report)."""
         return self._read_line(timeout)

@@ -24,6 +24,7 @@ import contextlib
 import json
 import math
 import os
+import select
 import shutil
 import sys
 import tempfile
@@ -199,6 +200,14 @@ class WarmSandbox:
             return False
         return _children(init) == {self.zygote_pid} and not _children(self.zygote_pid)
 
+    def _quiet(self, client: KernelClient) -> bool:
+        """Nothing left unread on the pipe: bytes a finished notebook's process wrote after
+        its driver's last answer would otherwise reach the next student's client."""
+        if client.pending_bytes():
+            return False
+        ready, _, _ = select.select([self.proc.stdout.fileno()], [], [], 0)
+        return not ready
+
     @contextlib.contextmanager
     def kernel(
         self, *, shell: str = "auto", startup_timeout_s: float = 60.0
@@ -237,7 +246,7 @@ class WarmSandbox:
                 with contextlib.suppress(KernelGone, ValueError):
                     client.request("exit", timeout=10)
                     reply = json.loads(client.read_line(10))
-                    reusable = reply.get("op") == "exited" and self.clean()
+                    reusable = reply.get("op") == "exited" and self.clean() and self._quiet(client)
         finally:
             gone = client.gone
             if isinstance(gone, KernelDied) and gone.pipe_closed:

@@ -28,6 +28,23 @@ LEAVE_PROCESS = (
     "subprocess.Popen([sys.executable, '-c', 'import time; time.sleep(120)'],"
     " start_new_session=True)\n" + PI
 )
+# A process that waits for A's driver to end, then writes a stray line into every pipe it can
+# write (the protocol pipe among them) and exits at once: aimed at the next student's client.
+STRAY_LINE = (
+    "import os, time\n"
+    "if os.fork() == 0:\n"
+    "    parent = os.getppid()\n"
+    "    while os.getppid() == parent:\n"
+    "        time.sleep(0.005)\n"
+    "    for fd in map(int, os.listdir('/proc/self/fd')):\n"
+    "        try:\n"
+    "            flags = int(open(f'/proc/self/fdinfo/{fd}').read().split()[3], 8)\n"
+    "            if flags & 3 == 1 and os.readlink(f'/proc/self/fd/{fd}').startswith('pipe:'):\n"
+    '                os.write(fd, b\'{"id": "x", "ok": true}\\n\')\n'
+    "        except OSError:\n"
+    "            pass\n"
+    "    os._exit(0)\n" + PI
+)
 # Student B answers right only when it finds nothing of A.
 SEES_NOTHING = (
     "import os\nSEEN = os.path.exists('left_by_a.txt') or os.path.exists('/tmp/left_by_a')\n"
@@ -102,6 +119,16 @@ def test_a_process_left_behind_costs_the_sandbox_not_the_next_student(
     grade_task.close_warm()
     left = [p for p in Path("/proc").iterdir() if p.name.isdigit() and _uid(p) == uid]
     assert not left, f"processes of the sandbox uid survived: {left}"
+
+
+def test_bytes_written_after_a_notebook_never_reach_the_next_student(
+    sample_course: Path, submit: Callable[..., Path], isolating_backend: Any
+) -> None:
+    """Is a sandbox with stray bytes on its pipe discarded, so B is graded normally?"""
+    a = grade(sample_course, submit, isolating_backend, "a", STRAY_LINE, config=WARM)
+    b = grade(sample_course, submit, isolating_backend, "b", SEES_NOTHING, config=WARM)
+    assert (a.status, a.total) == ("graded", 8.0)
+    assert (b.status, b.total) == ("graded", 8.0) and warm().spawned == 2
 
 
 def test_the_zygote_memory_is_out_of_the_students_reach(
