@@ -31,7 +31,12 @@ def bin_edges(reference: np.ndarray, *, bins: int = 10) -> np.ndarray:
 
 def shares(values: np.ndarray, edges: np.ndarray) -> np.ndarray:
     """ε-smoothed share of `values` in each bin defined by `edges`."""
-    counts = np.bincount(np.searchsorted(edges, values, side="right"), minlength=len(edges) + 1)
+    return shares_of_bins(np.searchsorted(edges, values, side="right"), len(edges) + 1)
+
+
+def shares_of_bins(bins: np.ndarray, n_bins: int) -> np.ndarray:
+    """ε-smoothed share of each bin, from each value's bin index (see `shares`)."""
+    counts = np.bincount(bins, minlength=n_bins)
     share = np.clip(counts / max(counts.sum(), 1), EPS, None)
     return share / share.sum()
 

@@ -22,6 +22,7 @@ from reference_impl.monitor.drift import (
     column_drift,
     psi_from_shares,
     shares,
+    shares_of_bins,
 )
 from reference_impl.monitor.performance import (
     DAY,
@@ -172,14 +173,19 @@ def _daily_psi(log: pd.DataFrame, reference: pd.DataFrame, *, start: int) -> pd.
     Seven days, not one: a single day is all weekend or all weekday, so a daily PSI of the
     weekend flag would alarm every day.
     """
-    ref = {c: reference[c].to_numpy(float) for c in DRIFT_COLUMNS}
-    edges = {c: bin_edges(v) for c, v in ref.items()}
-    ref_shares = {c: shares(ref[c], edges[c]) for c in DRIFT_COLUMNS}
+    order = np.argsort(log[DAY].to_numpy(), kind="stable")
+    day_of = log[DAY].to_numpy()[order]
+    binned, ref_shares = {}, {}
+    for c in DRIFT_COLUMNS:  # each row's bin once; a week is then a slice
+        edges = bin_edges(reference[c].to_numpy(float))
+        ref_shares[c] = shares(reference[c].to_numpy(float), edges)
+        binned[c] = np.searchsorted(edges, log[c].to_numpy(float)[order], side="right")
     rows = {}
-    for day in sorted(int(d) for d in log[DAY].unique() if d >= start):
-        week = _days(log, day - 6, day)
+    for day in sorted(int(d) for d in np.unique(day_of) if d >= start):
+        lo = int(np.searchsorted(day_of, day - 6, side="left"))
+        hi = int(np.searchsorted(day_of, day, side="right"))
         rows[day] = {
-            c: psi_from_shares(ref_shares[c], shares(week[c].to_numpy(float), edges[c]))
+            c: psi_from_shares(ref_shares[c], shares_of_bins(binned[c][lo:hi], len(ref_shares[c])))
             for c in DRIFT_COLUMNS
         }
     return pd.DataFrame.from_dict(rows, orient="index")

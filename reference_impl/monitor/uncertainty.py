@@ -36,31 +36,40 @@ def replicate_weights(
 
 
 class RankedScores:
-    """Scores sorted once, so a weighted average precision costs two cumulative sums.
+    """Scores ranked once, so a weighted average precision costs two `bincount`s.
 
-    Ties share one threshold, as in `sklearn.metrics.average_precision_score` (with all weights
-    1 the two agree).
+    AP only needs, at each tie group holding a fraud, the weight of frauds in it and the weight
+    of everything ranked up to it. Each row is mapped once to the first fraud-holding group at or
+    below its rank ("segment"); a replicate then sums weights per segment. Ties share one
+    threshold, as in `sklearn.metrics.average_precision_score` (with all weights 1 they agree).
     """
 
     def __init__(self, y: np.ndarray, score: np.ndarray) -> None:
-        order = np.argsort(-np.asarray(score, float), kind="stable")
-        ranked, labels = np.asarray(score, float)[order], np.asarray(y, float)[order]
-        ends = np.r_[np.flatnonzero(ranked[1:] != ranked[:-1]), len(ranked) - 1]
-        # Rows ranked below the last fraud's tie group add nothing to AP: drop them once.
-        last = np.flatnonzero(labels > 0)
-        if len(last):
-            ends = ends[: np.searchsorted(ends, last[-1]) + 1]
-        cut = int(ends[-1]) + 1 if len(ends) else 0
-        self.order, self.y, self.ends = order[:cut], labels[:cut], ends
+        score, labels = np.asarray(score, float), np.asarray(y, float)
+        order = np.argsort(-score, kind="stable")
+        ranked = score[order]
+        group = np.r_[0, np.cumsum(ranked[1:] != ranked[:-1])]  # tie group of each ranked row
+        fraud_groups = np.unique(group[labels[order] > 0])
+        self.n_segments = len(fraud_groups)
+        self.segment = np.empty(len(score), dtype=np.int64)
+        self.segment[order] = np.searchsorted(fraud_groups, group)  # n_segments = below all
+        self.fraud = np.flatnonzero(labels > 0)
+        self.fraud_value = labels[self.fraud]
 
     def average_precision(self, weights: np.ndarray | None = None) -> float:
-        w = np.ones_like(self.y) if weights is None else np.asarray(weights, float)[self.order]
-        tp = np.cumsum(w * self.y)[self.ends] if len(self.ends) else np.zeros(1)
+        if self.n_segments == 0:
+            return float("nan")
+        n = self.n_segments + 1
+        w = np.ones(len(self.segment)) if weights is None else np.asarray(weights, float)
+        seen = np.cumsum(np.bincount(self.segment, weights=w, minlength=n)[:-1])
+        found = np.bincount(
+            self.segment[self.fraud], weights=w[self.fraud] * self.fraud_value, minlength=n
+        )[:-1]
+        tp = np.cumsum(found)
         if tp[-1] <= 0:
             return float("nan")
-        seen = np.cumsum(w)[self.ends]
         precision = np.divide(tp, seen, out=np.zeros_like(tp), where=seen > 0)
-        return float(np.sum(np.diff(tp, prepend=0.0) / tp[-1] * precision))
+        return float(np.sum(found / tp[-1] * precision))
 
 
 def weighted_share(hit: np.ndarray, among: np.ndarray, weights: np.ndarray) -> float:
