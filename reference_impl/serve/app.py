@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -51,6 +52,11 @@ def _lifespan(settings: ServeSettings) -> Any:
         )
         batcher.start()
         app.state.batcher = batcher
+        # Startup left ~10^5 long-lived objects (model, libraries): move them out of the
+        # collector's reach, or each full collection under load walks them all (measured: a
+        # 130 ms pause every few thousand requests; ~0 ms once frozen).
+        gc.collect()
+        gc.freeze()
         yield
         await batcher.stop()  # graceful: queued requests are answered before exit
         logger.info("stopped")
