@@ -6,14 +6,24 @@ ARG BASE_IMAGE=python:3.11-slim-bookworm
 
 # --- env: the pinned environment, shared by the release stage and the final image -------------
 FROM ${BASE_IMAGE} AS env
+# --- shared with docker/serve.Dockerfile, line for line (tests/containers checks): the serving
+# environment is a subset of this one, so one build and one pull of these layers serve both ----
 ENV VIRTUAL_ENV=/opt/venv \
     PATH=/opt/venv/bin:$PATH \
     PYTHONUNBUFFERED=1 \
     PIP_NO_CACHE_DIR=1 \
     PIP_DISABLE_PIP_VERSION_CHECK=1 \
     PIP_ROOT_USER_ACTION=ignore
+# Build-time only (never in the image): a CI build points pip at a local wheelhouse of the same
+# hashed pins (PIP_FIND_LINKS=<dir> PIP_NO_INDEX=1); the defaults leave pip on its index.
+ARG PIP_FIND_LINKS=""
+ARG PIP_NO_INDEX=0
 RUN python3 -m venv "$VIRTUAL_ENV"
-# Every third-party package comes from the hashed lock (tools/lock.py); nothing else resolves.
+COPY docker/serve.lock /opt/serve.lock
+RUN pip install --no-deps --require-hashes -r /opt/serve.lock
+# --- end of the shared part -------------------------------------------------------------------
+# Every third-party package comes from the hashed locks (tools/lock.py); nothing else resolves.
+# The lab lock holds every serve pin too (same versions, same hashes), so pip adds only the rest.
 COPY docker/lab.lock /opt/lab.lock
 RUN pip install --no-deps --require-hashes -r /opt/lab.lock
 COPY pyproject.toml README.md /opt/src/

@@ -3,8 +3,9 @@
 # Otherwise: one line per missing package; the tests that need it are skipped with that reason.
 set -euo pipefail
 PACKAGES=(bubblewrap chromium)
-# Container images tier (opt-in, tests/containers): rootful podman on runc, debootstrap.
-if [ "${MLOPS_CONTAINER_TESTS:-0}" = 1 ]; then
+# Container images tier (tier 2, tests/containers): rootful podman on runc, debootstrap for the
+# stand-in base image. MLOPS_CONTAINER_TESTS=0 turns that tier (and these packages) off.
+if [ "${MLOPS_CONTAINER_TESTS:-1}" != 0 ]; then
   PACKAGES+=(podman runc debootstrap uidmap netavark aardvark-dns iptables)
 fi
 missing=()
@@ -21,5 +22,8 @@ if [ "$(id -u)" -ne 0 ]; then
   exit 0
 fi
 echo "installing Debian packages: ${missing[*]}"
+start=$SECONDS
+export DEBIAN_FRONTEND=noninteractive
 apt-get update -qq
 apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+echo "installed in $((SECONDS - start)) s"

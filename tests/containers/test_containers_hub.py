@@ -27,7 +27,7 @@ from typing import Any
 
 import pytest
 from container_helpers import ROOT
-from podman_engine import OPT_IN, run_logged
+from podman_engine import SWITCH, run_logged
 
 LAB = "lab01_business_to_ml"
 BIN = Path(sys.executable).parent
@@ -35,7 +35,7 @@ BIN = Path(sys.executable).parent
 
 def skip_reason() -> str | None:
     """Runs by default (about 1-2 min on 2 cores); MLOPS_HUB_SMOKE=0 turns it off."""
-    if os.environ.get("MLOPS_HUB_SMOKE") == "0" and os.environ.get(OPT_IN) != "1":
+    if os.environ.get("MLOPS_HUB_SMOKE") == "0" and os.environ.get(SWITCH) != "1":
         return "hub smoke (tier 3) turned off by MLOPS_HUB_SMOKE=0"
     for module in ("jupyterhub", "nbgrader"):
         if shutil.which(module, path=str(BIN)) is None:

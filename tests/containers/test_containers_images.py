@@ -1,27 +1,32 @@
 """Tier 2: build both images with podman on a debootstrap stand-in base, then use them.
 
-Opt-in (`MLOPS_CONTAINER_TESTS=1`, root, podman/runc/debootstrap from tools/sysdeps.sh); skipped
-with the reason otherwise. Engine state lives in a temporary folder (or MLOPS_CONTAINER_STATE, to
-reuse the base and layers between local runs) and every container is removed at the end.
+Runs by default as root with podman/runc/debootstrap (tools/sysdeps.sh installs them);
+`MLOPS_CONTAINER_TESTS=0` turns it off; skipped with the reason otherwise. While debootstrap runs,
+the host fills a wheelhouse with the locks' wheels, so the builds run with no network (hashes still
+checked); the serving image is built first and the lab image reuses its environment layers. The
+stand-in tarball and the wheelhouse stay under build/containers/ for the next run. Engine state
+lives in a temporary folder (or MLOPS_CONTAINER_STATE, to keep layers between local runs) and
+every container is removed at the end. Step times are printed (`pytest -s`).
 """
 
 from __future__ import annotations
 
 import json
 import os
-import shutil
 import socket
-import tempfile
 import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
 import pytest
 from container_helpers import DOCKERFILES, LOCKS, ROOT, lock_pins
-from podman_engine import EngineError, Podman, skip_reason
+from podman_engine import Podman, fresh_state, skip_reason
+from standin_base import rootfs_tarball
+from wheelhouse import fill
 
 pytestmark = [pytest.mark.containers, pytest.mark.slow]
 REASON = skip_reason()
@@ -31,6 +36,8 @@ if REASON:
 LAB, SERVE = "localhost/mlops-course/lab:test", "localhost/mlops-course/serve:test"
 BUILD_TIMEOUT = float(os.environ.get("MLOPS_CONTAINER_BUILD_TIMEOUT", "2400"))
 SMOKE_LAB = "lab01_business_to_ml"
+STANDIN_BASE = "localhost/mlops-standin-base:bookworm"
+CACHE = ROOT / "build" / "containers"
 
 
 def free_port() -> int:
@@ -64,40 +71,58 @@ def wait_for(url: str, *, seconds: float) -> tuple[int, str]:
         time.sleep(1)
 
 
+def report(step: str, seconds: float) -> None:
+    print(f"container tier 2: {step}: {seconds:.0f} s", flush=True)
+
+
 @pytest.fixture(scope="module")
 def engine() -> Iterator[Podman]:
     kept = os.environ.get("MLOPS_CONTAINER_STATE")
-    state = Path(kept) if kept else Path(tempfile.mkdtemp(prefix="mlops-podman-", dir="/var/tmp"))
+    state = Path(kept) if kept else fresh_state(Path("/var/tmp"))
     podman = Podman(state)
     try:
         yield podman
     finally:
         for step, seconds in podman.seconds.items():
-            print(f"container tier 2: {step}: {seconds:.0f} s")
-        try:
+            report(step, seconds)
+        start = time.monotonic()
+        if kept:
             podman("rm", "--all", "--force", "--time", "5", timeout=120)
-            if not kept:
-                podman("system", "reset", "--force", timeout=300)
-        except EngineError as exc:
-            print(f"cleanup: {exc}")
-        if not kept:
-            shutil.rmtree(state, ignore_errors=True)
+        else:
+            podman.destroy()
+        report("cleanup", time.monotonic() - start)
 
 
 @pytest.fixture(scope="module")
-def base(engine: Podman) -> str:
-    return engine.build_standin_base()
+def base(engine: Podman) -> tuple[str, Path]:
+    """The stand-in base image and the wheelhouse (downloaded while debootstrap runs)."""
+    with ThreadPoolExecutor(1) as pool:
+        start = time.monotonic()
+        wheels = pool.submit(
+            fill, [LOCKS["serve"], LOCKS["lab"]], CACHE / "wheelhouse", log=engine.logs / "pip.log"
+        )
+        wheels.add_done_callback(lambda _: report("wheelhouse", time.monotonic() - start))
+        if not engine.has_image(STANDIN_BASE):
+            tarball, cached = rootfs_tarball(CACHE, logs=engine.logs)
+            engine.seconds["debootstrap" + (" (cached)" if cached else "")] = (
+                time.monotonic() - start
+            )
+            engine.import_base(tarball, STANDIN_BASE)
+        return STANDIN_BASE, wheels.result()
 
 
 @pytest.fixture(scope="module")
-def serve_image(engine: Podman, base: str) -> str:
-    engine.build(SERVE, DOCKERFILES["serve"], ROOT, base, timeout=BUILD_TIMEOUT)
+def serve_image(engine: Podman, base: tuple[str, Path]) -> str:
+    engine.build(SERVE, DOCKERFILES["serve"], ROOT, base[0], wheelhouse=base[1],
+                 timeout=BUILD_TIMEOUT)  # fmt: skip
     return SERVE
 
 
 @pytest.fixture(scope="module")
-def lab_image(engine: Podman, base: str) -> str:
-    engine.build(LAB, DOCKERFILES["lab"], ROOT, base, timeout=BUILD_TIMEOUT)
+def lab_image(engine: Podman, base: tuple[str, Path], serve_image: str) -> str:
+    """Built after the serving image, whose environment layers it reuses."""
+    engine.build(LAB, DOCKERFILES["lab"], ROOT, base[0], wheelhouse=base[1],
+                 timeout=BUILD_TIMEOUT)  # fmt: skip
     return LAB
 
 

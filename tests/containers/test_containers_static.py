@@ -90,21 +90,40 @@ def test_dockerfile_builds_without_buildkit_or_pulls_beyond_its_base(image: str)
 
 @pytest.mark.parametrize("image", sorted(DOCKERFILES))
 def test_image_installs_only_its_hashed_lock(image: str) -> None:
-    """Does each pip install use the hashed lock, or install only the project (no deps)?"""
-    runs = [
-        args for keyword, args in dockerfile_instructions(DOCKERFILES[image]) if keyword == "RUN"
-    ]
+    """Does each pip install use a hashed lock (the image's own, last), or only the project?"""
+    steps = dockerfile_instructions(DOCKERFILES[image])
+    runs = [args for keyword, args in steps if keyword == "RUN"]
     installs = [cmd for run in runs for cmd in run.split("&&") if "pip install" in cmd]
     assert installs, "no pip install"
-    lock_file = f"/opt/{image}.lock"
-    for cmd in installs:
-        locked = f"--require-hashes -r {lock_file}" in cmd
+    locked = [re.search(r"--require-hashes -r /opt/(\w+)\.lock", cmd) for cmd in installs]
+    for cmd, match in zip(installs, locked, strict=True):
         project_only = "--no-deps" in cmd and "--no-build-isolation /opt/src" in cmd
-        assert locked or project_only, cmd
-    copies = [
-        args for keyword, args in dockerfile_instructions(DOCKERFILES[image]) if keyword == "COPY"
-    ]
-    assert f"docker/{image}.lock {lock_file}" in copies
+        assert match or project_only, cmd
+    names = [match[1] for match in locked if match]
+    assert names[-1] == image and set(names) <= {"serve", image}, names
+    copies = [args for keyword, args in steps if keyword == "COPY"]
+    assert all(f"docker/{name}.lock /opt/{name}.lock" in copies for name in names)
+
+
+def test_images_share_the_serving_environment_layers() -> None:
+    """Do both Dockerfiles start with the same instructions up to the serve lock install, so the
+    lab build reuses the serving image's layers, and is the serve lock a subset of the lab lock?"""
+    serve, lab = (dockerfile_instructions(DOCKERFILES[name]) for name in ("serve", "lab"))
+    end = next(i for i, (k, a) in enumerate(serve) if k == "RUN" and "/opt/serve.lock" in a)
+    assert end > 2
+    assert [k for k, _ in lab[: end + 1]] == [k for k, _ in serve[: end + 1]]
+    assert lab[2 : end + 1] == serve[2 : end + 1], "the shared part differs line for line"
+    assert lab[1][1].split()[0] == serve[1][1] == "${BASE_IMAGE}"
+    lab_pins, serve_pins = lock_pins(LOCKS["lab"]), lock_pins(LOCKS["serve"])
+    for name, versions in serve_pins.items():
+        assert {v for v, _ in versions} <= {v for v, _ in lab_pins.get(name, [])}, name
+
+
+def test_default_build_leaves_pip_on_its_index() -> None:
+    """Without build args, are the wheelhouse switches off (an ordinary index build)?"""
+    for path in DOCKERFILES.values():
+        args = [a for k, a in dockerfile_instructions(path) if k == "ARG"]
+        assert 'PIP_FIND_LINKS=""' in args and "PIP_NO_INDEX=0" in args, path.name
 
 
 def test_images_run_as_non_root_and_serve_has_a_healthcheck() -> None:
