@@ -68,6 +68,16 @@ def signals(result: MonitorResult) -> dict[str, Any]:
         "recall_reference": ref.recall_by_scenario,
         "recall_current": cur.recall_by_scenario,
         "recall_current_se": cur.recall_se_by_scenario,
+        "recall_drop_z": max(
+            (
+                (ref.recall_by_scenario[k] - cur.recall_by_scenario[k])
+                / math.hypot(ref.recall_se_by_scenario[k], cur.recall_se_by_scenario[k])
+                for k in cur.recall_by_scenario
+                if k in ref.recall_by_scenario
+                and math.hypot(ref.recall_se_by_scenario[k], cur.recall_se_by_scenario[k]) > 0
+            ),
+            default=0.0,
+        ),
         "residual_fraud_count": cur.residual_fraud_count,
         "residual_fraud_count_se": cur.residual_fraud_count_se,
     }
@@ -188,23 +198,23 @@ def plot(rows: list[dict[str, Any]], path: Path) -> None:
     )
     ax.set_yticks(range(len(seeds)), [f"seed {sd}" for sd in seeds])
     ax.set_title(f"decision per seed: {int(ok.sum())}/{ok.size} as expected")
-    for j, n in enumerate(names):
-        z = [cell[(sd, n)]["ap_drop_z"] for sd in seeds]
-        gz = [
-            cell[(sd, n)]["challenger_gain"] / cell[(sd, n)]["challenger_gain_se"]
-            for sd in seeds
-            if cell[(sd, n)]["challenger_gain_se"]
-        ]
-        bx.scatter(
-            [j - 0.12] * len(z), z, color="tab:red", s=18, label="AP drop (z)" if j == 0 else None
-        )
-        bx.scatter(
-            [j + 0.12] * len(gz),
-            gz,
-            color="tab:blue",
-            s=18,
-            label="challenger gain (z)" if j == 0 else None,
-        )
+    series = {
+        "AP drop": ("tab:red", -0.2, lambda r: r["ap_drop_z"]),
+        "worst scenario recall drop": ("tab:orange", 0.0, lambda r: r["recall_drop_z"]),
+        "challenger gain": (
+            "tab:blue",
+            0.2,
+            lambda r: (
+                r["challenger_gain"] / r["challenger_gain_se"]
+                if r["challenger_gain_se"]
+                else float("nan")
+            ),
+        ),
+    }
+    for label, (colour, shift, value) in series.items():
+        xs = [j + shift for j, n in enumerate(names) for _ in seeds]
+        ys = [value(cell[(sd, n)]) for n in names for sd in seeds]
+        bx.scatter(xs, ys, color=colour, s=18, label=f"{label} (z)")
     bx.axhline(2, color="grey", ls="--", lw=1)
     bx.text(len(names) - 0.5, 2.2, "z = 2", ha="right", fontsize=8, color="grey")
     bx.set_yscale("symlog", linthresh=3)
