@@ -59,6 +59,7 @@ def _lifespan(settings: ServeSettings) -> Any:
         gc.freeze()
         yield
         await batcher.stop()  # graceful: queued requests are answered before exit
+        gc.unfreeze()  # an app stopped inside a longer-lived process (tests) leaks nothing
         logger.info("stopped")
 
     return lifespan
