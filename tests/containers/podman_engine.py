@@ -162,11 +162,26 @@ def fresh_state(parent: Path) -> Path:
     """A new engine state folder under `parent`, backed by a tmpfs when memory allows: image
     layers are written once and thrown away, and on disk (ext4 with online discard here) their
     writes and deletes cost minutes. `destroy()` unmounts it."""
-    state = Path(tempfile.mkdtemp(prefix="mlops-podman-", dir=parent))
+    reap_stale(parent, "mlops-podman-")
+    state = Path(tempfile.mkdtemp(prefix=f"mlops-podman-{os.getpid()}-", dir=parent))
     if memory_available() >= STATE_TMPFS_MIN_AVAILABLE:
         options = f"size={STATE_TMPFS_SIZE},mode=0700"
         subprocess.run(["mount", "-t", "tmpfs", "-o", options, "tmpfs", str(state)], check=True)
     return state
+
+
+def reap_stale(parent: Path, prefix: str) -> None:
+    """Remove `<prefix><pid>-*` folders (and their mounts) whose process is gone: a run that was
+    killed cannot clean up, and a tmpfs left mounted would hold its memory until reboot."""
+    for folder in parent.glob(f"{prefix}*"):
+        pid = folder.name.removeprefix(prefix).split("-")[0]
+        if not pid.isdigit() or Path(f"/proc/{pid}").exists():
+            continue
+        if (folder / "storage").exists():
+            Podman(folder).destroy()
+        for mount in mounts_under(folder):
+            subprocess.run(["umount", "--lazy", mount], check=False, timeout=60)
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 def memory_available() -> int:

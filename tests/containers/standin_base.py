@@ -16,7 +16,7 @@ import subprocess
 import tempfile
 from pathlib import Path
 
-from podman_engine import run_logged
+from podman_engine import reap_stale, run_logged
 
 SUITE = "bookworm"
 PACKAGES = "python3,python3-venv"
@@ -54,7 +54,9 @@ def rootfs_tarball(cache: Path, *, logs: Path, timeout: float = 900) -> tuple[Pa
     if tarball.exists():
         return tarball, True
     cache.mkdir(parents=True, exist_ok=True)
-    rootfs = Path(tempfile.mkdtemp(prefix="mlops-rootfs-", dir=scratch_parent(cache)))
+    scratch = scratch_parent(cache)
+    reap_stale(scratch, "mlops-rootfs-")
+    rootfs = Path(tempfile.mkdtemp(prefix=f"mlops-rootfs-{os.getpid()}-", dir=scratch))
     try:
         run_logged(
             ["debootstrap", "--variant=minbase", f"--include={PACKAGES}", SUITE, str(rootfs),
