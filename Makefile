@@ -51,7 +51,7 @@ serve: ## Serve an already built site (PORT=8000)
 vendor: $(VENV)/.installed-docs ## Vendor mermaid/MathJax/iframe-worker from npm into build/vendor
 	@$(PY) site/hooks/vendor_assets.py
 
-sysdeps: ## Install Debian packages the tests need (bubblewrap, chromium) when root
+sysdeps: ## Install Debian packages the tests need (bubblewrap, chromium, podman, debootstrap) when root
 	@bash tools/sysdeps.sh
 
 # JupyterHub's proxy (npm) for the cohort-hub smoke test (tests/containers/test_containers_hub.py).
