@@ -157,16 +157,33 @@ def _fraud_s1(cfg: SimulatorConfig, tx: dict[str, np.ndarray], scenario: np.ndar
     scenario[tx["amount"] > threshold[tx["day"]]] = 1
 
 
+def daily_counts(expected: np.ndarray) -> np.ndarray:
+    """Whole numbers of compromises per day whose running total tracks the expected one.
+
+    The handbook compromises exactly 2 terminals and 3 cards every day: an integer rate gives
+    that many each day, 0.8/day gives 1, 1, 0, 1, 1, ... (differences of the rounded running
+    total). A Poisson count instead made the weekly fraud load swing by ±15 %, which doubled
+    the week-to-week spread of AP and put some seeds outside the expected fraud rate. A day's
+    count depends only on the rates up to that day, so a later drift never changes it.
+    """
+    total = np.floor(np.concatenate([[0.0], np.cumsum(expected)]) + 0.5 + 1e-9)
+    return np.diff(total).astype(np.int64)
+
+
 def _fraud_s2(cfg: SimulatorConfig, tx: dict[str, np.ndarray], scenario: np.ndarray) -> None:
     n_t, n_days, f, d_cfg = cfg.n_terminals, cfg.n_days, cfg.fraud, cfg.drift
+    drift_on = np.arange(n_days) >= d_cfg.first_day
+    rate = np.where(
+        drift_on & (d_cfg.s2_terminal_rate is not None),
+        d_cfg.s2_terminal_rate or 0.0,
+        f.s2_terminal_rate,
+    )
+    counts = daily_counts(rate * n_t * f.intensity)
     diff = np.zeros((n_t, n_days + 1), dtype=np.int32)
     for day in range(n_days):
-        drift = day >= d_cfg.first_day
-        rate = d_cfg.s2_terminal_rate if drift and d_cfg.s2_terminal_rate is not None else None
-        dur = d_cfg.s2_duration_days if drift and d_cfg.s2_duration_days is not None else None
+        dur = d_cfg.s2_duration_days if drift_on[day] and d_cfg.s2_duration_days else None
         rng = _rng(cfg.seed, 2, day)
-        k = min(int(rng.poisson((rate or f.s2_terminal_rate) * n_t * f.intensity)), n_t)
-        hit = rng.choice(n_t, size=k, replace=False)
+        hit = rng.choice(n_t, size=min(int(counts[day]), n_t), replace=False)
         diff[hit, day] += 1  # `hit` has no repeats
         diff[hit, min(day + (dur or f.s2_duration_days), n_days)] -= 1
     compromised = np.cumsum(diff, axis=1)[:, :n_days] > 0
@@ -178,12 +195,12 @@ def _fraud_s3(cfg: SimulatorConfig, tx: dict[str, np.ndarray], scenario: np.ndar
     order = np.argsort(tx["customer"], kind="stable")  # per customer, in day order
     bounds = np.searchsorted(tx["customer"][order], np.arange(n_c + 1))
     amount, days = tx["amount"], tx["day"]
+    counts = daily_counts(np.full(cfg.n_days, f.s3_customer_rate * n_c * f.intensity))
     for day in range(cfg.n_days):
         drift = day >= d_cfg.first_day and d_cfg.s3_amount_mult is not None
         mult = d_cfg.s3_amount_mult if drift and d_cfg.s3_amount_mult else f.s3_amount_mult
         rng = _rng(cfg.seed, 3, day)
-        k = min(int(rng.poisson(f.s3_customer_rate * n_c * f.intensity)), n_c)
-        for c in rng.choice(n_c, size=k, replace=False):
+        for c in rng.choice(n_c, size=min(int(counts[day]), n_c), replace=False):
             rows = order[bounds[c] : bounds[c + 1]]
             lo, hi = np.searchsorted(days[rows], [day, day + f.s3_duration_days])
             rows = rows[lo:hi]

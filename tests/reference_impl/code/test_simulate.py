@@ -15,6 +15,7 @@ from reference_impl.simulate import (
     Simulation,
     SimulatorConfig,
     config_for,
+    daily_counts,
     dataset_hash,
     load_transactions,
     simulate,
@@ -134,3 +135,16 @@ def test_drift_leaves_days_before_its_start_untouched(tiny_sim: Simulation) -> N
         .reset_index(drop=True)
         .equals(base[~before].reset_index(drop=True))
     )
+
+
+def test_compromises_per_day_follow_the_rate_without_noise() -> None:
+    """Are exactly 2 terminals / 3 cards compromised each day, and 0.8/day 4 in every 5 days?"""
+    assert daily_counts(np.full(183, 2e-4 * 10_000)).tolist() == [2] * 183
+    assert daily_counts(np.full(183, 6e-4 * 5_000)).tolist() == [3] * 183
+    slow = daily_counts(np.full(100, 0.8))
+    assert slow.sum() == 80 and set(slow.tolist()) == {0, 1}
+    assert all(slow[i : i + 5].sum() == 4 for i in range(0, 100, 5))
+    # A rate that changes from day 50 on (a drift) leaves the first 50 days' counts alone.
+    drifted = daily_counts(np.r_[np.full(50, 0.8), np.full(50, 3.2)])
+    assert drifted[:50].tolist() == slow[:50].tolist()
+    assert drifted[50:].sum() == 160

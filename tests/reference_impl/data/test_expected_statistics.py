@@ -73,3 +73,20 @@ def test_bands_cover_the_spec_figures() -> None:
     for k, share in ((1, 0.07), (2, 0.62), (3, 0.31)):
         lo, hi = EXPECTED["full"][f"share_s{k}"]
         assert lo <= share <= hi
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("seed", [0, 1])
+def test_full_preset_reproduces_the_spec_for_every_seed(seed: int) -> None:
+    """Does the full preset hit the spec's fraud rate (0.80-0.90 %) and mix for seeds 0 and 1?
+
+    With a Poisson number of compromises per day, seed 1 fell to 0.77 % with S2 at 59 %: the
+    handbook compromises exactly 2 terminals and 3 cards every day.
+    """
+    sim = simulate(config_for("full", seed=seed))
+    st = statistics(sim.transactions, sim.customers)
+    assert 0.0080 <= st["fraud_rate"] <= 0.0090
+    assert st["share_s2"] == pytest.approx(0.62, abs=0.03)
+    assert st["share_s3"] == pytest.approx(0.31, abs=0.03)
+    assert st["share_s1"] == pytest.approx(0.07, abs=0.015)
+    assert st["fraud_amount_share"] == pytest.approx(0.021, abs=0.002)
