@@ -2,11 +2,12 @@
 
 Runs by default as root with podman/runc/debootstrap (tools/sysdeps.sh installs them);
 `MLOPS_CONTAINER_TESTS=0` turns it off; skipped with the reason otherwise. While debootstrap runs,
-the host fills a wheelhouse with the locks' wheels, so the builds run with no network (hashes still
-checked); the serving image is built first and the lab image reuses its environment layers. The
-stand-in tarball and the wheelhouse stay under build/containers/ for the next run. Engine state
-lives in a temporary folder (or MLOPS_CONTAINER_STATE, to keep layers between local runs) and
-every container is removed at the end. Step times are printed (`pytest -s`).
+the host fills a wheelhouse with the locks' wheels, so the builds run with no network (hashes
+still checked; `MLOPS_CONTAINER_INDEX=1` builds from the index instead). The serving image is
+built first and the lab image reuses its environment layers. The stand-in tarball and the
+wheelhouse stay under build/containers/ for the next run. Engine state lives in a temporary
+folder (or MLOPS_CONTAINER_STATE, to keep layers between local runs) and every container is
+removed at the end. Step times are printed (`pytest -s`).
 """
 
 from __future__ import annotations
@@ -94,14 +95,21 @@ def engine() -> Iterator[Podman]:
 
 
 @pytest.fixture(scope="module")
-def base(engine: Podman) -> tuple[str, Path]:
-    """The stand-in base image and the wheelhouse (downloaded while debootstrap runs)."""
+def base(engine: Podman) -> tuple[str, Path | None]:
+    """The stand-in base image and the wheelhouse (downloaded while debootstrap runs), or no
+    wheelhouse with MLOPS_CONTAINER_INDEX=1: pip then goes to the index, as a learner's build."""
+
+    def wheelhouse() -> Path | None:
+        if os.environ.get("MLOPS_CONTAINER_INDEX") == "1":
+            return None
+        locks = [LOCKS["serve"], LOCKS["lab"]]
+        folder = fill(locks, CACHE / "wheelhouse", log=engine.logs / "pip.log")
+        report("wheelhouse", time.monotonic() - start)
+        return folder
+
     with ThreadPoolExecutor(1) as pool:
         start = time.monotonic()
-        wheels = pool.submit(
-            fill, [LOCKS["serve"], LOCKS["lab"]], CACHE / "wheelhouse", log=engine.logs / "pip.log"
-        )
-        wheels.add_done_callback(lambda _: report("wheelhouse", time.monotonic() - start))
+        wheels = pool.submit(wheelhouse)
         if not engine.has_image(STANDIN_BASE):
             tarball, cached = rootfs_tarball(CACHE, logs=engine.logs)
             engine.seconds["debootstrap" + (" (cached)" if cached else "")] = (
@@ -112,14 +120,14 @@ def base(engine: Podman) -> tuple[str, Path]:
 
 
 @pytest.fixture(scope="module")
-def serve_image(engine: Podman, base: tuple[str, Path]) -> str:
+def serve_image(engine: Podman, base: tuple[str, Path | None]) -> str:
     engine.build(SERVE, DOCKERFILES["serve"], ROOT, base[0], wheelhouse=base[1],
                  timeout=BUILD_TIMEOUT)  # fmt: skip
     return SERVE
 
 
 @pytest.fixture(scope="module")
-def lab_image(engine: Podman, base: tuple[str, Path], serve_image: str) -> str:
+def lab_image(engine: Podman, base: tuple[str, Path | None], serve_image: str) -> str:
     """Built after the serving image, whose environment layers it reuses."""
     engine.build(LAB, DOCKERFILES["lab"], ROOT, base[0], wheelhouse=base[1],
                  timeout=BUILD_TIMEOUT)  # fmt: skip
