@@ -77,6 +77,9 @@ def rootfs_tarball(cache: Path, *, logs: Path, timeout: float = 900) -> tuple[Pa
             ["tar", "-C", str(rootfs), "-cf", str(partial), "."], check=True, timeout=300
         )
         partial.rename(tarball)  # complete or absent, never half-written
+        for older in cache.glob(f"standin-{SUITE}-*.tar"):
+            if older != tarball:
+                older.unlink()  # made for another package list or CA bundle
     finally:
         shutil.rmtree(rootfs, ignore_errors=True)
     return tarball, False

@@ -38,8 +38,9 @@ def write_lock(path: Path, wheel: bytes) -> str:
 
 
 def test_downloads_only_what_is_missing(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """Is pip skipped when the folder already holds a file with a pinned hash, and otherwise
-    asked for just the missing pin, hash-checked, for wheels the bookworm glibc can load?"""
+    """Is pip skipped when the folder already holds a file with a pinned hash (and a file no pin
+    wants deleted), and otherwise asked for just the missing pin, hash-checked, for wheels the
+    bookworm glibc can load?"""
     calls: list[list[str]] = []
     monkeypatch.setattr(wheelhouse, "run_logged", lambda cmd, log, timeout: calls.append(cmd))
     lock, dest = tmp_path / "demo.lock", tmp_path / "wheels"
@@ -56,5 +57,7 @@ def test_downloads_only_what_is_missing(tmp_path: Path, monkeypatch: pytest.Monk
     calls.clear()
     dest.mkdir()
     (dest / "demo_pkg-1.0-py3-none-any.whl").write_bytes(b"wheel bytes")
+    (dest / "demo_pkg-0.9-py3-none-any.whl").write_bytes(b"older wheel, no longer pinned")
     wheelhouse.fill([lock], dest, log=tmp_path / "pip.log")
     assert calls == []
+    assert [p.name for p in dest.iterdir()] == ["demo_pkg-1.0-py3-none-any.whl"]

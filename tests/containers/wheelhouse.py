@@ -67,10 +67,11 @@ def for_images(pin: Pin) -> bool:
     return any(marker.evaluate({**env, "python_full_version": f"3.11.{n}"}) for n in POINT_RELEASES)
 
 
-def digests(folder: Path) -> set[str]:
+def digests(folder: Path) -> dict[Path, str]:
     """`sha256:<hex>` of every wheel already in `folder`."""
     return {
-        "sha256:" + hashlib.sha256(path.read_bytes()).hexdigest() for path in folder.glob("*.whl")
+        path: "sha256:" + hashlib.sha256(path.read_bytes()).hexdigest()
+        for path in folder.glob("*.whl")
     }
 
 
@@ -113,8 +114,15 @@ def download_command(requirements: Path, dest: Path) -> list[str]:
 
 
 def fill(locks: list[Path], dest: Path, *, log: Path, timeout: float = 900) -> Path:
-    """Every wheel the locks pin for the images, in `dest` (pip skips those already there)."""
-    have = digests(dest) if dest.exists() else set()
+    """Every wheel the locks pin for the images, in `dest`: downloads the missing ones and
+    deletes those no lock pins any more."""
+    wanted = {digest for lock in locks for pin in read_pins(lock) for digest in pin.hashes}
+    have = set()
+    for path, digest in (digests(dest) if dest.exists() else {}).items():
+        if digest in wanted:
+            have.add(digest)
+        else:
+            path.unlink()
     for requirements in requirement_files(locks, dest.with_name(f"{dest.name}-in"), have=have):
         step_log = log.with_name(f"{log.stem}-{requirements.stem}{log.suffix}")
         run_logged(download_command(requirements, dest), step_log, timeout=timeout)
