@@ -166,7 +166,10 @@ def fresh_state(parent: Path) -> Path:
     state = Path(tempfile.mkdtemp(prefix=f"mlops-podman-{os.getpid()}-", dir=parent))
     if memory_available() >= STATE_TMPFS_MIN_AVAILABLE:
         options = f"size={STATE_TMPFS_SIZE},mode=0700"
-        subprocess.run(["mount", "-t", "tmpfs", "-o", options, "tmpfs", str(state)], check=True)
+        # Not allowed (e.g. inside some containers): the folder stays on disk, slower but fine.
+        subprocess.run(
+            ["mount", "-t", "tmpfs", "-o", options, "tmpfs", str(state)], check=False, timeout=60
+        )
     return state
 
 
