@@ -23,6 +23,7 @@ from container_helpers import (
 )
 from packaging.markers import Marker
 from packaging.requirements import Requirement
+from wheelhouse import read_pins
 
 
 def _load_lock_tool():  # noqa: ANN202
@@ -107,16 +108,17 @@ def test_image_installs_only_its_hashed_lock(image: str) -> None:
 
 def test_images_share_the_serving_environment_layers() -> None:
     """Do both Dockerfiles start with the same instructions up to the serve lock install, so the
-    lab build reuses the serving image's layers, and is the serve lock a subset of the lab lock?"""
+    lab build reuses the serving image's layers, and does the lab lock hold every serve pin
+    (same version, same hashes), so the lab's pip keeps what the shared layer installed?"""
     serve, lab = (dockerfile_instructions(DOCKERFILES[name]) for name in ("serve", "lab"))
     end = next(i for i, (k, a) in enumerate(serve) if k == "RUN" and "/opt/serve.lock" in a)
     assert end > 2
     assert [k for k, _ in lab[: end + 1]] == [k for k, _ in serve[: end + 1]]
     assert lab[2 : end + 1] == serve[2 : end + 1], "the shared part differs line for line"
     assert lab[1][1].split()[0] == serve[1][1] == "${BASE_IMAGE}"
-    lab_pins, serve_pins = lock_pins(LOCKS["lab"]), lock_pins(LOCKS["serve"])
-    for name, versions in serve_pins.items():
-        assert {v for v, _ in versions} <= {v for v, _ in lab_pins.get(name, [])}, name
+    lab_hashes = {pin.requirement: set(pin.hashes) for pin in read_pins(LOCKS["lab"])}
+    for pin in read_pins(LOCKS["serve"]):
+        assert set(pin.hashes) <= lab_hashes.get(pin.requirement, set()), pin.requirement
 
 
 def test_default_build_leaves_pip_on_its_index() -> None:
