@@ -49,6 +49,7 @@ GRIDS: dict[str, dict[str, list[Any]]] = {
     "logreg": {"model__C": [0.1, 100.0]},
     "random_forest": {"model__max_depth": [20]},
     "hist_gb": {"model__learning_rate": [0.1], "model__max_iter": [200]},
+    "blend": {},  # forest (depth 20) + regularised boosting, fixed: see train.make_model
 }
 # Handbook chapter 5 (prequential, 4 folds, best-validated), AUC / AP / CP@100 (spec §1.5 b).
 HANDBOOK = {
@@ -105,7 +106,7 @@ def benchmark_models(seed: int) -> dict[str, Any]:
     params = Params.model_validate(
         {
             "split": {"anchor_day": ANCHOR},
-            "train": {"grids": GRIDS},
+            "train": {"grids": GRIDS, "families": list(GRIDS)},
             "evaluate": {"alerts_per_day": BUDGET},
         }
     )
@@ -178,9 +179,8 @@ def report(res: dict[str, Any]) -> str:
         )
     for name, (auc, ap, cp) in HANDBOOK.items():
         lines.append(f"| {name} | {auc:.3f} | {ap:.3f} | {cp:.3f} | – | – | handbook ch. 5 |")
-    best_name, best = max(
-        res["families"].items(), key=lambda kv: kv[1]["mean"]["average_precision"]
-    )
+    # The model a team would ship: best on the validation folds, never picked on the test folds.
+    best_name, best = max(res["families"].items(), key=lambda kv: kv[1]["validation_ap"])
     kpi_ok = all(
         c <= TARGET["max_residual"] and a <= TARGET["max_residual"]
         for c, a in zip(
@@ -196,7 +196,7 @@ def report(res: dict[str, Any]) -> str:
         ("KPI ≤ 0.5 % (count and amount) at ≤ 50 alerts/day on every test fold", kpi_ok),
     ]
     lines.append("")
-    lines.append(f"best model: {best_name}")
+    lines.append(f"best model (by validation AP): {best_name}")
     lines += [f"- {'PASS' if ok else 'MISS'}: {name}" for name, ok in checks]
     if "pipeline" in res:
         p = res["pipeline"]

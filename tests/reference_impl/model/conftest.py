@@ -29,10 +29,11 @@ def small_fold(small_features: pd.DataFrame) -> splits.Fold:
 
 @pytest.fixture(scope="session")
 def fitted(small_features: pd.DataFrame, small_fold: splits.Fold) -> dict[str, Pipeline]:
-    """Logistic regression and random forest (depth 20) fitted on the fold's training week."""
+    """Logistic regression, random forest (depth 20) and the blend, fitted on the training week."""
     rows = small_features.iloc[small_fold.train_idx]
     x, y = rows[list(schemas.FEATURE_COLUMNS)], rows[schemas.LABEL]
     return {
         "logreg": make_model("logreg").fit(x, y),
         "random_forest": make_model("random_forest").set_params(model__max_depth=20).fit(x, y),
+        "blend": make_model("blend").fit(x, y),
     }

@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pandas as pd
 import pytest
 from sklearn.pipeline import Pipeline
 
-from reference_impl import metrics, schemas, splits
+from reference_impl import metrics, registry, schemas, splits
 from reference_impl.train import fraud_score
 
 pytestmark = pytest.mark.slow
-FAMILIES = ["logreg", "random_forest"]
+FAMILIES = ["logreg", "random_forest", "blend"]
 
 
 @pytest.mark.parametrize("family", FAMILIES)
@@ -60,7 +62,9 @@ def test_larger_amount_at_a_compromised_terminal_never_lowers_the_score(
         previous = score
 
 
-@pytest.mark.parametrize(("family", "top_share"), [("logreg", 0.05), ("random_forest", 0.02)])
+@pytest.mark.parametrize(
+    ("family", "top_share"), [("logreg", 0.05), ("random_forest", 0.02), ("blend", 0.02)]
+)
 def test_obvious_large_amount_frauds_rank_at_the_top(
     family: str,
     top_share: float,
@@ -80,3 +84,20 @@ def test_obvious_large_amount_frauds_rank_at_the_top(
     s1 = later[schemas.TX_FRAUD_SCENARIO].to_numpy() == 1
     assert s1.sum() >= 20
     assert np.mean(score[s1] >= cutoff) >= 0.85
+
+
+def test_blend_averages_its_forest_and_boosting_and_is_servable(
+    fitted: dict[str, Pipeline],
+    small_features: pd.DataFrame,
+    small_fold: splits.Fold,
+    tmp_path: Path,
+) -> None:
+    """Is the blend's score the mean of its two models', and does the registry load it back?"""
+    test = small_features.iloc[small_fold.test_idx[:3000]]
+    blend = fitted["blend"]
+    x = blend[:-1].transform(test[list(schemas.FEATURE_COLUMNS)])
+    parts = [m.predict_proba(x)[:, 1] for m in blend[-1].estimators_]
+    np.testing.assert_allclose(fraud_score(blend, test), np.mean(parts, axis=0), atol=1e-12)
+    sha = registry.save_model(blend, tmp_path / "model.skops")
+    loaded = registry.load_model(tmp_path / "model.skops", sha256=sha)
+    np.testing.assert_allclose(fraud_score(loaded, test), fraud_score(blend, test), atol=1e-12)
