@@ -9,7 +9,7 @@ worker speed-up, and whether both engines gave every student the same score.
     python benchmarks/grading_throughput.py            # 100 submissions
     python benchmarks/grading_throughput.py --n 20 --skip-nbgrader --skip-cold
 
-Our engine runs in two modes: "cold" (2 workers) starts a new sandbox for every notebook (Python
+Our engine runs in two modes: "cold" starts a new sandbox for every notebook (Python
 start-up and the lab's imports included, as nbgrader's kernel does); "warm" (the default) forks
 each notebook's process from a per-worker sandbox that imported the lab's instructor imports once.
 """
@@ -178,7 +178,7 @@ def own_runtime(nb: dict[str, Any], workdir: Path) -> float:
 
 def run_ours(
     course: Path, workers: int, timeout: float, warm: bool = True
-) -> tuple[float, dict[str, float], float]:
+) -> tuple[float, dict[str, float], float, float]:
     """Grade in a fresh Python process (as nbgrader runs): the wall time includes start-up."""
     started = time.perf_counter()
     proc = subprocess.run(
@@ -187,21 +187,25 @@ def run_ours(
     )  # fmt: skip
     wall = time.perf_counter() - started
     out = json.loads(proc.stdout.strip().splitlines()[-1])
-    return wall, out["scores"], out["overhead"]
+    return wall, out["scores"], out["overhead"], out["steady"]
 
 
 def _grade(course: str, workers: str, timeout: str, warm: str) -> None:
     from graders.autograde import autograde
     from graders.config import GradeConfig
 
+    done: list[float] = []
     result = autograde(
         course_dir=Path(course), lab=LAB, workers=int(workers), force=True,
         config=GradeConfig(cell_timeout_s=float(timeout), warm=warm == "True"),
+        on_result=lambda _: done.append(time.perf_counter()),
     )  # fmt: skip
     notebooks = [nb for r in result.results for nb in r.notebooks]
     overhead = statistics.fmean(nb.duration_s - nb.exec_s for nb in notebooks)
     scores = {r.student: r.total for r in result.results}
-    print(json.dumps({"scores": scores, "overhead": overhead}))
+    # Steady state: seconds per notebook between the first and the last result (start-up excluded).
+    steady = (done[-1] - done[0]) / (len(done) - 1) if len(done) > 1 else float("nan")
+    print(json.dumps({"scores": scores, "overhead": overhead, "steady": steady}))
 
 
 def run_nbgrader(course: Path, timeout: float) -> tuple[float, dict[str, float]]:
@@ -282,37 +286,47 @@ def main() -> None:
     print(f"{len(students)} submissions of {LAB}; own run time per notebook {own_mean:.2f} s")
     print(f"  ({detail}); load average {load:.1f} on {os.cpu_count()} cores")
 
-    rows: list[tuple[str, int, float, float | None]] = []
+    rows: list[tuple[str, int, float, float | None, float | None]] = []
     scores: dict[str, dict[str, float]] = {}
     if not args.skip_nbgrader:
         wall, scores["nbgrader"] = run_nbgrader(theirs, args.timeout)
-        rows.append(("nbgrader autograde", 1, wall, None))
-    for name, workers, warm in (("cold", 2, False), ("warm", 1, True), ("warm", 2, True)):
+        rows.append(("nbgrader autograde", 1, wall, None, None))
+    for name, workers, warm in (("cold", 1, False), ("cold", 2, False), ("warm", 1, True),
+                                ("warm", 2, True)):  # fmt: skip
         if name == "cold" and args.skip_cold:
             continue
-        wall, scores[f"ours-{name}-{workers}"], measured = run_ours(
+        wall, scores[f"ours-{name}-{workers}"], measured, steady = run_ours(
             ours, workers, args.timeout, warm
         )
-        rows.append((f"mlops-grade ({name})", workers, wall, measured))
+        rows.append((f"mlops-grade ({name})", workers, wall, measured, steady))
     print_table(rows, len(students), own_mean, os.getloadavg()[0])
     if "nbgrader" in scores:
         print_agreement(students, scores)
 
 
 def print_table(
-    rows: list[tuple[str, int, float, float | None]], n: int, own: float, load: float
+    rows: list[tuple[str, int, float, float | None, float | None]], n: int, own: float, load: float
 ) -> None:
     base = rows[0][2] if rows[0][0].startswith("nbgrader") else None
-    head = ("engine", "workers", "wall s", "nb/min", "s/nb", "overhead", "measured", "vs nbgrader")
-    print("\n{:<22}{:>8}{:>8}{:>8}{:>7}{:>10}{:>10}{:>13}".format(*head))
-    for name, workers, wall, measured in rows:
+    head = ("engine", "workers", "wall s", "nb/min", "s/nb", "steady", "overhead", "measured",
+            "vs nbgrader")  # fmt: skip
+    print("\n{:<22}{:>8}{:>8}{:>8}{:>7}{:>8}{:>10}{:>10}{:>13}".format(*head))
+    for name, workers, wall, measured, steady in rows:
         per_slot = wall * workers / n  # worker-seconds per notebook
         speed = f"{base / wall:.2f}x" if base else "-"
         inside = f"{measured:.2f}" if measured is not None else "-"
-        values = (name, workers, wall, n / wall * 60, wall / n, per_slot - own, inside, speed)
-        print("{:<22}{:>8}{:>8.1f}{:>8.1f}{:>7.2f}{:>10.2f}{:>10}{:>13}".format(*values))
-    print(f"\n1 -> 2 workers speed-up (warm): {rows[-2][2] / rows[-1][2]:.2f}x", end="")
-    print(f" (load average {load:.1f})")
+        flow = f"{steady:.3f}" if steady is not None else "-"
+        values = (name, workers, wall, n / wall * 60, wall / n, flow, per_slot - own, inside, speed)
+        print("{:<22}{:>8}{:>8.1f}{:>8.1f}{:>7.2f}{:>8}{:>10.2f}{:>10}{:>13}".format(*values))
+    print()
+    for mode in ("cold", "warm"):
+        one = next((r for r in rows if r[0] == f"mlops-grade ({mode})" and r[1] == 1), None)
+        two = next((r for r in rows if r[0] == f"mlops-grade ({mode})" and r[1] == 2), None)
+        if one and two and one[4] and two[4]:
+            print(f"1 -> 2 workers ({mode}): {one[2] / two[2]:.2f}x wall, "
+                  f"{one[4] / two[4]:.2f}x steady state")  # fmt: skip
+    print(f"load average {load:.1f} at the end")
+    print("steady = seconds per notebook between the first and the last result (start-up out);")
     print("overhead = worker-seconds per notebook minus its own plain-python run time;")
     print("measured = our instrumented time per notebook outside the student's cells.")
 
