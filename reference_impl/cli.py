@@ -346,12 +346,12 @@ def replay(
     ),
     mode: Annotated[str, typer.Option(help="batch (features) or online (raw + labels).")] = "batch",
     first_day: Annotated[int, typer.Option(help="First day sent.")] = 42,
-    last_day: Annotated[int, typer.Option(help="Last day sent.")] = 76,
+    last_day: Annotated[int, typer.Option(help="Last day sent.")] = 104,
     preset: Annotated[str, typer.Option(help="Simulator size preset.")] = "small",
     seed: Annotated[int, typer.Option(help="Simulator seed.")] = 0,
     out: Annotated[Path | None, typer.Option(help="Scored log (Parquet).")] = None,
 ) -> None:
-    """Stream simulated days with a scripted incident (drift from day 56) to the service.
+    """Stream simulated days with a scripted incident (drift from day 70) to the service.
 
     The online mode sends raw transactions (the service computes the features) and the labels
     7 days later; start the service with the history before the first day sent, e.g.
@@ -393,9 +393,12 @@ def monitor(
     ] = None,
     reference: Annotated[tuple[int, int], typer.Option(help="Reference days (inclusive).")] = (
         42,
-        55,
+        69,
     ),
-    current: Annotated[tuple[int, int], typer.Option(help="Current days (inclusive).")] = (63, 76),
+    current: Annotated[tuple[int, int], typer.Option(help="Current days (inclusive).")] = (
+        77,
+        104,
+    ),
     today: Annotated[int | None, typer.Option(help="Day the check runs (labels: delay).")] = None,
     out: Annotated[Path | None, typer.Option(help="Report folder.")] = None,
     retrain: Annotated[

@@ -127,8 +127,8 @@ def replay_to_api(
     mode: str = "batch",
     preset: str = "small",
     seed: int = 0,
-    n_days: int = 84,
-    start_day: int = 56,
+    n_days: int = 105,
+    start_day: int = 70,
     on_day: Callable[[int], None] | None = None,
 ) -> pd.DataFrame:
     """Simulate `incident` and stream `days` to the service at `url`; the scored log."""
