@@ -15,6 +15,9 @@ What one submission can leave behind for the next is ruled out, not assumed away
 - the zygote itself: not dumpable (no ptrace, no ``/proc/<pid>/mem`` for the student's uid), and a
   killed zygote only costs a new sandbox;
 - any failure (timeout, crash, protocol violation) kills the whole sandbox, as the cold path does.
+
+Not reset: SysV IPC objects of the sandbox's IPC namespace. Nothing of the driver or the grading
+reads them, and no process of an earlier student is left to use them.
 """
 
 from __future__ import annotations
