@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -101,20 +101,29 @@ def test_raw_transaction_validation(online_client: TestClient, tiny: pd.DataFram
         assert response.json()["detail"].startswith(field)
 
 
+DAY = pd.Timedelta(days=1)
+
+
+def _history_settings(
+    tmp_path: Path, registry: Path, end: Callable[[pd.Timestamp], pd.Timestamp]
+) -> ServeSettings:
+    """Settings serving v1 with simulated history up to ``end(first transaction time)``."""
+    sim = simulate(config_for("tiny", seed=5, n_days=HISTORY_DAYS + 3))
+    write_raw(sim, tmp_path / "raw")
+    return ServeSettings(
+        models_dir=registry,
+        model_version="v1",
+        history_dir=tmp_path / "raw",
+        history_end=end(sim.transactions[s.TX_DATETIME].min()).date(),
+        log_requests=False,
+    )
+
+
 def test_history_end_sets_the_online_clock(
     tmp_path: Path, registry: Path, tiny: pd.DataFrame
 ) -> None:
     """With history loaded up to day 20 only, is a day-40 transaction a 409 clock jump?"""
-    sim = simulate(config_for("tiny", seed=5, n_days=HISTORY_DAYS + 3))
-    write_raw(sim, tmp_path / "raw")
-    day20 = (sim.transactions[s.TX_DATETIME].min().normalize() + pd.Timedelta(days=20)).date()
-    settings = ServeSettings(
-        models_dir=registry,
-        model_version="v1",
-        history_dir=tmp_path / "raw",
-        history_end=day20,
-        log_requests=False,
-    )
+    settings = _history_settings(tmp_path, registry, lambda first: first.normalize() + DAY * 20)
     with TestClient(create_app(settings)) as client:
         late = _payload(tiny[tiny[s.TX_TIME_DAYS] == HISTORY_DAYS].iloc[0])
         assert client.post("/v1/transactions/score", json=late).status_code == 409
@@ -126,16 +135,7 @@ def test_empty_history_warms_an_empty_state(
     tmp_path: Path, registry: Path, tiny: pd.DataFrame
 ) -> None:
     """History that ends before the first transaction: does the service start and score?"""
-    sim = simulate(config_for("tiny", seed=5, n_days=HISTORY_DAYS + 3))
-    write_raw(sim, tmp_path / "raw")
-    before = (sim.transactions[s.TX_DATETIME].min() - pd.Timedelta(days=1)).date()
-    settings = ServeSettings(
-        models_dir=registry,
-        model_version="v1",
-        history_dir=tmp_path / "raw",
-        history_end=before,
-        log_requests=False,
-    )
+    settings = _history_settings(tmp_path, registry, lambda first: first - DAY)
     with TestClient(create_app(settings)) as client:
         response = client.post("/v1/transactions/score", json=_payload(tiny.iloc[0]))
         assert response.status_code == 200, response.text
