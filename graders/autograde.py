@@ -21,9 +21,14 @@ from typing import Any
 from graders.config import GradeConfig
 from graders.course import Course
 from graders.errors import GraderError
-from graders.grade_task import GradeTask, crashed, grade_submission, set_worker_slot
+from graders.grade_task import (
+    GradeTask,
+    crashed,
+    grade_submission,
+    lab_modules,
+    set_worker_slot,
+)
 from graders.gradebook import Gradebook
-from graders.kernel.warm import lab_imports
 from graders.results import SubmissionResult
 
 
@@ -187,13 +192,7 @@ def _one_pool(
     ctx = mp.get_context("forkserver")
     # Workers fork from the forkserver: what it imported once, no worker imports again (the
     # engine, and the lab's instructor imports that every test cell's trusted side needs).
-    sources = [
-        r.source
-        for spec in tasks[0].notebooks.values()
-        for r in spec.cells.values()
-        if r.locked and r.cell_type == "code"
-    ]
-    ctx.set_forkserver_preload(["graders.grade_task", *lab_imports(sources)])
+    ctx.set_forkserver_preload(["graders.grade_task", *lab_modules(tasks[0].notebooks)])
     counter = ctx.Value("i", 0)
     broken: list[GradeTask] = []
     with ProcessPoolExecutor(

@@ -39,6 +39,16 @@ def set_worker_slot(slot: int) -> None:
     _slot = slot
 
 
+def instructor_sources(spec: LabNotebook) -> list[str]:
+    """Code of a notebook's locked instructor cells (their imports run in trusted processes)."""
+    return [r.source for r in spec.cells.values() if r.locked and r.cell_type == "code"]
+
+
+def lab_modules(notebooks: dict[str, LabNotebook]) -> list[str]:
+    """Modules the lab's instructor cells import: what a warm sandbox and a forkserver preload."""
+    return lab_imports(src for spec in notebooks.values() for src in instructor_sources(spec))
+
+
 def close_warm() -> None:
     """Kill this worker's warm sandbox, if any (at the end of a run or of the worker)."""
     global _warm
@@ -208,7 +218,7 @@ def grade_notebook(
     ctx = StepContext(notebook=name, instructor_cells=dict(spec.cells), order=spec.order)
     nb = run_pipeline(AUTOGRADE, nb, ctx)
     tests = {g: TestSpec(g, r.source, r.points) for g, r in spec.cells.items() if r.test}
-    sources = [r.source for r in spec.cells.values() if r.locked and r.cell_type == "code"]
+    sources = instructor_sources(spec)
     result = NotebookResult(name, _status(ctx.tampering), tampering=list(ctx.tampering))
     try:
         if warm is not None:
@@ -262,14 +272,8 @@ def grade_submission(task: GradeTask, *, backend: Any = None) -> SubmissionResul
     backend = backend or _backend(task.config.allow_unsandboxed)
     warm = warm_sandbox(backend, task.config, _slot)
     if warm is not None:
-        sources = [
-            r.source
-            for spec in task.notebooks.values()
-            for r in spec.cells.values()
-            if r.locked and r.cell_type == "code"
-        ]
         try:
-            warm.ensure(lab_imports(sources))
+            warm.ensure(lab_modules(task.notebooks))
         except KernelGone:
             warm = None  # this submission runs cold; the next one tries a new warm sandbox
     if warm is not None:

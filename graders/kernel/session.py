@@ -34,6 +34,12 @@ def package_dirs(names: Sequence[str]) -> list[Path]:
     return dirs
 
 
+def stderr_tail(proc: Any) -> str:
+    """``": <last stderr line>"`` of a sandboxed process (why it failed to start), or ""."""
+    lines = proc.read_stderr().decode("utf-8", "replace").strip().splitlines()
+    return f": {lines[-1][:300]}" if lines else ""
+
+
 @contextlib.contextmanager
 def open_kernel(
     backend: Any,
@@ -69,8 +75,7 @@ def open_kernel(
         try:
             client.hello(shell=shell, output_cap=limits.max_output_bytes, timeout=startup_timeout_s)
         except KernelDied as exc:
-            stderr = proc.read_stderr().decode("utf-8", "replace").strip().splitlines()
-            exc.detail += f": {stderr[-1][:300]}" if stderr else ""
+            exc.detail += stderr_tail(proc)
             raise
         yield client
     finally:

@@ -37,7 +37,7 @@ from pathlib import Path
 from typing import Any
 
 from graders.kernel.client import KernelClient, KernelDied, KernelGone, KernelProtocolError
-from graders.kernel.session import DRIVER_PATHS, LAB_PACKAGES, package_dirs
+from graders.kernel.session import DRIVER_PATHS, LAB_PACKAGES, package_dirs, stderr_tail
 
 ZYGOTE_ARGV = (sys.executable, "-m", "graders.kernel.zygote")
 LIFETIME_S = 7 * 86400.0  # the zygote's own watchdog; each notebook has its own deadline
@@ -165,11 +165,8 @@ class WarmSandbox:
             self.proc.stdin.flush()
             reply = json.loads(client.read_line(timeout))
         except (OSError, ValueError, KernelGone) as exc:
-            stderr = self.proc.read_stderr().decode("utf-8", "replace").strip().splitlines()
+            detail = f"the warm sandbox failed ({exc}){stderr_tail(self.proc)}"
             self.discard()
-            detail = f"the warm sandbox failed ({exc})" + (
-                f": {stderr[-1][:300]}" if stderr else ""
-            )
             raise KernelDied(detail) from None
         if not isinstance(reply, dict):
             self.discard()
@@ -241,8 +238,7 @@ class WarmSandbox:
                     shell=shell, output_cap=self.limits.max_output_bytes, timeout=startup_timeout_s
                 )
             except KernelDied as exc:
-                stderr = self.proc.read_stderr().decode("utf-8", "replace").strip().splitlines()
-                exc.detail += f": {stderr[-1][:300]}" if stderr else ""
+                exc.detail += stderr_tail(self.proc)
                 raise
             yield client
             if client.gone is None:
@@ -262,9 +258,7 @@ def _warm_root() -> str | None:
     """Where warm work directories live: outside ``/tmp``, which is scratch inside the sandbox."""
     from graders.sandbox.bubblewrap import _stage_root, _sweep_stale_stages
 
-    for candidate in ("/var/tmp", "/dev/shm"):
-        with contextlib.suppress(OSError):
-            if os.stat(candidate).st_mode & 0o001:
-                _sweep_stale_stages(candidate)
-                return candidate
-    return _stage_root()
+    root = _stage_root(("/var/tmp", "/dev/shm"))
+    if root is not None:
+        _sweep_stale_stages(root)
+    return root or _stage_root()

@@ -242,9 +242,9 @@ def _sweep_stale_stages(root: str | None, max_age_s: float = 6 * 3600) -> None:
                 shutil.rmtree(stale)
 
 
-def _stage_root() -> str | None:
+def _stage_root(candidates: tuple[str, ...] = ("/tmp", "/var/tmp", "/dev/shm")) -> str | None:
     """A world-traversable temp dir for the stage (TMPDIR may be private to the caller)."""
-    for candidate in ("/tmp", "/var/tmp", "/dev/shm"):
+    for candidate in candidates:
         with contextlib.suppress(OSError):
             if os.stat(candidate).st_mode & 0o001:
                 return candidate
