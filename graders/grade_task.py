@@ -172,7 +172,7 @@ def code_fault(cell_errors: list[str], tests: list[TestResult]) -> tuple[str, st
         if not error.startswith(IGNORED_CELL_ERRORS):
             return "cell-exception", f"a cell raised {error}"
     for t in tests:
-        if "is not defined (is it defined in your notebook?)" in t.message:
+        if "is not defined (is it defined in your notebook?)" in (t.detail or t.message):
             return "undefined-name", f"{t.name}: {t.message}"
     return None
 

@@ -21,7 +21,9 @@ class TestResult:
         max_points: Points available.
         passed: Whether every assertion of the unit held.
         hidden: Whether the unit contains hidden tests (its code is never shown to students).
-        message: Plain-words reason of a failure (empty when passed).
+        message: Plain-words reason of a failure (empty when passed), as the learner sees it:
+            for a hidden test only its class (wrong value, an exception's type, timed out).
+        detail: The full reason, for the instructor only (argument values, messages).
     """
 
     __test__ = False  # not a pytest class
@@ -33,6 +35,7 @@ class TestResult:
     passed: bool
     hidden: bool = False
     message: str = ""
+    detail: str = ""
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

@@ -123,7 +123,9 @@ def run_notebook(
             results, printed = run_test_cell(tests[gid], client, base, carry)
             out.tests.extend(results)
             shown = [r for r in results if not r.hidden]
-            cell["outputs"] = [_stream(printed)] if printed else []
+            # What hidden test code printed may show its values: it stays out of the notebook.
+            secret = C.has_marker(tests[gid].source, C.BEGIN_HIDDEN)
+            cell["outputs"] = [_stream(printed)] if printed and not secret else []
             if shown:
                 cell["outputs"].append(_stream(_summary(shown)))
             if share_test_bindings and client.gone is None:

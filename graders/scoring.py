@@ -105,22 +105,34 @@ def _failing_line(exc: BaseException, code: str) -> tuple[str, bool]:
     return lines[number - 1].strip(), inside
 
 
-def _failure(exc: BaseException, code: str, hidden: bool) -> str:
+def _failure(exc: BaseException, code: str, hidden: bool) -> tuple[str, str]:
+    """(what the learner reads, what the instructor reads) for a failed unit.
+
+    A hidden unit tells the learner its class only: a wrong value, an exception of type X raised
+    by their code or by the test, a name that is not defined. Never argument values, messages or
+    the failing line: the student's own exception text could carry the hidden call's arguments.
+    """
     line, in_hidden = _failing_line(exc, code)
     # A `# TEST:` group's code arrives without its markers: a hidden group is secret throughout.
     secret = hidden and (in_hidden or not line or not C.has_marker(code, C.BEGIN_HIDDEN))
-    if getattr(exc, "from_student", False) or isinstance(exc, RemoteError):
-        text = str(exc) if isinstance(exc, RemoteError) else f"{type(exc).__name__}: {exc}"
-        where = "" if secret or not line else f" in `{line}`"
-        return f"your code raised {text.rstrip(': ')}{where}"
+    student = getattr(exc, "from_student", False) or isinstance(exc, RemoteError)
+    kind = type(exc).__name__
+    if student:
+        text = str(exc) if isinstance(exc, RemoteError) else f"{kind}: {exc}"
+        kind = text.split(":", 1)[0] if isinstance(exc, RemoteError) else kind
+        where = f" in `{line}`" if line else ""
+        full = f"your code raised {text.rstrip(': ')}{where}"
+        return (f"your code raised {kind} in a hidden test" if secret else full), full
     if isinstance(exc, AssertionError):
         detail = str(exc)
-        if secret:  # the author's message may quote expected values: keep it to the instructor
-            return "a hidden check failed"
-        return f"assertion failed: {detail or line}" if detail or line else "assertion failed"
+        full = f"assertion failed: {detail or line}" if detail or line else "assertion failed"
+        # The author's message may quote expected values: keep it to the instructor.
+        return ("a hidden check failed" if secret else full), full
     if isinstance(exc, NameError):
-        return f"{exc} (is it defined in your notebook?)"
-    return f"{type(exc).__name__}: {exc}"
+        full = f"{exc} (is it defined in your notebook?)"
+        return ("NameError: a name the hidden test needs is not defined" if secret else full), full
+    full = f"{kind}: {exc}" + (f" in `{line}`" if line else "")
+    return (f"the hidden test raised {kind}" if secret else f"{kind}: {exc}"), full
 
 
 def _exec(code: str, ns: dict[str, Any], sink: io.StringIO) -> None:
@@ -146,9 +158,10 @@ def run_test_cell(
     setup, groups = C.split_groups(spec.source)
     shares = C.group_points(groups, spec.points)
 
-    def unit(i: int, passed: bool, message: str) -> TestResult:
+    def unit(i: int, passed: bool, message: str | tuple[str, str]) -> TestResult:
         g = groups[i]
         name = spec.grade_id if not g.name else f"{spec.grade_id}::{g.name}"
+        shown, detail = (message, message) if isinstance(message, str) else message
         return TestResult(
             name=name,
             cell=spec.grade_id,
@@ -156,7 +169,8 @@ def run_test_cell(
             max_points=shares[i],
             passed=passed,
             hidden=g.hidden,
-            message=message,
+            message=shown,
+            detail=detail if detail != shown else "",
         )
 
     sink = io.StringIO()
@@ -177,7 +191,8 @@ def run_test_cell(
     except KernelGone as gone:
         return [unit(i, False, _gone(gone)) for i in range(len(groups))], sink.getvalue()
     except Exception as exc:
-        msg = "setup of the test failed: " + _failure(exc, setup, any(g.hidden for g in groups))
+        shown, full = _failure(exc, setup, any(g.hidden for g in groups))
+        msg = ("setup of the test failed: " + shown, "setup of the test failed: " + full)
         return [unit(i, False, msg) for i in range(len(groups))], sink.getvalue()
     results = []
     for i, group in enumerate(groups):

@@ -18,7 +18,14 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
-from graders.kernel.decode import Decoder, ProtocolError
+from graders.kernel.decode import (
+    MAX_DECODE_COST,
+    SAFE_PACKAGES,
+    Decoder,
+    ProtocolError,
+    trusted_import,
+    wire_cost,
+)
 from graders.kernel.encode import Budget, encode
 
 
@@ -83,6 +90,7 @@ class KernelClient:
         self.cell_timeout_s = cell_timeout_s
         self.deadline = time.monotonic() + wall_time_s
         self.max_response_bytes = max_response_bytes
+        self.max_decode_cost = MAX_DECODE_COST
         # A warm sandbox's zygote reports a driver's exit on the same pipe: {"op": "exited"}.
         self.exit_reports = exit_reports
         self.gone: KernelGone | None = None
@@ -151,9 +159,11 @@ class KernelClient:
         finally:
             if op != "hello":  # the student's process at work (cells, calls from tests)
                 self.busy_s += time.monotonic() - started
+        if wire_cost(line) > self.max_decode_cost:
+            raise self._fail(KernelProtocolError("response would cost too much memory to read"))
         try:
             resp = json.loads(line, parse_constant=_reject_constant)
-        except (ValueError, ProtocolError) as exc:
+        except (ValueError, RecursionError, ProtocolError) as exc:
             raise self._fail(KernelProtocolError(f"malformed response: {exc}")) from None
         if self.exit_reports and isinstance(resp, dict) and resp.get("op") == "exited":
             code = resp.get("code")
@@ -185,7 +195,7 @@ class KernelClient:
     def decode(self, value: Any) -> Any:
         try:
             return self.decoder.decode(value)
-        except ProtocolError as exc:
+        except (ProtocolError, RecursionError) as exc:
             raise self._fail(KernelProtocolError(str(exc))) from None
 
     def get(self, names: list[str]) -> dict[str, Any]:
@@ -203,7 +213,8 @@ class KernelClient:
             if isinstance(value, dict) and value.get("$") == "unsendable":
                 out[name] = Unsendable(name, str(value.get("error", {}).get("message", "")))
                 continue
-            out[name] = self.decode(value)
+            module = conventional_module(name, value)
+            out[name] = module if module is not None else self.decode(value)
         return out
 
     def set(self, values: dict[str, Any]) -> list[str]:
@@ -236,6 +247,38 @@ class KernelClient:
         if resp["ok"]:
             return self.decode(resp.get("value"))
         raise remote_exception(resp.get("error"))
+
+
+# Names under which a notebook conventionally binds a library module (besides the module's own).
+MODULE_ALIASES = {
+    "np": "numpy",
+    "pd": "pandas",
+    "plt": "matplotlib.pyplot",
+    "mpl": "matplotlib",
+    "sns": "seaborn",
+    "sp": "scipy",
+    "la": "numpy.linalg",
+}
+
+
+def conventional_module(name: str, value: Any) -> Any:
+    """The trusted module for a student's top-level ``np``/``pd``/``math`` binding, else None.
+
+    A module is a namespace: the test code picks what it calls in it. The student may only
+    choose *which* module stands behind a name as far as the name already says it, and only among
+    `SAFE_PACKAGES` (``np`` → numpy, ``stats`` → ``scipy.stats``); anything else is a proxy.
+    """
+    if not isinstance(value, dict) or value.get("$") != "module":
+        return None
+    module = value.get("name")
+    if not isinstance(module, str) or module.split(".")[0] not in SAFE_PACKAGES:
+        return None
+    if name != module.rsplit(".", 1)[-1] and MODULE_ALIASES.get(name) != module:
+        return None
+    try:
+        return trusted_import(module)
+    except (ImportError, AttributeError, ValueError):
+        return None
 
 
 class Unsendable:

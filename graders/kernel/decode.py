@@ -1,9 +1,17 @@
-"""Strict decoding of what the sandbox sends (trusted side).
+"""Strict decoding of what the sandbox sends (and, in the sandbox, of what the tests pass in).
 
 Only the tagged shapes of `graders.kernel.encode` are accepted; arrays are read with
-``np.load(allow_pickle=False)``; anything else is a `ProtocolError`. Handles become proxies
-through the ``make_proxy`` callback; library objects and modules named by the sandbox are imported
-here, from the trusted environment, so a student's patched copy never reaches the test code.
+``np.load(allow_pickle=False)``; anything else is a `ProtocolError`.
+
+On the trusted side a student value is **data or a proxy, never code**: every handle becomes a
+proxy through ``make_proxy`` (calling it runs in the sandbox), whatever library object the student
+says it is. A student who binds ``standardize = os.system`` gives the tests a proxy whose calls
+run ``os.system`` as the sandbox's uid, inside its walls, never here. Only the sandbox's own
+decoder (``resolve_refs=True``) imports the library objects a test passes *into* student code.
+
+What decoding costs here is bounded: the set and dict keys of student data are checked for
+crafted hash collisions before they are hashed into a table (`check_hashes`), and `wire_cost`
+estimates what a response will cost in memory before it is parsed.
 """
 
 from __future__ import annotations
@@ -14,10 +22,16 @@ import importlib
 import io
 import math
 import sys
-from collections.abc import Callable
+from collections import Counter
+from collections.abc import Callable, Iterable
 from typing import Any
 
 MAX_DEPTH = 50
+# Keys of one set or dict that may share a hash value. Distinct plain keys practically never
+# share a 61-bit hash; thousands that do were crafted to make each insertion scan all the others.
+MAX_SAME_HASH = 16
+# What one response may cost in this process once parsed, estimated from its text (`wire_cost`).
+MAX_DECODE_COST = 768 << 20
 # Packages the trusted side may import because a student value names them (besides modules it
 # has imported already). Importing is code execution: arbitrary names (`antigravity`) are refused.
 SAFE_PACKAGES = frozenset(
@@ -62,6 +76,30 @@ class ProtocolError(Exception):
     """The sandbox sent something that is not a well-formed response."""
 
 
+def wire_cost(line: bytes) -> int:
+    """A cautious estimate of the memory (bytes) a JSON line costs once parsed and decoded.
+
+    Text is cheap per byte, but ``[],`` is three bytes on the wire and about 64 bytes as a Python
+    list plus its slot; ``{...}`` a few hundred. Counting brackets and commas (C speed) bounds the
+    cost before ``json.loads`` builds anything.
+    """
+    return 2 * len(line) + 96 * line.count(b"[") + 320 * line.count(b"{") + 64 * line.count(b",")
+
+
+def check_hashes(keys: Iterable[Any]) -> None:
+    """Refuse keys crafted to collide: hashing them into one table would take quadratic time.
+
+    Hash values of distinct ints are distinct ints, so counting them in a `Counter` cannot be
+    attacked the same way.
+    """
+    try:
+        counts = Counter(hash(k) for k in keys)
+    except TypeError as exc:
+        raise ProtocolError("unhashable set member or dict key") from exc
+    if counts and max(counts.values()) > MAX_SAME_HASH:
+        raise ProtocolError("set or dict keys crafted to share one hash value")
+
+
 def _b64(value: Any) -> bytes:
     if not isinstance(value, str):
         raise ProtocolError("expected base64 text")
@@ -98,10 +136,21 @@ def trusted_import(module: str, qualname: str | None = None) -> Any:
 
 
 class Decoder:
-    """Turns plain data from the sandbox into trusted Python values."""
+    """Turns plain data into Python values.
 
-    def __init__(self, make_proxy: Callable[[dict[str, Any]], Any]) -> None:
+    Args:
+        make_proxy: Called with a handle (a ``{"$": "handle", ...}`` dict); returns what stands
+            for it (a proxy on the trusted side, the registered object in the sandbox).
+        resolve_refs: Import the library objects and modules that handles name. Only the
+            sandbox's decoder does this (for values the tests pass in); on the trusted side a
+            name a student value carries is never turned into a real object.
+    """
+
+    def __init__(
+        self, make_proxy: Callable[[dict[str, Any]], Any], *, resolve_refs: bool = False
+    ) -> None:
         self.make_proxy = make_proxy
+        self.resolve_refs = resolve_refs
 
     def decode(self, value: Any, depth: int = 0) -> Any:
         if depth > MAX_DEPTH:
@@ -148,10 +197,9 @@ class Decoder:
         return self._items(value, depth)
 
     def _tag_set(self, value: dict[str, Any], depth: int) -> set[Any]:
-        try:
-            return set(self._items(value, depth))
-        except TypeError as exc:
-            raise ProtocolError("unhashable set member") from exc
+        items = self._items(value, depth)
+        check_hashes(items)
+        return set(items)
 
     def _tag_frozenset(self, value: dict[str, Any], depth: int) -> frozenset[Any]:
         return frozenset(self._tag_set(value, depth))
@@ -162,10 +210,9 @@ class Decoder:
             isinstance(p, list) and len(p) == 2 for p in pairs
         ):
             raise ProtocolError("bad dict")
-        try:
-            return {self.decode(k, depth): self.decode(v, depth) for k, v in pairs}
-        except TypeError as exc:
-            raise ProtocolError("unhashable dict key") from exc
+        keys = [self.decode(k, depth) for k, _ in pairs]
+        check_hashes(keys)
+        return dict(zip(keys, (self.decode(v, depth) for _, v in pairs), strict=True))
 
     def _tag_ndarray(self, value: dict[str, Any], depth: int) -> Any:
         return _npy(value.get("npy"))
@@ -224,18 +271,20 @@ class Decoder:
         return pd.Index(self._column(value.get("data"), depth))
 
     def _tag_module(self, value: dict[str, Any], depth: int) -> Any:
-        try:
-            return trusted_import(value.get("name"))  # type: ignore[arg-type]
-        except (ImportError, AttributeError, ValueError):
-            return self._tag_handle(value.get("handle"), depth)  # type: ignore[arg-type]
+        if self.resolve_refs:
+            try:
+                return trusted_import(value.get("name"))  # type: ignore[arg-type]
+            except (ImportError, AttributeError, ValueError):
+                pass
+        return self._tag_handle(value.get("handle"), depth)  # type: ignore[arg-type]
 
     def _tag_handle(self, value: dict[str, Any], depth: int) -> Any:
         if not isinstance(value, dict) or not isinstance(value.get("id"), int):
             raise ProtocolError("bad handle")
         ref = value.get("ref")
-        if isinstance(ref, dict):
+        if self.resolve_refs and isinstance(ref, dict):
             try:
                 return trusted_import(ref.get("module"), ref.get("qualname"))  # type: ignore[arg-type]
             except (ImportError, AttributeError, ValueError):
-                pass  # not importable here (e.g. the student's own module): keep the proxy
+                pass  # not importable here (e.g. the student's own module): keep the handle
         return self.make_proxy(value)

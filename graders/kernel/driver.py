@@ -65,7 +65,7 @@ class Driver:
         self.mode = "auto"
         self.cap = 1 << 20
         self.out = CappedText(self.cap)
-        self.decoder = Decoder(lambda h: self.handles[h["id"]])
+        self.decoder = Decoder(lambda h: self.handles[h["id"]], resolve_refs=True)
 
     # -- plumbing ------------------------------------------------------------------------------
     def register(self, obj: Any) -> int:

@@ -98,11 +98,25 @@ def _handle(obj: Any, register: Callable[[Any], int]) -> dict[str, Any]:
         "type": type.__getattribute__(type(obj), "__name__"),
         "repr": text,
         "callable": callable(obj),
+        "mro": _mro_names(type(obj)),
     }
     ref = (_library_ref(obj) if callable(obj) else None) or _ufunc_ref(obj)
     if ref:
         out["ref"] = ref
     return out
+
+
+def _mro_names(cls: type) -> list[str]:
+    """``module.qualname`` of a class and its bases: what ``isinstance`` compares on the trusted
+    side (a student's own lie there only changes the answer about the student's own object)."""
+    names = []
+    try:
+        for c in type.__getattribute__(cls, "__mro__")[:64]:
+            module = type.__getattribute__(c, "__module__")
+            names.append(f"{module}.{type.__getattribute__(c, '__qualname__')}")
+    except Exception:  # a metaclass with odd attributes: no type answers isinstance
+        return []
+    return [n for n in names if isinstance(n, str)]
 
 
 def _ufunc_ref(obj: Any) -> dict[str, str] | None:

@@ -17,13 +17,21 @@ if TYPE_CHECKING:
 class RemoteObject:
     """A student object living in the sandbox, known by a handle."""
 
-    __slots__ = ("_client", "_handle", "_type", "_repr")
+    __slots__ = ("_client", "_handle", "_type", "_repr", "_mro")
 
-    def __init__(self, client: KernelClient, handle: int, type_name: str, text: str) -> None:
+    def __init__(
+        self,
+        client: KernelClient,
+        handle: int,
+        type_name: str,
+        text: str,
+        mro: tuple[str, ...] = (),
+    ) -> None:
         object.__setattr__(self, "_client", client)
         object.__setattr__(self, "_handle", handle)
         object.__setattr__(self, "_type", type_name)
         object.__setattr__(self, "_repr", text)
+        object.__setattr__(self, "_mro", mro)
 
     def _remote(self, op: str, **fields: Any) -> Any:
         return self._client.remote(op, self._handle, **fields)
@@ -76,11 +84,48 @@ class RemoteFunction(RemoteObject):
     __slots__ = ()
 
 
+def qualified_names(cls: type) -> tuple[str, ...]:
+    """``module.qualname`` of a trusted class and its bases, as the sandbox reports them."""
+    return tuple(f"{c.__module__}.{c.__qualname__}" for c in cls.__mro__)
+
+
+class LibraryRef(RemoteFunction):
+    """A library class or function reached through a student's name (``LogisticRegression``).
+
+    Still a proxy: calling it runs in the sandbox. It is never swapped for the real object here
+    (the student chose what the name holds), but a test may use it as a type: ``isinstance`` and
+    ``issubclass`` compare qualified names, for proxies and trusted values alike.
+    """
+
+    __slots__ = ("_ref",)
+
+    def __init__(self, client: KernelClient, handle: dict[str, Any], ref: str) -> None:
+        super().__init__(client, *_fields(handle))
+        object.__setattr__(self, "_ref", ref)
+
+    def __instancecheck__(self, obj: Any) -> bool:
+        names = object.__getattribute__(obj, "_mro") if isinstance(obj, RemoteObject) else None
+        return self._ref in (names if names is not None else qualified_names(type(obj)))
+
+    def __subclasscheck__(self, cls: Any) -> bool:
+        if isinstance(cls, LibraryRef):
+            return self._ref == object.__getattribute__(cls, "_ref")
+        return isinstance(cls, type) and self._ref in qualified_names(cls)
+
+
+def _fields(handle: dict[str, Any]) -> tuple[int, str, str, tuple[str, ...]]:
+    mro = handle.get("mro")
+    names = tuple(str(n) for n in mro[:64]) if isinstance(mro, list) else ()
+    return int(handle["id"]), str(handle.get("type", "object")), str(handle.get("repr", "")), names
+
+
 def make_proxy(client: KernelClient, handle: dict[str, Any]) -> RemoteObject:
+    """The proxy for a handle from the sandbox: never the real object it may name."""
+    ref = handle.get("ref")
+    if isinstance(ref, dict) and isinstance(ref.get("module"), str):
+        return LibraryRef(client, handle, f"{ref['module']}.{ref.get('qualname')}")
     cls = RemoteFunction if handle.get("callable") is True else RemoteObject
-    return cls(
-        client, int(handle["id"]), str(handle.get("type", "object")), str(handle.get("repr", ""))
-    )
+    return cls(client, *_fields(handle))
 
 
 def handle_of(obj: Any) -> int:

@@ -6,13 +6,15 @@ import base64
 import io
 import json
 import math
+import os
+import time
 from typing import Any
 
 import numpy as np
 import pandas as pd
 import pytest
 
-from graders.kernel.decode import Decoder, ProtocolError
+from graders.kernel.decode import Decoder, ProtocolError, wire_cost
 from graders.kernel.encode import Budget, encode
 
 
@@ -101,10 +103,52 @@ def test_other_objects_become_handles() -> None:
     assert roundtrip(Model()) == ("proxy", "Model")
 
 
-def test_library_functions_are_imported_on_the_trusted_side() -> None:
-    """Is a numpy function sent by name and taken from the trusted numpy?"""
-    assert roundtrip(np.mean) is np.mean
-    assert roundtrip(np.sqrt) is np.sqrt
+def _wire(value: Any) -> Any:
+    return json.loads(json.dumps(encode(value, Budget(), 0, lambda o: 1)))
+
+
+@pytest.mark.parametrize("value", [np.mean, np.sqrt, os.system, eval, pd.read_pickle, np.fromfile])
+def test_library_callables_stay_proxies_on_the_trusted_side(value: Any) -> None:
+    """Does a library function a student value names stay a proxy (never the real callable)?
+
+    `standardize = os.system` would otherwise run a shell command in the grader when a test
+    calls `standardize(X_train)`.
+    """
+    out = Decoder(lambda h: ("proxy", h.get("ref"))).decode(_wire(value))
+    assert out[0] == "proxy" and out is not value
+
+
+def test_the_sandbox_decoder_resolves_what_tests_pass_in() -> None:
+    """Does a library function a test passes into student code arrive there as itself?"""
+    assert Decoder(lambda h: h, resolve_refs=True).decode(_wire(np.mean)) is np.mean
+
+
+@pytest.mark.parametrize("module", ["numpy", "os", "pandas"])
+def test_modules_named_by_the_student_are_proxies(module: str) -> None:
+    """Is a module a student value names kept as a proxy by the trusted decoder?"""
+    payload = {"$": "module", "name": module, "handle": {"$": "handle", "id": 1}}
+    assert Decoder(lambda h: "proxy").decode(payload) == "proxy"
+
+
+def test_crafted_hash_collisions_are_refused_quickly() -> None:
+    """Is a set of integers that all share one hash value refused before it is hashed?"""
+    p = (1 << 61) - 1  # ints n and n + k*p share a hash
+    payload = {"$": "set", "v": [7 + k * p for k in range(20_000)]}
+    started = time.perf_counter()
+    with pytest.raises(ProtocolError, match="share one hash"):
+        Decoder(lambda h: h).decode(payload)
+    assert time.perf_counter() - started < 1.0
+    keys = {"$": "dict", "v": [[7 + k * p, 0] for k in range(100)]}
+    with pytest.raises(ProtocolError):
+        Decoder(lambda h: h).decode(keys)
+
+
+def test_wire_cost_counts_what_parsing_builds() -> None:
+    """Does the estimate charge empty lists far more than their three bytes on the wire?"""
+    lists = b"[" + b"[]," * 1000 + b"[]]"
+    text = json.dumps("x" * 3000).encode()
+    assert wire_cost(lists) > 100 * len(lists) / 3
+    assert wire_cost(text) < 3 * len(text)
 
 
 def _npy(arr: np.ndarray, allow_pickle: bool = False) -> str:
