@@ -9,15 +9,17 @@ new memory (copy-on-write), empty namespace, its own CPU limit, the same sandbox
 What one submission can leave behind for the next is ruled out, not assumed away:
 
 - files: the work directory is emptied and refilled by this (trusted) side for every submission;
-  the zygote empties ``/tmp`` and ``/dev/shm`` around every notebook;
+  the zygote puts ``/tmp`` and ``/dev/shm`` (modes, extended attributes, contents) and SysV IPC
+  back as they were before any student ran, around every notebook, and checks the result
+  (`graders.kernel.scratch`); a reset that fails or leaves anything discards the whole sandbox;
 - processes: after a notebook, the sandbox's PID-namespace init must have the zygote as its only
   child and the zygote none, else the whole sandbox is killed and the next notebook gets a new one;
 - the zygote itself: not dumpable (no ptrace, no ``/proc/<pid>/mem`` for the student's uid), and a
   killed zygote only costs a new sandbox;
 - any failure (timeout, crash, protocol violation) kills the whole sandbox, as the cold path does.
 
-Not reset: SysV IPC objects of the sandbox's IPC namespace. Nothing of the driver or the grading
-reads them, and no process of an earlier student is left to use them.
+Not reset: POSIX message queues of the sandbox's IPC namespace (listing them needs an mqueue
+mount the sandbox has not got). Nothing of the driver or the grading reads them.
 """
 
 from __future__ import annotations
@@ -120,6 +122,8 @@ class WarmSandbox:
         # Notebooks during which the sandbox itself died (e.g. `kill -1` reached the zygote, which
         # shares the student's uid): their submission is graded again in a cold sandbox.
         self.lost = 0
+        # Why the zygote could not put the scratch space back (each cost the sandbox).
+        self.reset_failures: list[str] = []
 
     # -- life cycle ------------------------------------------------------------------------------
     @property
@@ -208,6 +212,15 @@ class WarmSandbox:
         ready, _, _ = select.select([self.proc.stdout.fileno()], [], [], 0)
         return not ready
 
+    def _reset(self, reply: Any) -> bool:
+        """Did the zygote report the driver's exit and a complete reset of the scratch space?"""
+        if not isinstance(reply, dict) or reply.get("op") != "exited":
+            return False
+        if reply.get("reset") is not True:
+            self.reset_failures.append(str(reply.get("problem"))[:300])
+            return False
+        return True
+
     @contextlib.contextmanager
     def kernel(
         self, *, shell: str = "auto", startup_timeout_s: float = 60.0
@@ -244,8 +257,8 @@ class WarmSandbox:
             if client.gone is None:
                 with contextlib.suppress(KernelGone, ValueError):
                     client.request("exit", timeout=10)
-                    reply = json.loads(client.read_line(10))
-                    reusable = reply.get("op") == "exited" and self.clean() and self._quiet(client)
+                    reply = json.loads(client.read_line(30))
+                    reusable = self._reset(reply) and self.clean() and self._quiet(client)
         finally:
             gone = client.gone
             if isinstance(gone, KernelDied) and gone.pipe_closed:

@@ -5,14 +5,18 @@ cells, never from a submission), then forks one fresh driver per notebook: the d
 with those modules already in ``sys.modules`` and an empty namespace, and speaks the ordinary
 driver protocol on the inherited pipes. The zygote reads its own commands unbuffered, one byte at
 a time, so it never swallows a request meant for the driver, and writes nothing while a driver
-runs; after the driver exits it wipes the sandbox's ``/tmp`` and ``/dev/shm`` and reports.
+runs; after the driver exits it puts the sandbox's ``/tmp``, ``/dev/shm`` and SysV IPC back as
+they were before any student ran (`graders.kernel.scratch`) and reports whether that worked: the
+trusted side discards the sandbox when it did not.
 
 The zygote is not dumpable, so a student's process (same uid) cannot ptrace it or write its
 memory; the trusted side discards the whole sandbox whenever anything else outlived a driver.
 
 Commands (one JSON object per line): ``{"op": "preload", "modules": [...]}`` → ``{"ok": true,
 "loaded": [...], "failed": {...}}``; ``{"op": "fork", "cpu_s": N}`` → the driver takes over
-until it exits, then ``{"op": "exited", "code": N}``.
+until it exits, then ``{"op": "exited", "code": N, "reset": true}`` (or ``"reset": false`` with
+the ``"problem"``). A reset that fails before a fork ends the zygote: the sandbox is lost, and the
+trusted side grades that submission in a cold sandbox.
 """
 
 from __future__ import annotations
@@ -22,12 +26,12 @@ import importlib
 import json
 import os
 import resource
-import shutil
 import sys
 from typing import Any
 
+from graders.kernel import scratch
+
 _PR_SET_DUMPABLE = 4
-SCRATCH = ("/tmp", "/dev/shm")
 
 
 def _set_dumpable(flag: int) -> None:
@@ -73,29 +77,6 @@ def _preload(modules: list[Any]) -> dict[str, Any]:
     return {"ok": True, "loaded": loaded, "failed": failed}
 
 
-def _wipe_scratch() -> None:
-    """Empty the scratch tmpfs mounts; never the work directory, should it be mounted below."""
-    here = os.getcwd()
-    for root in SCRATCH:
-        try:
-            device = os.stat(root).st_dev
-            entries = list(os.scandir(root))
-        except OSError:
-            continue
-        for entry in entries:
-            try:
-                if here == entry.path or here.startswith(entry.path + "/"):
-                    continue
-                if entry.stat(follow_symlinks=False).st_dev != device:
-                    continue  # a mount point, not scratch
-                if entry.is_dir(follow_symlinks=False):
-                    shutil.rmtree(entry.path)
-                else:
-                    os.unlink(entry.path)
-            except OSError:
-                pass
-
-
 def _run_driver(cpu_s: int) -> None:
     """In the forked child: become an ordinary driver (never returns)."""
     try:
@@ -110,6 +91,7 @@ def _run_driver(cpu_s: int) -> None:
 
 def main() -> None:
     _set_dumpable(0)
+    baselines = scratch.baselines()  # before any student's code ran
     while True:
         command = _read_command()
         if command is None:
@@ -119,14 +101,16 @@ def main() -> None:
             modules = command.get("modules")
             _reply(_preload(modules if isinstance(modules, list) else []))
         elif op == "fork":
-            _wipe_scratch()
+            if scratch.reset_all(baselines) is not None:
+                os._exit(70)  # never hand a student a sandbox that is not as new
             sys.stdout.flush()
             pid = os.fork()
             if pid == 0:
                 _run_driver(max(1, int(command.get("cpu_s", 600))))
             _, status = os.waitpid(pid, 0)
-            _wipe_scratch()
-            _reply({"op": "exited", "code": os.waitstatus_to_exitcode(status)})
+            problem = scratch.reset_all(baselines)
+            reply = {"op": "exited", "code": os.waitstatus_to_exitcode(status)}
+            _reply({**reply, "reset": problem is None, "problem": problem})
         else:
             _reply({"ok": False, "error": f"unknown command {op!r}"})
 

@@ -12,7 +12,7 @@ import pytest
 from graders import grade_task
 from graders.autograde import grade_folder
 from graders.config import GradeConfig
-from graders.kernel.warm import lab_imports
+from graders.kernel.warm import WarmSandbox, lab_imports
 
 pytestmark = [pytest.mark.slow, pytest.mark.sandbox]
 
@@ -49,6 +49,36 @@ STRAY_LINE = (
 SEES_NOTHING = (
     "import os\nSEEN = os.path.exists('left_by_a.txt') or os.path.exists('/tmp/left_by_a')\n"
     "def circle_area(r):\n    return 0.0 if SEEN else math.pi * r**2"
+)
+# Student A locks the scratch mounts: chmod 0555 of /tmp and /dev/shm, directories and files
+# without any permission, a tree deeper than the open-file limit, an extended attribute on the
+# mount, a SysV shared-memory segment, /dev/shm filled with 50 MB.
+LOCK_SCRATCH = (
+    "import ctypes, os, pathlib\n"
+    "for d in ('/tmp', '/dev/shm'):\n"
+    "    p = pathlib.Path(d)\n"
+    "    (p / 'left_by_a').write_text('a')\n"
+    "    (p / 'locked' / 'deeper').mkdir(parents=True)\n"
+    "    (p / 'locked' / 'deeper' / 'x').write_text('a')\n"
+    "    (p / 'nest' / '/'.join(['n'] * 300)).mkdir(parents=True)\n"
+    "    os.chmod(p / 'locked' / 'deeper', 0)\n"
+    "    os.chmod(p / 'locked', 0)\n"
+    "    os.setxattr(d, 'user.left_by_a', b'a')\n"
+    "pathlib.Path('/dev/shm/fill').write_bytes(b'x' * (50 << 20))\n"
+    "os.chmod('/tmp', 0o555)\n"
+    "os.chmod('/dev/shm', 0o555)\n"
+    "ctypes.CDLL(None).shmget(0x5EED, 4096, 0o1600)\n" + PI
+)
+# Student B answers right only when both mounts are empty, writable and carry nothing of A.
+SCRATCH_IS_NEW = (
+    "import ctypes, os\n"
+    "def _fresh(d):\n"
+    "    open(os.path.join(d, 'b.txt'), 'w').write('b')\n"
+    "    os.unlink(os.path.join(d, 'b.txt'))\n"
+    "    return os.listdir(d) == [] and os.listxattr(d) == []\n"
+    "SHM = ctypes.CDLL(None).shmget(0x5EED, 1, 0)\n"
+    "FRESH = _fresh('/tmp') and _fresh('/dev/shm') and SHM == -1\n"
+    "def circle_area(r):\n    return math.pi * r**2 if FRESH else 0.0"
 )
 # The driver's parent is the zygote: reading its memory would expose the warm sandbox's state.
 PEEKS_AT_ZYGOTE = (
@@ -105,6 +135,30 @@ def test_files_left_by_one_student_are_gone_for_the_next(
     assert a.total == b.total == 8.0
     assert warm().spawned == 1  # the same sandbox: the files were removed, not the sandbox
     assert (sample_course / "submitted" / "a" / "lab01.autograded" / "left_by_a.txt").exists()
+
+
+def test_scratch_locked_by_one_student_is_new_again_for_the_next(
+    sample_course: Path, submit: Callable[..., Path], isolating_backend: Any
+) -> None:
+    """After A chmods /tmp and /dev/shm read-only and fills them, does B (same sandbox) find
+    both empty and writable, with nothing of A left?"""
+    a = grade(sample_course, submit, isolating_backend, "a", LOCK_SCRATCH, config=WARM)
+    b = grade(sample_course, submit, isolating_backend, "b", SCRATCH_IS_NEW, config=WARM)
+    assert (a.status, a.total) == ("graded", 8.0), [nb.reason for nb in a.notebooks]
+    assert (b.status, b.total) == ("graded", 8.0), [nb.reason for nb in b.notebooks]
+    # Reset, not replaced: the same sandbox served both, and no reset failed.
+    assert (warm().spawned, warm().forks, warm().reset_failures) == (1, 2, [])
+
+
+def test_a_scratch_reset_that_fails_discards_the_sandbox() -> None:
+    """Is a sandbox whose zygote reports an incomplete reset never handed to another student?"""
+    sandbox = WarmSandbox.__new__(WarmSandbox)
+    sandbox.reset_failures = []
+    assert sandbox._reset({"op": "exited", "code": 0, "reset": True, "problem": None})
+    failed = {"op": "exited", "code": 0, "reset": False, "problem": "/tmp: entries left"}
+    assert not sandbox._reset(failed)
+    assert not sandbox._reset({"op": "exited", "code": 0})  # an old zygote: no reset reported
+    assert sandbox.reset_failures == ["/tmp: entries left", "None"]
 
 
 def test_a_process_left_behind_costs_the_sandbox_not_the_next_student(
