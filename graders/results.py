@@ -53,6 +53,7 @@ UNGRADED_REASONS = frozenset(
         "timeout",
         "protocol-violation",
         "grader-crashed",
+        "grader-limit",
         "missing-notebook",
         "malformed-notebook",
         "not-a-notebook",

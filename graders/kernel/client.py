@@ -52,6 +52,12 @@ class KernelProtocolError(KernelGone):
     reason = "protocol-violation"
 
 
+class GraderLimit(KernelGone):
+    """The trusted scoring process itself died or overran its limits (`graders.scorer`)."""
+
+    reason = "grader-limit"
+
+
 # Calls into the student's code one test cell may make. An object whose `__getitem__` returns
 # itself would otherwise keep numpy's sequence conversion calling into the sandbox until the
 # notebook's wall time runs out.

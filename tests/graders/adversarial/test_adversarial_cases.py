@@ -82,6 +82,16 @@ def _check(name: str, check: str, cohort: Cohort) -> None:
         assert all(sha(Path(p)) == h for p, h in cohort.source_hashes.items())
     elif check == "tamper_recorded":
         assert cohort.stored[name].status.startswith("tampered:")
+    elif check == "no_hidden_args":
+        # The hidden calls happened (the instructor's detail shows their arguments) but the
+        # learner's messages and notebook never quote them.
+        hidden_args = ["ARGS=({'a': [1, 2], 'b': [4, 8]},)", "ARGS=(0,)"]
+        tests = cohort.results[name].tests
+        details = " ".join(t.detail for t in tests)
+        assert all(a in details for a in hidden_args), details
+        shown = " ".join(t.message for t in tests) + _student_visible_text(folder)
+        assert [a for a in hidden_args if a in shown] == []
+        assert "ARGS=([1.0, 2.0, 3.0],)" in shown  # a public test still says what it called
     elif check == "outputs_capped":
         size = (folder / "lab01.ipynb").stat().st_size
         assert size < 4 * CONFIG.max_output_bytes + (1 << 20), f"graded notebook is {size} bytes"
