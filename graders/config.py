@@ -22,6 +22,16 @@ class GraderSettings(BaseSettings):
     max_file_mb: int = Field(100, description="Largest file the student's code may write.")
     max_output_bytes: int = Field(1 << 20, description="Captured output kept per cell.")
     max_notebook_mb: float = Field(20.0, description="Larger submitted notebooks are refused.")
+    max_copyback_files: int = Field(
+        2000,
+        description="Most files and folders of the executed work folder kept in autograded/"
+        " (the graded notebooks first); the rest is left out, status error:copyback-limit.",
+    )
+    max_copyback_mb: int = Field(
+        100,
+        description="Most bytes (apparent size: a sparse file counts whole) of the executed work"
+        " folder kept in autograded/; the rest is left out, status error:copyback-limit.",
+    )
     shell: str = Field(
         "auto", description="'auto' (IPython only when a cell needs it) or 'ipython'."
     )
@@ -51,6 +61,8 @@ class GradeConfig:
     max_file_mb: int = 100
     max_output_bytes: int = 1 << 20
     max_notebook_mb: float = 20.0
+    max_copyback_files: int = 2000
+    max_copyback_mb: int = 100
     shell: str = "auto"
     allow_unsandboxed: bool = False
     share_test_bindings: bool = True

@@ -26,6 +26,7 @@ from graders.notebooks import NotebookError, dumps, load_notebook, write_atomic
 from graders.pipelines import AUTOGRADE, run_pipeline
 from graders.results import GRADED, NotebookResult, SubmissionResult, TestResult
 from graders.runner import run_notebook
+from graders.sandbox.copyback import return_workdir
 from graders.scoring import TestSpec
 from graders.steps.base import StepContext
 
@@ -304,8 +305,9 @@ def _grade_into(task: GradeTask, backend: Any, warm: WarmSandbox | None) -> Subm
             result.notebooks.append(
                 grade_notebook(name, spec, work, task.config, backend, _slot, skipped, warm)
             )
-        if warm is not None:  # the executed submission leaves the sandbox's work directory
-            shutil.copytree(work, staged, symlinks=True)
+        # The executed work folder returns bounded: copied from a warm sandbox, pruned in place
+        # after a cold one (graders/sandbox/copyback.py).
+        return_workdir(work, staged, task.config, task.notebooks, result)
         old = out.parent / f".{out.name}.old-{os.getpid()}"
         if out.exists():
             out.rename(old)

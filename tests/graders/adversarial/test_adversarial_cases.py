@@ -98,6 +98,15 @@ def _check(name: str, check: str, cohort: Cohort) -> None:
     elif check == "file_capped":
         big = folder / "big.bin"
         assert not big.exists() or big.stat().st_size <= CONFIG.max_file_mb << 20
+    elif check == "copyback_bounded":
+        # Only regular files and folders came back, within the caps; sparse stayed sparse.
+        entries = list(folder.rglob("*"))
+        assert len(entries) <= CONFIG.max_copyback_files
+        assert all(p.is_dir() or p.is_file() for p in entries if not p.is_symlink())
+        assert [p for p in entries if p.is_symlink()] == []
+        infos = [p.lstat() for p in entries if p.is_file()]
+        assert sum(i.st_size for i in infos) <= CONFIG.max_copyback_mb << 20
+        assert sum(i.st_blocks * 512 for i in infos) <= 20 << 20
     else:  # pragma: no cover - a typo in expected.yml
         raise AssertionError(f"unknown check {check!r}")
 
