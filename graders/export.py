@@ -5,6 +5,10 @@ An ungradable submission (kernel died, timeout, missing or malformed notebook, .
 as a silent 0: our CSV carries its status, and the Canvas file leaves its cell empty so that no
 grade is imported for it. Errors that leave the score meaningful (a limit hit, an exception in a
 student cell) export their score, with the status in our CSV.
+
+Every cell is written as text a spreadsheet will not evaluate: a student id such as
+``=HYPERLINK(...)`` (or one starting with ``+``, ``-``, ``@``, a tab or a carriage return) gets a
+leading single quote, as OWASP recommends against CSV injection.
 """
 
 from __future__ import annotations
@@ -21,6 +25,24 @@ from graders.notebooks import write_atomic
 from graders.results import SubmissionResult, is_ungraded
 
 CANVAS_FIXED = ["Student", "ID", "SIS User ID", "SIS Login ID", "Section"]
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+
+
+def safe_cell(value: Any) -> str:
+    """``value`` as a CSV cell that no spreadsheet reads as a formula."""
+    text = str(value)
+    return "'" + text if text.startswith(FORMULA_PREFIXES) else text
+
+
+def _writer(buf: io.StringIO) -> Any:
+    """A CSV writer whose every cell goes through `safe_cell`."""
+    writer = csv.writer(buf, lineterminator="\n")
+
+    class Safe:
+        def writerow(self, row: list[Any]) -> None:
+            writer.writerow([safe_cell(cell) for cell in row])
+
+    return Safe()
 
 
 @dataclass
@@ -45,7 +67,7 @@ def _table(
 def grades_csv(results: list[SubmissionResult]) -> str:
     students, labs, cells = _table(results)
     buf = io.StringIO()
-    writer = csv.writer(buf, lineterminator="\n")
+    writer = _writer(buf)
     writer.writerow(["student", *[c for lab in labs for c in (lab, f"{lab}_status")]])
     for s in students:
         row: list[Any] = [s]
@@ -59,7 +81,7 @@ def grades_csv(results: list[SubmissionResult]) -> str:
 def canvas_csv(results: list[SubmissionResult], possible: dict[str, float]) -> str:
     students, labs, cells = _table(results)
     buf = io.StringIO()
-    writer = csv.writer(buf, lineterminator="\n")
+    writer = _writer(buf)
     writer.writerow([*CANVAS_FIXED, *labs])
     writer.writerow(
         ["Points Possible", "", "", "", "", *[f"{possible.get(lab, 0):g}" for lab in labs]]

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import stat
 import tempfile
 from pathlib import Path
 from typing import Any
@@ -63,11 +64,18 @@ def parse_notebook(data: bytes, name: str = "notebook") -> dict[str, Any]:
 
 
 def load_notebook(path: Path, *, max_mb: float = 20.0) -> dict[str, Any]:
-    """Read a notebook file; raise `NotebookError` naming what is wrong."""
+    """Read a notebook file; raise `NotebookError` naming what is wrong.
+
+    Anything but a regular file (a folder named ``lab01.ipynb``, a FIFO that would block the
+    reader) is a missing notebook.
+    """
     try:
-        size = path.stat().st_size
+        info = path.stat()
     except OSError:
         raise NotebookError("missing-notebook", f"{path.name} was not submitted") from None
+    if not stat.S_ISREG(info.st_mode):
+        raise NotebookError("missing-notebook", f"{path.name} is not a file (a folder?)")
+    size = info.st_size
     if size > max_mb * 1e6:
         raise NotebookError(
             "notebook-too-large", f"{path.name} is {size / 1e6:.0f} MB (limit {max_mb:g} MB)"
