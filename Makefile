@@ -8,7 +8,7 @@ export NO_MKDOCS_2_WARNING := 1
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
 .DEFAULT_GOAL := help
-.PHONY: help run test ci-test lint format typecheck site serve vendor sysdeps pipeline dvc-repro audit bench clean cards qti book lock
+.PHONY: help run test ci-test lint format typecheck site serve vendor sysdeps pipeline dvc-repro audit bench numbers numbers-full clean cards qti book lock
 
 help: ## List the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  \033[36m%-12s\033[0m %s\n", $$1, $$2}'
@@ -73,6 +73,12 @@ audit: $(VENV)/.installed-all ## Score this repository's MLOps maturity (mlops-c
 
 bench: $(VENV)/.installed-all ## Run every benchmark script in benchmarks/ (slow; prints tables)
 	@for script in benchmarks/*.py; do echo "== $$script"; $(PY) $$script || exit 1; done
+
+numbers: $(VENV)/.installed-all ## Recompute the course's cheap figures (small preset) into course/_data/*.json
+	$(PY) tools/course_numbers.py
+
+numbers-full: $(VENV)/.installed-all ## Also the full-preset figures (run before a cohort; nice, takes long)
+	nice $(PY) tools/course_numbers.py --full
 
 clean: ## Remove generated output (build/, caches); keeps .venv
 	rm -rf build .pytest_cache .mypy_cache .ruff_cache

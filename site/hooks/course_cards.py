@@ -10,6 +10,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import course_figures
 import yaml
 
 MODULE_DIR = re.compile(r"^(\d{2})-[a-z0-9][a-z0-9-]*$")
@@ -60,8 +61,26 @@ def _text(path: Path, node: yaml.Node | None, what: str) -> str:
     return str(node.value)
 
 
+def _figures(path: Path, node: yaml.Node, text: str, results: dict) -> str:
+    """`text` with its figure placeholders filled in (course_figures); errors name the line."""
+    try:
+        return course_figures.render(
+            text, results, where=str(path), first_line=node.start_mark.line + 1
+        )
+    except course_figures.FiguresError as exc:
+        raise CardsError(str(exc)) from None
+
+
 def load_deck(path: Path) -> Deck:
-    """Parse one `flashcards.yml`; raise CardsError with file and line on any problem."""
+    """Parse one `flashcards.yml`; raise CardsError with file and line on any problem.
+
+    Figure placeholders in `q` and `a` are filled in from the course's results files
+    (`course/_data/`, next to the module folders).
+    """
+    try:
+        results = course_figures.load_results(path.parent.parent)
+    except course_figures.FiguresError as exc:
+        raise CardsError(str(exc)) from None
     try:
         root = yaml.compose(path.read_text(encoding="utf-8"), Loader=yaml.SafeLoader)
     except yaml.MarkedYAMLError as exc:
@@ -107,8 +126,18 @@ def load_deck(path: Path) -> Deck:
             Card(
                 module=module,
                 id=card_id,
-                q=_text(path, fields.get("q", item), f"card {card_id!r}: `q`"),
-                a=_text(path, fields.get("a", item), f"card {card_id!r}: `a`"),
+                q=_figures(
+                    path,
+                    fields.get("q", item),
+                    _text(path, fields.get("q", item), f"card {card_id!r}: `q`"),
+                    results,
+                ),
+                a=_figures(
+                    path,
+                    fields.get("a", item),
+                    _text(path, fields.get("a", item), f"card {card_id!r}: `a`"),
+                    results,
+                ),
                 tags=tags,
                 term=term,
                 line=item.start_mark.line + 1,

@@ -8,10 +8,21 @@ from __future__ import annotations
 
 import argparse
 import sys
+import tempfile
 from pathlib import Path
 
 import course_cards
+import course_figures
 from _hooks import ROOT, shown
+
+
+def _rendered(quiz_md: Path, results: dict, scratch: Path) -> Path:
+    """A copy of `quiz_md` with its figure placeholders filled in, as the site shows it."""
+    text = course_figures.render(quiz_md.read_text(encoding="utf-8"), results, where=shown(quiz_md))
+    copy = scratch / quiz_md.parent.name / quiz_md.name
+    copy.parent.mkdir(parents=True, exist_ok=True)
+    copy.write_text(text, encoding="utf-8")
+    return copy
 
 
 def export(docs: Path, out: Path, version: str = "1.2") -> list[tuple[Path, int]]:
@@ -19,13 +30,16 @@ def export(docs: Path, out: Path, version: str = "1.2") -> list[tuple[Path, int]
     from mkdocs_quiz.qti import QTIExporter, QTIVersion, QuizCollection, extract_quizzes_from_file
 
     qti = QTIVersion.from_string(version)
+    results = course_figures.load_results(docs)  # quizzes show figures as the site does
+    scratch_dir = tempfile.TemporaryDirectory(prefix="qti-")
+    scratch = Path(scratch_dir.name)
     out.mkdir(parents=True, exist_ok=True)
     written, everything = [], []
     for module in course_cards.module_dirs(docs):
         quiz_md = module / "quiz.md"
         if not quiz_md.is_file():
             continue
-        quizzes = extract_quizzes_from_file(quiz_md)
+        quizzes = extract_quizzes_from_file(_rendered(quiz_md, results, scratch))
         if not quizzes:
             continue
         title = quiz_md.read_text(encoding="utf-8").partition("\n")[0].lstrip("# ").strip()
@@ -41,6 +55,7 @@ def export(docs: Path, out: Path, version: str = "1.2") -> list[tuple[Path, int]
         course = QuizCollection(title="Hands-on MLOps: all quizzes", quizzes=everything)
         path = out / f"hands-on-mlops-qti{version}.zip"
         written.append((QTIExporter.create(course, qti).export_to_zip(path), len(everything)))
+    scratch_dir.cleanup()
     return written
 
 

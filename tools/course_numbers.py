@@ -1,0 +1,324 @@
+"""Write the figures the course quotes: run the project's own benchmarks, commit their results.
+
+Each *figure set* is one benchmark script run on one preset and seed. Its figures go to
+`course/_data/<set>.json` together with what produced them (command, preset, seed, git revision,
+library versions, date, seconds); lessons, flashcards and quizzes insert them with placeholders
+(`site/hooks/course_figures.py`). When code changes a figure, the diff of that file shows it.
+
+    python tools/course_numbers.py          # the cheap sets (small preset, a minute or two)
+    python tools/course_numbers.py --full   # every set, full preset included (instructor; long)
+    python tools/course_numbers.py --only models_small
+    python tools/course_numbers.py --check  # recompute the cheap sets, compare with the committed
+                                            # files (tolerance below); exit 1 on any difference
+
+Reference code is only reached through the benchmark scripts' command lines, so a refactor of
+`reference_impl/` that keeps those working keeps this working.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import importlib.metadata
+import json
+import math
+import os
+import platform
+import shlex
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+DATA = ROOT / "course" / "_data"
+# A recomputed figure matches the committed one if it is within ABS_TOL, or REL_TOL of it.
+# The sets are deterministic (fixed seeds); the tolerance absorbs last-digit differences of
+# numerical libraries across machines, not randomness.
+ABS_TOL = 0.002
+REL_TOL = 0.01
+LIBRARIES = ("numpy", "pandas", "scikit-learn", "scipy")
+
+
+def _mean(values: list[float]) -> float:
+    return float(sum(values) / len(values))
+
+
+def models_figures(raw: dict[str, Any]) -> dict[str, Any]:
+    """benchmarks/reference_model.py JSON → figures: per family and for the data."""
+    families = raw["families"]
+    out: dict[str, Any] = {}
+    names = {
+        "roc_auc": "auc",
+        "average_precision": "ap",
+        "card_precision_100": "cp100",
+        "brier": "brier",
+        "residual_count": "residual_count",
+        "residual_amount": "residual_amount",
+    }
+    for family, fam in families.items():
+        f: dict[str, Any] = {"validation_ap": fam["validation_ap"]}
+        for key, short in names.items():
+            f[short] = fam["mean"][key]
+            f[f"{short}_std"] = fam["std"][key]
+        for key in ("residual_count", "residual_amount"):
+            f[f"{names[key]}_worst_fold"] = max(fam["per_fold"][key])
+        for key, values in fam["mean"].items():
+            if "_at_" in key:
+                f[key] = values
+        f["brier_skill"] = 1 - fam["mean"]["brier"] / fam["mean"]["brier_base_rate"]
+        f["ap_fold"] = {f"f{i}": v for i, v in enumerate(fam["per_fold"]["average_precision"])}
+        out[family] = f
+    any_family = next(iter(families.values()))
+    first = any_family["mean"]
+    out["data"] = {
+        key: first[key]
+        for key in (
+            "base_rate_count",
+            "base_rate_amount",
+            "brier_base_rate",
+            "card_precision_100_perfect",
+            "card_precision_100_random",
+            "average_precision_random",
+        )
+    }
+    out["data"]["folds"] = len(any_family["per_fold"]["roc_auc"])
+    out["data"].update(raw.get("data", {}))  # the whole simulated stream
+    return out
+
+
+def drift_figures(raw: dict[str, Any]) -> dict[str, Any]:
+    """benchmarks/monitor_decisions.py JSON (one seed) → figures per incident."""
+    keep = (
+        "worst_feature_psi",
+        "score_psi",
+        "amount_ks",
+        "ap_reference",
+        "ap_reference_se",
+        "ap_current",
+        "ap_current_se",
+        "ap_drop_z",
+        "cp_reference",
+        "cp_current",
+        "challenger_ap",
+        "challenger_gain",
+        "challenger_gain_se",
+        "recall_drop_z",
+    )
+    out: dict[str, Any] = {}
+    for row in raw["rows"]:
+        out[row["incident"]] = {
+            **{k: row[k] for k in keep if isinstance(row.get(k), int | float)},
+            "as_expected": int(bool(row["correct"])),
+        }
+    out["decisions"] = {"as_expected": raw["correct"], "total": raw["total"]}
+    return out
+
+
+@dataclass(frozen=True)
+class FigureSet:
+    """One benchmark run whose figures the course quotes."""
+
+    name: str
+    script: str
+    args: tuple[str, ...]  # `{out}` is replaced by the JSON path the script writes
+    preset: str
+    seed: int
+    cheap: bool  # recomputed by CI (`--check`)
+    extract: Callable[[dict[str, Any]], dict[str, Any]]
+    output: str = "{out}"  # where the script's JSON lands, relative to `{out}`'s folder
+
+    def argv(self, out: Path) -> list[str]:
+        return [self.script, *(a.replace("{out}", str(out)) for a in self.args)]
+
+    def command(self) -> str:
+        """The command as a person reruns it from the repository root."""
+        shown = self.argv(Path(f"build/numbers/{self.name}.json"))
+        return "python " + shlex.join(shown)
+
+
+# The families the lessons compare (the pipeline's default three; the opt-in blend is slow).
+MODELS = ("--families", "logreg", "random_forest", "hist_gb", "--skip-pipeline", "--out", "{out}")
+SETS = [
+    FigureSet(
+        "models_small",
+        "benchmarks/reference_model.py",
+        ("--preset", "small", "--seed", "0", *MODELS),
+        preset="small",
+        seed=0,
+        cheap=True,
+        extract=models_figures,
+    ),
+    FigureSet(
+        "drift_small",
+        "benchmarks/monitor_decisions.py",
+        ("--seeds", "0", "--out", "{out}.d"),
+        preset="small",
+        seed=0,
+        cheap=True,
+        extract=drift_figures,
+        output="{out}.d/decisions.json",
+    ),
+    FigureSet(
+        "models_full",
+        "benchmarks/reference_model.py",
+        ("--preset", "full", "--seed", "0", *MODELS),
+        preset="full",
+        seed=0,
+        cheap=False,
+        extract=models_figures,
+    ),
+    FigureSet(
+        "models_full_seed1",
+        "benchmarks/reference_model.py",
+        ("--preset", "full", "--seed", "1", *MODELS),
+        preset="full",
+        seed=1,
+        cheap=False,
+        extract=models_figures,
+    ),
+]
+
+
+def _git(*args: str) -> str:
+    proc = subprocess.run(["git", *args], cwd=ROOT, capture_output=True, text=True, check=False)
+    return proc.stdout.strip()
+
+
+def provenance(figure_set: FigureSet, seconds: float) -> dict[str, Any]:
+    """What produced a set: enough to rerun it and to see why a figure moved."""
+    versions = {"python": platform.python_version()}
+    for lib in LIBRARIES:
+        try:
+            versions[lib] = importlib.metadata.version(lib)
+        except importlib.metadata.PackageNotFoundError:
+            versions[lib] = "absent"
+    dirty = _git("status", "--porcelain", "--", "reference_impl", "benchmarks", "params.yaml")
+    return {
+        "command": figure_set.command(),
+        "make_target": "numbers" if figure_set.cheap else "numbers-full",
+        "preset": figure_set.preset,
+        "seed": figure_set.seed,
+        "revision": _git("rev-parse", "HEAD") or "unknown",
+        "uncommitted_changes": bool(dirty),
+        "versions": versions,
+        "date": dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "seconds": round(seconds, 1),
+    }
+
+
+def compute(figure_set: FigureSet, scratch: Path) -> dict[str, Any]:
+    """Run the set's script (a child process) and return `{"meta": ..., "figures": ...}`."""
+    out = scratch / f"{figure_set.name}.json"
+    started = time.perf_counter()
+    proc = subprocess.run(
+        [sys.executable, *figure_set.argv(out)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    seconds = time.perf_counter() - started
+    result = Path(figure_set.output.replace("{out}", str(out)))
+    if proc.returncode != 0 or not result.is_file():
+        tail = (proc.stderr or proc.stdout).strip().splitlines()[-5:]
+        raise RuntimeError(
+            f"{figure_set.name}: {figure_set.command()} failed (exit {proc.returncode}): "
+            + " | ".join(tail)
+        )
+    raw = json.loads(result.read_text())
+    return {"meta": provenance(figure_set, seconds), "figures": figure_set.extract(raw)}
+
+
+def _leaves(figures: dict[str, Any], prefix: str = "") -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for key, value in figures.items():
+        if isinstance(value, dict):
+            out.update(_leaves(value, f"{prefix}{key}."))
+        else:
+            out[f"{prefix}{key}"] = value
+    return out
+
+
+def differences(committed: dict[str, Any], fresh: dict[str, Any]) -> list[str]:
+    """Figures that moved beyond the tolerance, appeared or disappeared (one line each)."""
+    old, new = _leaves(committed), _leaves(fresh)
+    lines = [f"{k}: missing now (was {old[k]})" for k in sorted(set(old) - set(new))]
+    lines += [f"{k}: new figure {new[k]}" for k in sorted(set(new) - set(old))]
+    for key in sorted(set(old) & set(new)):
+        a, b = old[key], new[key]
+        if isinstance(a, int | float) and isinstance(b, int | float):
+            if not math.isclose(a, b, rel_tol=REL_TOL, abs_tol=ABS_TOL):
+                lines.append(f"{key}: committed {a:.4g}, recomputed {b:.4g}")
+        elif a != b:
+            lines.append(f"{key}: committed {a!r}, recomputed {b!r}")
+    return lines
+
+
+def write(name: str, payload: dict[str, Any], data_dir: Path = DATA) -> Path:
+    """Write a results file atomically (stable key order, so diffs show only moved figures)."""
+    data_dir.mkdir(parents=True, exist_ok=True)
+    path = data_dir / f"{name}.json"
+    tmp = path.with_name(f".{path.name}.tmp")
+    tmp.write_text(json.dumps(payload, indent=2, sort_keys=True) + "\n")
+    os.replace(tmp, path)
+    return path
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--full", action="store_true", help="also the full-preset sets (minutes)")
+    parser.add_argument("--only", nargs="+", metavar="SET", help="just these sets")
+    parser.add_argument("--check", action="store_true", help="recompute and compare, write nothing")
+    parser.add_argument("--data", type=Path, default=DATA, help="results folder (course/_data)")
+    args = parser.parse_args(argv)
+    known = {s.name: s for s in SETS}
+    if args.only:
+        unknown = [n for n in args.only if n not in known]
+        if unknown:
+            print(f"error: unknown set(s) {unknown}; known: {', '.join(known)}", file=sys.stderr)
+            return 1
+        chosen = [known[n] for n in args.only]
+    else:
+        chosen = [s for s in SETS if s.cheap or args.full]
+    failed = 0
+    with tempfile.TemporaryDirectory(prefix="numbers-") as tmp:
+        for figure_set in chosen:
+            print(f"== {figure_set.name}: {figure_set.command()}", flush=True)
+            try:
+                payload = compute(figure_set, Path(tmp))
+            except RuntimeError as exc:
+                print(f"error: {exc}", file=sys.stderr)
+                return 1
+            seconds = payload["meta"]["seconds"]
+            if not args.check:
+                path = write(figure_set.name, payload, args.data)
+                print(f"   wrote {path.relative_to(ROOT)} ({seconds} s)")
+                continue
+            committed_path = args.data / f"{figure_set.name}.json"
+            if not committed_path.is_file():
+                print(f"   MISSING {committed_path}: run `make numbers`")
+                failed += 1
+                continue
+            moved = differences(
+                json.loads(committed_path.read_text())["figures"], payload["figures"]
+            )
+            for line in moved:
+                print(f"   MOVED {figure_set.name}.{line}")
+            print(f"   {'ok' if not moved else f'{len(moved)} figure(s) moved'} ({seconds} s)")
+            failed += bool(moved)
+    if failed:
+        print(
+            f"{failed} set(s) differ from course/_data (tolerance: {ABS_TOL} absolute or "
+            f"{REL_TOL:.0%} relative). If the change is intended, run `make numbers` and commit.",
+            file=sys.stderr,
+        )
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
