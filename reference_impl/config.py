@@ -14,7 +14,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
 class Settings(BaseSettings):
-    """Where the reference fraud system reads and writes, and its default run parameters."""
+    """Where the reference fraud system reads and writes (run parameters live in params.yaml)."""
 
     model_config = SettingsConfigDict(env_prefix="FRAUD_", extra="ignore")
 
@@ -28,13 +28,13 @@ class Settings(BaseSettings):
     mlflow_tracking_uri: str | None = Field(
         default=None, description="MLflow tracking URI; default a SQLite store at <root>/mlflow.db."
     )
-    preset: str = Field(
-        default="small", description="Default simulator size preset: tiny, small or full."
+    raw_path: Path | None = Field(
+        default=None, description="Raw dataset folder; default <data_dir>/raw."
     )
-    seed: int = Field(default=0, description="Default random seed of the simulator.")
-    label_delay_days: int = Field(
-        default=7, description="Days before a fraud label is known (terminal-risk feature delay)."
+    features_path: Path | None = Field(
+        default=None, description="Feature table folder; default <data_dir>/features."
     )
+    track: bool = Field(default=True, description="Record train/evaluate/register runs in MLflow.")
 
     @property
     def data_path(self) -> Path:
@@ -44,12 +44,12 @@ class Settings(BaseSettings):
     @property
     def raw_dir(self) -> Path:
         """Immutable simulated transactions (daily Parquet partitions)."""
-        return self.data_path / "raw"
+        return self.raw_path if self.raw_path is not None else self.data_path / "raw"
 
     @property
     def features_dir(self) -> Path:
         """Engineered features written by `fraud features`."""
-        return self.data_path / "features"
+        return self.features_path if self.features_path is not None else self.data_path / "features"
 
     @property
     def models_dir(self) -> Path:
@@ -67,6 +67,21 @@ class Settings(BaseSettings):
         if self.mlflow_tracking_uri:
             return self.mlflow_tracking_uri
         return f"sqlite:///{(self.root / 'mlflow.db').resolve()}"
+
+    @property
+    def tracking(self) -> str | None:
+        """The tracking URI when runs are tracked, else None."""
+        return self.tracking_uri if self.track else None
+
+    @property
+    def candidate_dir(self) -> Path:
+        """The release candidate written by `fraud train`."""
+        return self.models_dir / "candidate"
+
+    @property
+    def evaluation_dir(self) -> Path:
+        """evaluation.json, metrics.json, the KPI curve and the plots of `fraud evaluate`."""
+        return self.reports_dir / "evaluation"
 
 
 @lru_cache(maxsize=1)

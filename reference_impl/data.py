@@ -15,8 +15,6 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
-import os
-import tempfile
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -28,7 +26,8 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from reference_impl import schemas as s
-from reference_impl.atomic import atomic_directory
+from reference_impl.atomic import atomic_directory, atomic_file, write_json
+from reference_impl.errors import DatasetExistsError, MissingInputError
 
 if TYPE_CHECKING:
     from reference_impl.simulate import Simulation
@@ -62,7 +61,7 @@ def partition_files(raw_dir: Path | str) -> list[Path]:
     raw_dir = Path(raw_dir)
     files = sorted(raw_dir.glob(f"date=*/{_PART}"))
     if not files:
-        raise FileNotFoundError(f"no raw dataset at {raw_dir} (run `fraud simulate` first)")
+        raise MissingInputError(f"no raw dataset at {raw_dir} (run `fraud simulate` first)")
     return files
 
 
@@ -102,7 +101,7 @@ def write_raw(
     """
     out_dir = Path(out_dir)
     if out_dir.exists() and any(out_dir.iterdir()) and not force:
-        raise FileExistsError(
+        raise DatasetExistsError(
             f"{out_dir} already holds a dataset; raw data is immutable (use --force)"
         )
     # 0o755: the dataset is shared read-only data (mkdtemp alone would make it private).
@@ -197,23 +196,13 @@ FEATURES_MANIFEST = "features.json"
 def write_features(
     features: pd.DataFrame, out_dir: Path | str, *, metadata: dict[str, Any]
 ) -> Path:
-    """Write a feature table and its metadata (atomically: temp file, then rename)."""
+    """Write a feature table, then its metadata (each atomically); return the table's path."""
     out_dir = Path(out_dir)
-    out_dir.mkdir(parents=True, exist_ok=True)
     target = out_dir / FEATURES_FILE
-    fd, tmp_name = tempfile.mkstemp(prefix=".features.", suffix=".tmp", dir=out_dir)
-    os.close(fd)
-    Path(tmp_name).chmod(0o644)  # mkstemp makes it private
-    try:
-        _write_parquet(features, Path(tmp_name))
-        meta = {**metadata, "n_rows": len(features), "sha256": file_sha256(Path(tmp_name))}
-        meta_tmp = out_dir / f".{FEATURES_MANIFEST}.tmp"
-        meta_tmp.write_text(json.dumps(meta, indent=2, sort_keys=True) + "\n")
-        os.replace(tmp_name, target)
-        os.replace(meta_tmp, out_dir / FEATURES_MANIFEST)
-    except BaseException:
-        Path(tmp_name).unlink(missing_ok=True)
-        raise
+    with atomic_file(target) as tmp:
+        _write_parquet(features, tmp)
+        meta = {**metadata, "n_rows": len(features), "sha256": file_sha256(tmp)}
+    write_json(out_dir / FEATURES_MANIFEST, meta)
     return target
 
 
@@ -225,7 +214,7 @@ def load_features(features_dir: Path | str) -> pd.DataFrame:
     """
     path = Path(features_dir) / FEATURES_FILE
     if not path.exists():
-        raise FileNotFoundError(f"no features at {path} (run `fraud features` first)")
+        raise MissingInputError(f"no features at {path} (run `fraud features` first)")
     return pd.read_parquet(path)
 
 

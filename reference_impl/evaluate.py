@@ -14,7 +14,6 @@ figures are at or below the limit; `fraud evaluate` exits 1 otherwise, so nothin
 from __future__ import annotations
 
 import json
-import os
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -26,12 +25,15 @@ import pandas as pd
 from sklearn.base import clone
 
 from reference_impl import metrics, plots, schemas, splits
-from reference_impl.params import EvaluateParams, Params
+from reference_impl.atomic import atomic_file, write_json
+from reference_impl.errors import InvalidInputError, MissingInputError
+from reference_impl.params import EvaluateParams, Params, SplitParams
 from reference_impl.train import anchor_of, fraud_score, spec_of
 
 Progress = Callable[[str], None]
 REPORT_FILE = "evaluation.json"  # the full report (register reads it)
 METRICS_FILE = "metrics.json"  # headline numbers + gate outcome, flat: what `dvc metrics` shows
+KPI_FILE = "kpi_curve.csv"
 
 
 def _quiet(_: str) -> None:
@@ -100,6 +102,12 @@ class EvaluationResult:
         return json.loads(json.dumps(out, default=float, allow_nan=True))
 
 
+def test_folds(frame: pd.DataFrame, split: SplitParams) -> list[splits.Fold]:
+    """The prequential test folds of the parameters; the last one is the candidate's."""
+    spec, anchor = spec_of(split), anchor_of(frame, split)
+    return splits.prequential_folds(frame, anchor_day=anchor, spec=spec, kind="test")
+
+
 def prequential_estimate(
     model: Any, frame: pd.DataFrame, folds: list[splits.Fold], *, reuse_last: bool = True
 ) -> dict[str, Any]:
@@ -153,11 +161,10 @@ def evaluate(
     params = params or Params()
     ev = params.evaluate
     start = time.perf_counter()
-    spec, anchor = spec_of(params.split), anchor_of(frame, params.split)
-    folds = splits.prequential_folds(frame, anchor_day=anchor, spec=spec, kind="test")
+    folds = test_folds(frame, params.split)
     release = folds[-1]
     if list(meta["train_days"]) != [release.train_start, release.train_end - 1]:
-        raise ValueError(
+        raise InvalidInputError(
             f"candidate trained on days {meta['train_days']}, but the protocol's latest fold "
             f"trains on {release.train_start}-{release.train_end - 1}: re-run `fraud train`"
         )
@@ -260,30 +267,24 @@ def _write(
             )
         ),
     }
-    tmp = out_dir / f".kpi_curve.csv.tmp-{os.getpid()}"
-    curve.to_csv(tmp, index=False)
-    os.replace(tmp, out_dir / "kpi_curve.csv")
-    flat = {**result.headline, "gate_passed": result.gate.passed}
-    for name, payload in ((REPORT_FILE, result.to_dict()), (METRICS_FILE, flat)):
-        tmp = out_dir / f".{name}.tmp-{os.getpid()}"
-        tmp.write_text(json.dumps(payload, indent=2, sort_keys=True) + "\n")
-        os.replace(tmp, out_dir / name)
+    with atomic_file(out_dir / KPI_FILE) as tmp:
+        curve.to_csv(tmp, index=False)
+    write_json(out_dir / REPORT_FILE, result.to_dict())
+    write_json(out_dir / METRICS_FILE, {**result.headline, "gate_passed": result.gate.passed})
 
 
 def _track(result: EvaluationResult, tracking_uri: str, run_id: str) -> None:
     from reference_impl import tracking
 
-    mlflow = tracking.mlflow_client(tracking_uri)
-    with mlflow.start_run(run_id=run_id):
-        finite = {k: v for k, v in result.headline.items() if np.isfinite(v)}
-        mlflow.log_metrics(finite)
-        for name, values in result.prequential["per_fold"].items():
-            for i, value in enumerate(values):
-                mlflow.log_metric(f"test_{name}", value, step=i)
-        mlflow.set_tag("gate", "passed" if result.gate.passed else "failed")
-        mlflow.log_dict(result.to_dict(), "evaluation.json")
-        for path in result.plots.values():
-            mlflow.log_artifact(path, artifact_path="plots")
+    tracking.log_to_run(
+        tracking_uri,
+        run_id,
+        tags={"gate": "passed" if result.gate.passed else "failed"},
+        metrics={k: v for k, v in result.headline.items() if np.isfinite(v)},
+        per_fold={f"test_{k}": v for k, v in result.prequential["per_fold"].items()},
+        dicts={"evaluation.json": result.to_dict()},
+        files={path: "plots" for path in result.plots.values()},
+    )
 
 
 def load_evaluation(out_dir: Path | str) -> dict[str, Any]:
@@ -294,6 +295,6 @@ def load_evaluation(out_dir: Path | str) -> dict[str, Any]:
     """
     path = Path(out_dir) / REPORT_FILE
     if not path.is_file():
-        raise FileNotFoundError(f"no evaluation at {path} (run `fraud evaluate` first)")
+        raise MissingInputError(f"no evaluation at {path} (run `fraud evaluate` first)")
     data: dict[str, Any] = json.loads(path.read_text())
     return data

@@ -56,14 +56,16 @@ Recall per fraud scenario at the operating point:
 
 $scenarios
 
-Release gate: **$gate**$gate_reasons
+Release gate (floors): **$gate**$gate_reasons
+
+Release decision: **$release**$release_reasons
 
 ## Caveats
 
 - Simulated data is far easier than real card data: on the Worldline data the handbook reports
   an average precision about ten times lower for the same models.
 - Scenarios outside training (e.g. card testing, short terminal compromises) are not detected
-  well; the 7-day-delayed terminal features cannot see attacks shorter than the delay.
+  well; the $delay-day-delayed terminal features cannot see attacks shorter than the delay.
 - Probabilities are not calibrated beyond what the model gives; use the reliability plot before
   setting a cost-based threshold.
 
@@ -121,6 +123,9 @@ def render(meta: dict[str, Any], evaluation: dict[str, Any], export: dict[str, A
         ),
         gate="passed" if gate["passed"] else "failed",
         gate_reasons="".join(f"\n- {r}" for r in gate["reasons"]),
+        release=export.get("release", {}).get("decision", "not decided"),
+        release_reasons="".join(f"\n- {r}" for r in export.get("release", {}).get("reasons", [])),
+        delay=export.get("label_delay_days", schemas.DEFAULT_DELAY_DAYS),
         versions="\n".join(f"- {k} {v}" for k, v in export["library_versions"].items()),
     )
 

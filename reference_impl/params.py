@@ -1,7 +1,8 @@
-"""Typed parameters of the model stages (train, evaluate, register), read from `params.yaml`.
+"""Typed parameters of every pipeline stage, read from `params.yaml`: the one place for numbers.
 
 DVC tracks `params.yaml` (each stage lists the sections it depends on, so changing the gate does
-not retrain); the `fraud` CLI reads the same file, or the defaults below when there is none.
+not retrain); the `fraud` CLI and `fraud pipeline` read the same file, or the defaults below when
+there is none. The defaults come from `schemas` (label delay) and `sim_config` (presets).
 """
 
 from __future__ import annotations
@@ -11,6 +12,9 @@ from typing import Any, Literal
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from reference_impl.errors import InvalidInputError, MissingInputError
+from reference_impl.schemas import DEFAULT_DELAY_DAYS
 
 FAMILIES = ("logreg", "random_forest", "hist_gb", "blend")
 # `blend` (forest + regularised boosting, probabilities averaged) costs both fits: opt-in.
@@ -25,7 +29,41 @@ DEFAULT_GRIDS: dict[str, dict[str, list[Any]]] = {
 
 
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+
+class DataParams(_Strict):
+    """Simulator: size preset, seed and config overrides (drift, seasonality, fraud blocks)."""
+
+    preset: Literal["tiny", "small", "full"] = Field(default="small", description="Size preset.")
+    seed: int = Field(default=0, description="Random seed (same seed, same bytes).")
+    overrides: dict[str, Any] = Field(
+        default_factory=dict,
+        description="Simulator config overrides, nested blocks as mappings, e.g. "
+        "{drift: {start_day: 60, amount_scale: 1.25}}.",
+    )
+
+
+class ValidateParams(_Strict):
+    """Data contract options."""
+
+    bands: Literal["tiny", "small", "full"] | None = Field(
+        default=None,
+        description="Expected-statistics bands to apply; None = the manifest's preset "
+        "(skipped for drifted or custom data).",
+    )
+
+
+class FeatureParams(_Strict):
+    """Point-in-time features. The windows (1, 7, 30 days) name the model's input columns, so
+    they live with the column names in `schemas` (a dependency of the features stage in dvc.yaml).
+    """
+
+    delay_days: int = Field(
+        default=DEFAULT_DELAY_DAYS,
+        ge=1,
+        description="Label delay d: terminal-risk windows end d days before each transaction.",
+    )
 
 
 class SplitParams(_Strict):
@@ -33,7 +71,7 @@ class SplitParams(_Strict):
 
     train_days: int = Field(default=7, ge=1, description="Days in a training block.")
     delay_days: int = Field(
-        default=7, ge=0, description="Feedback delay between training and test."
+        default=DEFAULT_DELAY_DAYS, ge=0, description="Feedback delay between training and test."
     )
     test_days: int = Field(default=7, ge=1, description="Days in a test (or validation) block.")
     n_folds: int = Field(
@@ -96,45 +134,75 @@ class EvaluateParams(_Strict):
 
 
 class RegistryParams(_Strict):
-    """Registry entry."""
+    """Registry entry and the champion/challenger release decision (`reference_impl.release`)."""
 
     model_name: str = Field(
         default="fraud-detector", description="Registered model name in MLflow."
     )
+    noise_z: float = Field(
+        default=2.0,
+        gt=0,
+        description="A gap in AP with the champion counts only beyond this many standard errors.",
+    )
+    max_regression: float = Field(
+        default=0.01,
+        ge=0,
+        description="AP a candidate may lose to the champion (beyond noise) and stay a challenger.",
+    )
+    n_replicates: int = Field(
+        default=200, ge=20, description="Card x terminal bootstrap replicates of the AP gap."
+    )
 
 
 class Params(_Strict):
-    """Everything `params.yaml` may hold for the model stages."""
+    """Everything `params.yaml` holds, one section per stage (or group of stages)."""
 
+    data: DataParams = DataParams()
+    validate_: ValidateParams = Field(default=ValidateParams(), alias="validate")
+    features: FeatureParams = FeatureParams()
     split: SplitParams = SplitParams()
     train: TrainParams = TrainParams()
     evaluate: EvaluateParams = EvaluateParams()
     registry: RegistryParams = RegistryParams()
 
 
-MODEL_SECTIONS = ("split", "train", "evaluate", "registry")
+SECTIONS = ("data", "validate", "features", "split", "train", "evaluate", "registry")
 
 
 def load_params(path: Path | str | None = None) -> Params:
-    """Parameters from a YAML file (only the model sections are read), or the defaults.
+    """Parameters from a YAML file, or the defaults.
 
     Raises:
-        FileNotFoundError: `path` is given but does not exist.
-        ValueError: the file is not valid YAML or a value is invalid (message lists them).
+        MissingInputError: `path` is given but does not exist.
+        InvalidInputError: not valid YAML, an unknown section or an invalid value (all listed).
     """
     if path is None:
         return Params()
     path = Path(path)
     if not path.is_file():
-        raise FileNotFoundError(f"no parameter file at {path}")
+        raise MissingInputError(f"no parameter file at {path}")
     try:
         raw = yaml.safe_load(path.read_text()) or {}
     except yaml.YAMLError as exc:
-        raise ValueError(f"{path} is not valid YAML: {exc}") from exc
+        raise InvalidInputError(f"{path} is not valid YAML: {exc}") from exc
     if not isinstance(raw, dict):
-        raise ValueError(f"{path} must hold a mapping of sections")
+        raise InvalidInputError(f"{path} must hold a mapping of sections")
+    unknown = sorted(set(raw) - set(SECTIONS))
+    if unknown:
+        raise InvalidInputError(f"unknown section(s) {unknown} in {path}; known: {list(SECTIONS)}")
+    return parse_params(raw, source=str(path))
+
+
+def parse_params(raw: dict[str, Any], *, source: str = "parameters") -> Params:
+    """Validate a mapping of sections (e.g. a parsed params.yaml, or CLI overrides merged in).
+
+    Raises:
+        InvalidInputError: a value is invalid (every error listed on one line).
+    """
     try:
-        return Params.model_validate({k: v for k, v in raw.items() if k in MODEL_SECTIONS})
+        return Params.model_validate(raw)
     except ValidationError as exc:
-        errors = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors())
-        raise ValueError(f"invalid parameters in {path}: {errors}") from exc
+        errors = "; ".join(
+            f"{'.'.join(map(str, e['loc']))}: {e['msg']} (got {e['input']!r})" for e in exc.errors()
+        )
+        raise InvalidInputError(f"invalid parameters in {source}: {errors}") from None

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
+from reference_impl.atomic import atomic_file
 from reference_impl.metrics import Reliability
 
 if TYPE_CHECKING:
@@ -31,12 +32,10 @@ def _figure() -> tuple[Figure, Axes]:
 def _save(fig: Figure, path: Path) -> Path:
     import matplotlib.pyplot as plt
 
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.stem}.tmp.png")
     fig.tight_layout()
-    fig.savefig(tmp)
+    with atomic_file(path) as tmp:
+        fig.savefig(tmp)
     plt.close(fig)
-    tmp.replace(path)
     return path
 
 

@@ -1,96 +1,66 @@
-"""Register: store models safely, publish them to the MLflow registry and as a plain directory.
+"""Model registry: the candidate, exported versions, the champion and a record of promotions.
 
-Models are saved with skops (no pickle: loading executes no code) and loaded back only if every
-type they contain comes from scikit-learn, numpy or this package. A version is exported as::
+Models are saved with skops (`reference_impl.artifacts`: no pickle, trusted types only)::
 
-    build/models/v001/model.skops      the estimator
-    build/models/v001/metadata.json    sha256 of model.skops, feature schema, metrics, versions
+    build/models/candidate/            the release candidate of `fraud train` (+ train.json)
+    build/models/v001/model.skops      an exported version: the estimator
+    build/models/v001/metadata.json    sha256, feature schema, metrics, versions, its release role
     build/models/v001/model_card.md    the generated model card
-    build/models/LATEST                "v001": the newest version (names sort by version)
+    build/models/CHAMPION              "v001": the version in production (the service loads it)
+    build/models/history.jsonl         one line per registration and per promotion, with reasons
 
-Each directory is written under a temporary name and renamed into place; `LATEST` is replaced
-atomically last, so a reader never sees a half-written version.
+A registered version is a *challenger* until promoted. `register` promotes it only when the
+release decision (`reference_impl.release`) says so; `promote` is the explicit step otherwise.
+Every directory and pointer is written under a temporary name and renamed into place.
 """
 
 from __future__ import annotations
 
-import hashlib
+import datetime as dt
 import json
-import os
 import shutil
-import tempfile
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-from reference_impl import model_card, schemas, tracking
+from reference_impl import atomic, model_card, schemas, tracking
+from reference_impl.artifacts import UntrustedModelError, load_model, save_model, sha256_of
+from reference_impl.errors import GateFailed, InvalidInputError, MissingInputError
 
-# Our own transformers (reference_impl.train.AmountRatios) are installed code, not file content.
-TRUSTED_PREFIXES = ("sklearn.", "numpy.", "reference_impl.")
-LATEST = "LATEST"
+CANDIDATE_META = "train.json"
 MODEL_FILE = "model.skops"
 METADATA_FILE = "metadata.json"
 CARD_FILE = "model_card.md"
+CHAMPION = "CHAMPION"
+HISTORY = "history.jsonl"
 
 
-class UntrustedModelError(ValueError):
-    """A model file holds a type outside scikit-learn/numpy, or its hash does not match."""
+def save_candidate(model: Any, meta: dict[str, Any], out_dir: Path) -> Path:
+    """Write a candidate (model.skops + train.json with the model's sha256), atomically."""
+    with atomic.atomic_directory(out_dir) as tmp:
+        sha = save_model(model, tmp / MODEL_FILE)
+        full = {**meta, "model_file": MODEL_FILE, "model_sha256": sha}
+        atomic.write_json(tmp / CANDIDATE_META, full)
+    return out_dir
 
 
-def sha256_of(path: Path | str) -> str:
-    """SHA-256 of a file's bytes (hex)."""
-    digest = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
-
-
-def untrusted_types_of(model: Any) -> list[str]:
-    """Types skops would ask to trust when loading `model` (e.g. tree structures)."""
-    import skops.io as sio
-
-    return list(sio.get_untrusted_types(data=sio.dumps(model)))
-
-
-def save_model(model: Any, path: Path | str) -> str:
-    """Save with skops to `path` (temp file, then rename); return its sha256."""
-    import skops.io as sio
-
-    path = Path(path)
-    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
-    try:
-        sio.dump(model, tmp)
-        os.replace(tmp, path)
-    finally:
-        tmp.unlink(missing_ok=True)
-    return sha256_of(path)
-
-
-def load_model(path: Path | str, *, sha256: str | None = None) -> Any:
-    """Load a skops model, trusting only scikit-learn and numpy types.
+def load_candidate(directory: Path | str) -> tuple[Any, dict[str, Any]]:
+    """The candidate model and its train.json (the model's sha256 is verified).
 
     Raises:
-        FileNotFoundError: no file at `path`.
-        UntrustedModelError: the hash differs from `sha256`, or a type is not trusted.
+        MissingInputError: no candidate in `directory` (run `fraud train`).
     """
-    import skops.io as sio
-
-    path = Path(path)
-    if not path.is_file():
-        raise FileNotFoundError(f"no model file at {path}")
-    if sha256 is not None and sha256_of(path) != sha256:
-        raise UntrustedModelError(f"{path} does not match its recorded sha256 (file altered?)")
-    types = sio.get_untrusted_types(file=path)
-    bad = [t for t in types if not t.startswith(TRUSTED_PREFIXES)]
-    if bad:
-        raise UntrustedModelError(f"{path} holds untrusted types: {', '.join(bad)}")
-    return sio.load(path, trusted=types)
+    directory = Path(directory)
+    meta_path = directory / CANDIDATE_META
+    if not meta_path.is_file():
+        raise MissingInputError(f"no trained candidate at {directory} (run `fraud train` first)")
+    meta = json.loads(meta_path.read_text())
+    return load_model(directory / meta["model_file"], sha256=meta["model_sha256"]), meta
 
 
 @dataclass(frozen=True)
 class Registration:
-    """Where a model version was published."""
+    """Where a model version was published and whether it became the champion."""
 
     name: str
     version: str
@@ -98,10 +68,16 @@ class Registration:
     model_sha256: str
     mlflow_version: str | None
     run_id: str | None
+    champion: str | None  # the champion after registering (this version when promoted)
+
+    @property
+    def promoted(self) -> bool:
+        """True when this version is now the champion."""
+        return self.champion == self.version
 
     def to_dict(self) -> dict[str, Any]:
         """Plain dict for JSON."""
-        return {**self.__dict__, "directory": str(self.directory)}
+        return {**asdict(self), "directory": str(self.directory), "promoted": self.promoted}
 
 
 def _next_version(models_dir: Path) -> str:
@@ -110,50 +86,100 @@ def _next_version(models_dir: Path) -> str:
     return f"v{max(taken, default=0) + 1:03d}"
 
 
-def _write_text_atomic(path: Path, text: str) -> None:
-    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
-    tmp.write_text(text)
-    os.replace(tmp, path)
+def _record(models_dir: Path, event: dict[str, Any]) -> None:
+    path = models_dir / HISTORY
+    old = path.read_text() if path.is_file() else ""
+    stamp = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+    atomic.write_text(path, old + json.dumps({"at": stamp, **event}, sort_keys=True) + "\n")
+
+
+def history(models_dir: Path | str) -> list[dict[str, Any]]:
+    """Registrations and promotions, oldest first."""
+    path = Path(models_dir) / HISTORY
+    lines = path.read_text().splitlines() if path.is_file() else []
+    return [json.loads(line) for line in lines if line.strip()]
 
 
 def register(
     candidate_dir: Path | str,
     evaluation: dict[str, Any],
+    release: dict[str, Any],
     *,
     models_dir: Path | str,
     tracking_uri: str | None = None,
     model_name: str = "fraud-detector",
 ) -> Registration:
-    """Publish a candidate that passed the evaluation gate (MLflow registry + plain directory).
+    """Publish a candidate as a new version; promote it when the release decision says so.
 
     Args:
         candidate_dir: output of `fraud train` (model.skops + train.json).
         evaluation: the evaluation report (evaluation.json of `fraud evaluate`).
-        models_dir: where versions are exported (``v<N>/`` and ``LATEST``).
+        release: the release decision (`ReleaseDecision.to_dict()`): promote or challenger.
+        models_dir: where versions are exported (``v<N>/``, ``CHAMPION``, ``history.jsonl``).
         tracking_uri: MLflow store; None = export only (no MLflow registry entry).
         model_name: registered model name.
 
     Raises:
-        ValueError: the evaluation did not pass its gate, or belongs to another candidate.
-        FileNotFoundError: no candidate in `candidate_dir`.
+        GateFailed: the evaluation failed its floors or the release decision is reject.
+        InvalidInputError: the evaluation belongs to another candidate.
+        MissingInputError: no candidate in `candidate_dir`.
     """
-    from reference_impl.train import load_candidate
-
     model, meta = load_candidate(candidate_dir)
     gate = evaluation.get("gate", {})
     if not gate.get("passed"):
         reasons = "; ".join(gate.get("reasons", [])) or "no gate result in the evaluation"
-        raise ValueError(f"refusing to register a model that failed its gate: {reasons}")
+        raise GateFailed(f"refusing to register a model that failed its gate: {reasons}")
+    if release.get("decision") not in ("promote", "challenger"):
+        raise GateFailed(f"refusing to register a rejected candidate: {release.get('reasons')}")
     if evaluation.get("model_sha256") != meta["model_sha256"]:
-        raise ValueError("the evaluation report belongs to another candidate (sha256 differs)")
+        raise InvalidInputError(
+            "the evaluation report belongs to another candidate (sha256 differs)"
+        )
     models_dir = Path(models_dir)
-    models_dir.mkdir(parents=True, exist_ok=True)
-    mlflow_version = None
-    if tracking_uri:
-        mlflow_version = _register_mlflow(meta, evaluation, tracking_uri, model_name)
+    mlflow_version = _register_mlflow(meta, evaluation, tracking_uri, model_name)
     version = _next_version(models_dir)
+    metadata = _metadata(model, meta, evaluation, release, model_name, version, mlflow_version)
+    card = model_card.render(meta, evaluation, metadata)
+    with atomic.atomic_directory(models_dir / version, mode=0o755) as tmp:
+        shutil.copy2(Path(candidate_dir) / meta["model_file"], tmp / MODEL_FILE)
+        if sha256_of(tmp / MODEL_FILE) != meta["model_sha256"]:
+            raise UntrustedModelError("model file changed while copying")
+        atomic.write_json(tmp / METADATA_FILE, metadata)
+        atomic.write_text(tmp / CARD_FILE, card)
+    _record(models_dir, {"event": "registered", "version": version, "release": release})
+    if tracking_uri and meta.get("run_id"):
+        tracking.log_to_run(tracking_uri, meta["run_id"], texts={"model_card.md": card})
+    champion = champion_version(models_dir)
+    if release["decision"] == "promote":
+        champion = promote(
+            models_dir,
+            version,
+            reason="; ".join(release.get("reasons", [])),
+            tracking_uri=tracking_uri,
+            model_name=model_name,
+        )
+    return Registration(
+        name=model_name,
+        version=version,
+        directory=models_dir / version,
+        model_sha256=meta["model_sha256"],
+        mlflow_version=mlflow_version,
+        run_id=meta.get("run_id"),
+        champion=champion,
+    )
+
+
+def _metadata(
+    model: Any,
+    meta: dict[str, Any],
+    evaluation: dict[str, Any],
+    release: dict[str, Any],
+    model_name: str,
+    version: str,
+    mlflow_version: str | None,
+) -> dict[str, Any]:
     # Key names are the serving bundle's contract (reference_impl/serve/bundle.py).
-    metadata = {
+    return {
         "name": model_name,
         "version": version,
         "artifact": MODEL_FILE,
@@ -174,47 +200,56 @@ def register(
         "train_days": meta["train_days"],
         "metrics": evaluation.get("headline", {}),
         "gate": evaluation.get("gate", {}),
+        "release": release,
         "mlflow": {
             "registered_version": mlflow_version,
             "run_id": meta.get("run_id"),
             "model_uri": meta.get("model_uri"),
         },
     }
-    card = model_card.render(meta, evaluation, metadata)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{version}.", dir=models_dir))
-    try:
-        shutil.copy2(Path(candidate_dir) / meta["model_file"], tmp / MODEL_FILE)
-        if sha256_of(tmp / MODEL_FILE) != meta["model_sha256"]:
-            raise UntrustedModelError("model file changed while copying")
-        (tmp / METADATA_FILE).write_text(json.dumps(metadata, indent=2, sort_keys=True) + "\n")
-        (tmp / CARD_FILE).write_text(card)
-        tmp.rename(models_dir / version)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
-    _write_text_atomic(models_dir / LATEST, version + "\n")
-    if tracking_uri and meta.get("run_id"):
-        mlflow = tracking.mlflow_client(tracking_uri)
-        with mlflow.start_run(run_id=meta["run_id"]):
-            mlflow.log_text(card, "model_card.md")
-    return Registration(
-        name=model_name,
-        version=version,
-        directory=models_dir / version,
-        model_sha256=meta["model_sha256"],
-        mlflow_version=mlflow_version,
-        run_id=meta.get("run_id"),
+
+
+def promote(
+    models_dir: Path | str,
+    version: str,
+    *,
+    reason: str,
+    tracking_uri: str | None = None,
+    model_name: str = "fraud-detector",
+) -> str:
+    """Make `version` the champion (the version the service loads); record who it replaced and why.
+
+    Raises:
+        MissingInputError: no such registered version.
+        InvalidInputError: no reason given.
+    """
+    models_dir = Path(models_dir)
+    if not (models_dir / version / METADATA_FILE).is_file():
+        raise MissingInputError(f"no registered version {version!r} in {models_dir}")
+    if not reason.strip():
+        raise InvalidInputError("a promotion needs a reason (it is recorded in the history)")
+    previous = champion_version(models_dir)
+    atomic.write_text(models_dir / CHAMPION, version + "\n")
+    _record(
+        models_dir,
+        {"event": "promoted", "version": version, "previous": previous, "reason": reason},
     )
+    mlflow_version = json.loads((models_dir / version / METADATA_FILE).read_text())["mlflow"][
+        "registered_version"
+    ]
+    if tracking_uri and mlflow_version:
+        client = tracking.mlflow_client(tracking_uri).MlflowClient()
+        client.set_registered_model_alias(model_name, "champion", mlflow_version)
+    return version
 
 
 def _register_mlflow(
-    meta: dict[str, Any], evaluation: dict[str, Any], tracking_uri: str, model_name: str
+    meta: dict[str, Any], evaluation: dict[str, Any], tracking_uri: str | None, model_name: str
 ) -> str | None:
     run_id = meta.get("run_id")
-    if not run_id:
+    if not (tracking_uri and run_id):
         return None
     mlflow = tracking.mlflow_client(tracking_uri)
-    client = mlflow.MlflowClient()
     tags = {
         "data_hash": meta["data_hash"],
         "family": meta["family"],
@@ -224,26 +259,31 @@ def _register_mlflow(
         **{f"metric.{k}": f"{v:.4f}" for k, v in evaluation.get("headline", {}).items()},
         **{f"version.{k}": v for k, v in tracking.library_versions().items()},
     }
-    uri = meta.get("model_uri") or f"runs:/{run_id}/model"
-    mv = mlflow.register_model(uri, model_name, tags=tags)
-    client.update_model_version(
+    mv = mlflow.register_model(
+        meta.get("model_uri") or f"runs:/{run_id}/model", model_name, tags=tags
+    )
+    mlflow.MlflowClient().update_model_version(
         model_name, mv.version, description=model_card.summary(meta, evaluation)
     )
-    client.set_registered_model_alias(model_name, "champion", mv.version)
     return str(mv.version)
 
 
-def latest_version(models_dir: Path | str) -> Path:
-    """Directory of the version `LATEST` points to.
+def champion_version(models_dir: Path | str) -> str | None:
+    """Name of the champion version, or None when nothing was promoted yet."""
+    pointer = Path(models_dir) / CHAMPION
+    return pointer.read_text().strip() if pointer.is_file() else None
+
+
+def champion_dir(models_dir: Path | str) -> Path:
+    """Directory of the champion.
 
     Raises:
-        FileNotFoundError: nothing registered yet.
+        MissingInputError: nothing promoted yet.
     """
-    models_dir = Path(models_dir)
-    pointer = models_dir / LATEST
-    if not pointer.is_file():
-        raise FileNotFoundError(f"no registered model in {models_dir} (run `fraud register`)")
-    return models_dir / pointer.read_text().strip()
+    name = champion_version(models_dir)
+    if name is None:
+        raise MissingInputError(f"no champion in {models_dir} (run `fraud register`)")
+    return Path(models_dir) / name
 
 
 def load_registered(directory: Path | str) -> tuple[Any, dict[str, Any]]:

@@ -11,7 +11,10 @@ import datetime as dt
 from typing import Any
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from reference_impl.errors import InvalidInputError
+from reference_impl.schemas import DEFAULT_DELAY_DAYS
 
 GRID = 100.0  # side of the square world customers and terminals live in
 
@@ -84,7 +87,9 @@ class DriftConfig(_Frozen):
     s2_terminal_rate: float | None = Field(default=None, ge=0, description="e.g. 8e-4.")
     s3_amount_mult: float | None = Field(default=None, gt=0, description="e.g. 2.0: stealthier S3.")
     card_testing: CardTestingConfig = Field(default_factory=CardTestingConfig)
-    label_delay_days: int = Field(default=7, ge=1, description="Days before labels are known.")
+    label_delay_days: int = Field(
+        default=DEFAULT_DELAY_DAYS, ge=1, description="Days before labels are known."
+    )
 
     @property
     def first_day(self) -> int:
@@ -166,5 +171,9 @@ def config_for(preset: str, **overrides: Any) -> SimulatorConfig:
         ValueError: unknown preset or invalid override.
     """
     if preset not in PRESETS:
-        raise ValueError(f"unknown preset {preset!r} (choose one of {', '.join(PRESETS)})")
-    return SimulatorConfig.model_validate(_merge(PRESETS[preset], overrides))
+        raise InvalidInputError(f"unknown preset {preset!r} (choose one of {', '.join(PRESETS)})")
+    try:
+        return SimulatorConfig.model_validate(_merge(PRESETS[preset], overrides))
+    except ValidationError as exc:
+        errors = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors())
+        raise InvalidInputError(f"invalid simulator settings: {errors}") from None

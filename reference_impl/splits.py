@@ -21,6 +21,7 @@ import numpy as np
 import pandas as pd
 
 from reference_impl import schemas
+from reference_impl.errors import InvalidInputError
 
 
 @dataclass(frozen=True)
@@ -28,7 +29,7 @@ class SplitSpec:
     """Lengths (in days) of the blocks of one fold and the number of folds."""
 
     train_days: int = 7
-    delay_days: int = 7
+    delay_days: int = schemas.DEFAULT_DELAY_DAYS
     test_days: int = 7
     n_folds: int = 4
 
@@ -188,13 +189,13 @@ def prequential_folds(
     folds = []
     for start in starts:
         if start < first or start + spec.fold_span - 1 > last:
-            raise ValueError(
+            raise InvalidInputError(
                 f"{kind} fold starting on day {start} needs days {start}-"
                 f"{start + spec.fold_span - 1}; the data covers {first}-{last}"
             )
         fold = make_fold(days, cards, fraud, start, spec, remove_known_cards=remove_known_cards)
         if len(fold.train_idx) == 0 or len(fold.test_idx) == 0:
-            raise ValueError(f"{kind} fold starting on day {start} is empty")
+            raise InvalidInputError(f"{kind} fold starting on day {start} is empty")
         folds.append(fold)
     return folds
 

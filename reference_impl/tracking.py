@@ -1,5 +1,7 @@
 """MLflow set-up shared by train, evaluate and register: local SQLite store, quiet, offline.
 
+A leaf: it takes plain values (names, dicts of parameters and metrics, a fitted model) and
+imports nothing else of the project, so any stage can log without importing another stage.
 mlflow is imported inside the functions: importing this module costs nothing.
 """
 
@@ -8,15 +10,11 @@ from __future__ import annotations
 import logging
 import os
 import platform
+from collections.abc import Sequence
+from dataclasses import dataclass, field
 from importlib import metadata
 from types import ModuleType
-from typing import TYPE_CHECKING
-
-if TYPE_CHECKING:
-    import pandas as pd
-
-    from reference_impl.params import Params
-    from reference_impl.train import TrainResult
+from typing import Any
 
 EXPERIMENT = "fraud-reference"
 LIBRARIES = ("scikit-learn", "numpy", "pandas", "pyarrow", "skops", "mlflow-skinny")
@@ -60,67 +58,103 @@ def mlflow_client(tracking_uri: str, experiment: str = EXPERIMENT) -> ModuleType
     return mlflow
 
 
-def log_training(
-    result: TrainResult, params: Params, tracking_uri: str, sample: pd.DataFrame
-) -> tuple[str, str]:
-    """Log a training run to MLflow; return its run id and the logged model's URI.
+@dataclass(frozen=True)
+class ChildRun:
+    """A nested run, e.g. one model family's search: values per fold are logged as steps."""
 
-    Logged: parameters, per-fold validation metrics (one nested run per family), the data hash,
-    the feature list, library versions and the model itself (skops format).
+    name: str
+    tags: dict[str, str] = field(default_factory=dict)
+    params: dict[str, Any] = field(default_factory=dict)
+    per_fold: dict[str, list[float]] = field(default_factory=dict)
+    metrics: dict[str, float] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class LoggedModel:
+    """A fitted model with an input example and its scores (for the signature)."""
+
+    model: Any
+    example: Any  # a DataFrame of float columns
+    scores: Any  # the model's output on `example`
+    trusted_types: list[str]
+
+
+def log_run(
+    tracking_uri: str,
+    *,
+    run_name: str,
+    tags: dict[str, str],
+    params: dict[str, Any],
+    metrics: dict[str, float],
+    dicts: dict[str, dict[str, Any]],
+    children: Sequence[ChildRun] = (),
+    model: LoggedModel | None = None,
+) -> tuple[str, str | None]:
+    """Log one parent run (and its nested runs, and a skops model); return run id and model URI.
+
+    Per-fold values go in as steps (`step=i`) with their mean and standard deviation, so the
+    MLflow UI can compare the children side by side.
     """
-    from reference_impl import registry
-    from reference_impl.train import fraud_score
-
     mlflow = mlflow_client(tracking_uri)
-    with mlflow.start_run(run_name=f"train-{result.family}") as run:
-        mlflow.set_tags(
-            {
-                "stage": "train",
-                "data_hash": result.data_hash,
-                **{f"version.{k}": v for k, v in library_versions().items()},
-            }
-        )
-        mlflow.log_params({f"split.{k}": v for k, v in params.split.model_dump().items()})
-        mlflow.log_params(
-            {
-                "family": result.family,
-                "scoring": result.scoring,
-                "threshold_policy": result.threshold_policy,
-                "train_days": f"{result.train_days[0]}-{result.train_days[1]}",
-                **{f"best.{k}": v for k, v in result.params.items()},
-            }
-        )
-        mlflow.log_metrics({"threshold": result.threshold, "n_train": result.n_train})
-        mlflow.log_dict({"features": result.feature_columns}, "feature_schema.json")
-        for res in result.selection:
-            with mlflow.start_run(run_name=f"select-{res.family}", nested=True):
-                mlflow.set_tags({"stage": "select", "family": res.family})
-                mlflow.log_params({"family": res.family, **res.best_params})
-                for metric, values in res.folds.items():
+    with mlflow.start_run(run_name=run_name) as run:
+        mlflow.set_tags({**tags, **{f"version.{k}": v for k, v in library_versions().items()}})
+        mlflow.log_params(params)
+        mlflow.log_metrics(metrics)
+        for name, payload in dicts.items():
+            mlflow.log_dict(payload, name)
+        for child in children:
+            with mlflow.start_run(run_name=child.name, nested=True):
+                mlflow.set_tags(child.tags)
+                mlflow.log_params(child.params)
+                for metric, values in child.per_fold.items():
                     for i, value in enumerate(values):
-                        mlflow.log_metric(f"valid_{metric}", value, step=i)
-                    mlflow.log_metric(f"valid_{metric}_mean", res.mean(metric))
-                    mlflow.log_metric(f"valid_{metric}_std", res.std(metric))
-            mlflow.log_metric(
-                f"{res.family}.valid_average_precision", res.mean("average_precision")
-            )
-        mlflow.log_dict(result.to_dict(), "train.json")
-        from mlflow.models import infer_signature
+                        mlflow.log_metric(metric, value, step=i)
+                mlflow.log_metrics(child.metrics)
+        model_uri = _log_model(mlflow, model) if model is not None else None
+        return str(run.info.run_id), model_uri
 
-        # Float columns: the API may send an integer feature as 2.0, which an int schema rejects.
-        x = sample[result.feature_columns].astype("float64")
-        signature = infer_signature(x, fraud_score(result.model, x))
-        info = mlflow.sklearn.log_model(
-            result.model,
-            name="model",
-            signature=signature,
-            serialization_format="skops",
-            skops_trusted_types=registry.untrusted_types_of(result.model),
-            pip_requirements=[  # explicit: inferring them would import and run the model again
-                f"{lib}=={version}"
-                for lib, version in library_versions().items()
-                if lib in {"scikit-learn", "numpy", "skops"}
-            ],
-        )
-        mlflow.set_tag("model_uri", info.model_uri)
-        return str(run.info.run_id), str(info.model_uri)
+
+def _log_model(mlflow: ModuleType, logged: LoggedModel) -> str:
+    from mlflow.models import infer_signature
+
+    info = mlflow.sklearn.log_model(
+        logged.model,
+        name="model",
+        signature=infer_signature(logged.example, logged.scores),
+        serialization_format="skops",
+        skops_trusted_types=logged.trusted_types,
+        pip_requirements=[  # explicit: inferring them would import and run the model again
+            f"{lib}=={version}"
+            for lib, version in library_versions().items()
+            if lib in {"scikit-learn", "numpy", "skops"}
+        ],
+    )
+    mlflow.set_tag("model_uri", info.model_uri)
+    return str(info.model_uri)
+
+
+def log_to_run(
+    tracking_uri: str,
+    run_id: str,
+    *,
+    tags: dict[str, str] | None = None,
+    metrics: dict[str, float] | None = None,
+    per_fold: dict[str, list[float]] | None = None,
+    dicts: dict[str, dict[str, Any]] | None = None,
+    texts: dict[str, str] | None = None,
+    files: dict[str, str] | None = None,
+) -> None:
+    """Add to an existing run: tags, metrics, per-fold steps, JSON, text, files (name -> folder)."""
+    mlflow = mlflow_client(tracking_uri)
+    with mlflow.start_run(run_id=run_id):
+        mlflow.set_tags(tags or {})
+        mlflow.log_metrics(metrics or {})
+        for metric, values in (per_fold or {}).items():
+            for i, value in enumerate(values):
+                mlflow.log_metric(metric, value, step=i)
+        for name, payload in (dicts or {}).items():
+            mlflow.log_dict(payload, name)
+        for name, text in (texts or {}).items():
+            mlflow.log_text(text, name)
+        for path, folder in (files or {}).items():
+            mlflow.log_artifact(path, artifact_path=folder)

@@ -16,12 +16,11 @@ import json
 import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
-from sklearn.base import BaseEstimator, ClassifierMixin, TransformerMixin
+from sklearn.base import ClassifierMixin
 from sklearn.ensemble import (
     HistGradientBoostingClassifier,
     RandomForestClassifier,
@@ -31,58 +30,13 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import GridSearchCV
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import StandardScaler
-from sklearn.utils.validation import check_is_fitted, validate_data
 
-from reference_impl import metrics, registry, schemas, splits, tracking
-from reference_impl.atomic import atomic_directory
+from reference_impl import artifacts, metrics, schemas, splits, tracking
+from reference_impl.errors import InvalidInputError
+from reference_impl.features import AMOUNT_NEVER_LOWERS, AmountRatios
 from reference_impl.params import Params, SplitParams
 
 Progress = Callable[[str], None]
-MODEL_FILE = "model.skops"
-META_FILE = "train.json"
-
-
-_AMOUNT = schemas.FEATURE_COLUMNS.index(schemas.TX_AMOUNT)
-_AVERAGES = [schemas.FEATURE_COLUMNS.index(schemas.customer_avg_amount(n)) for n in schemas.WINDOWS]
-RATIO_COLUMNS = [f"AMOUNT_TO_{schemas.customer_avg_amount(n)}" for n in schemas.WINDOWS]
-
-
-class AmountRatios(TransformerMixin, BaseEstimator):
-    """Append the amount divided by the customer's average amount over each window.
-
-    Account takeover (S3) multiplies a card's usual amounts by 5: a ratio a tree can split on
-    once, whereas it needs many splits to approximate it from the amount and the average.
-    Computed inside the model from the 15 features, so the serving contract is unchanged.
-    """
-
-    def fit(self, X: Any, y: Any = None) -> AmountRatios:
-        """Record the input columns (15 features, in `schemas.FEATURE_COLUMNS` order)."""
-        validate_data(self, X, reset=True)
-        if self.n_features_in_ != len(schemas.FEATURE_COLUMNS):
-            raise ValueError(f"expected the {len(schemas.FEATURE_COLUMNS)} model features")
-        return self
-
-    def transform(self, X: Any) -> np.ndarray:
-        """The 15 features followed by the 3 ratios (an average of 0 counts as 1)."""
-        check_is_fitted(self)
-        values = validate_data(self, X, reset=False, dtype=np.float64)
-        averages = values[:, _AVERAGES]
-        ratios = values[:, [_AMOUNT]] / np.where(averages > 0, averages, 1.0)
-        return np.hstack([values, ratios])
-
-    def get_feature_names_out(self, input_features: Any = None) -> np.ndarray:
-        """Input feature names followed by the ratio names."""
-        return np.asarray([*schemas.FEATURE_COLUMNS, *RATIO_COLUMNS], dtype=object)
-
-
-# Domain knowledge as a constraint: all else equal, a larger amount is never less suspicious.
-# Applied to the amount and its ratios (all grow with the amount), it makes the directional
-# behaviour test hold by construction for trees, at no cost in AP on the small preset (random
-# forest 0.674 with the amount constraint, 0.673 without); a linear model is monotone anyway.
-AMOUNT_NEVER_LOWERS = [
-    1 if c == schemas.TX_AMOUNT or c in RATIO_COLUMNS else 0
-    for c in [*schemas.FEATURE_COLUMNS, *RATIO_COLUMNS]
-]
 
 
 def _quiet(_: str) -> None:
@@ -133,7 +87,7 @@ def make_model(family: str, *, random_state: int = 0, n_jobs: int = -1) -> Pipel
         ),
     }
     if family not in models:
-        raise ValueError(f"unknown model family {family!r}; choose from {sorted(models)}")
+        raise InvalidInputError(f"unknown model family {family!r}; choose from {sorted(models)}")
     # Ratios only for trees: for a linear model they are collinear with the amount, and their
     # weights can make a larger amount *lower* the score (the directional test caught it).
     ratios = [] if family == "logreg" else [("ratios", AmountRatios())]
@@ -188,7 +142,7 @@ class FamilyResult:
 
 
 @dataclass
-class TrainResult:
+class Candidate:
     """The release candidate and how it was chosen."""
 
     model: Pipeline
@@ -239,7 +193,7 @@ def _check_features(frame: pd.DataFrame) -> None:
     needed = [*schemas.FEATURE_COLUMNS, schemas.TX_TIME_DAYS, schemas.CUSTOMER_ID, schemas.LABEL]
     missing = [c for c in needed if c not in frame.columns]
     if missing:
-        raise ValueError(
+        raise InvalidInputError(
             f"feature table lacks column(s) {', '.join(missing)} (run `fraud features`)"
         )
 
@@ -312,7 +266,7 @@ def train(
     data_hash: str = "unknown",
     tracking_uri: str | None = None,
     progress: Progress = _quiet,
-) -> TrainResult:
+) -> Candidate:
     """Select a model family and its parameters prequentially, fit the release candidate.
 
     Args:
@@ -354,7 +308,7 @@ def train(
     rows = frame.iloc[release.train_idx]
     model.fit(rows[list(schemas.FEATURE_COLUMNS)], rows[schemas.LABEL])
     threshold, policy = decision_threshold(model, frame, release, params)
-    result = TrainResult(
+    result = Candidate(
         model=model,
         family=best.family,
         params=best.best_params,
@@ -370,33 +324,58 @@ def train(
         seconds=round(time.perf_counter() - start, 2),
     )
     if tracking_uri:
-        result.run_id, result.model_uri = tracking.log_training(
-            result, params, tracking_uri, frame.iloc[release.train_idx[:200]]
-        )
+        result.run_id, result.model_uri = _track(result, params, tracking_uri, rows.iloc[:200])
         progress(f"tracked as MLflow run {result.run_id}")
     return result
 
 
-def save_candidate(result: TrainResult, out_dir: Path | str) -> Path:
-    """Write the candidate (model.skops + train.json) to `out_dir`, atomically (temp, rename)."""
-    out_dir = Path(out_dir)
-    with atomic_directory(out_dir) as tmp:
-        sha = registry.save_model(result.model, tmp / MODEL_FILE)
-        meta = {**result.to_dict(), "model_file": MODEL_FILE, "model_sha256": sha}
-        (tmp / META_FILE).write_text(json.dumps(meta, indent=2, sort_keys=True) + "\n")
-    return out_dir
-
-
-def load_candidate(directory: Path | str) -> tuple[Pipeline, dict[str, Any]]:
-    """The candidate model and its train.json (the model's sha256 is verified).
-
-    Raises:
-        FileNotFoundError: no candidate in `directory` (run `fraud train`).
-    """
-    directory = Path(directory)
-    meta_path = directory / META_FILE
-    if not meta_path.is_file():
-        raise FileNotFoundError(f"no trained candidate at {directory} (run `fraud train` first)")
-    meta = json.loads(meta_path.read_text())
-    model = registry.load_model(directory / meta["model_file"], sha256=meta["model_sha256"])
-    return model, meta
+def _track(
+    result: Candidate, params: Params, tracking_uri: str, sample: pd.DataFrame
+) -> tuple[str, str | None]:
+    """One parent run (split, choice, threshold, the model) and a nested run per family."""
+    # Float columns: the API may send an integer feature as 2.0, which an int schema rejects.
+    x = sample[result.feature_columns].astype("float64")
+    return tracking.log_run(
+        tracking_uri,
+        run_name=f"train-{result.family}",
+        tags={"stage": "train", "data_hash": result.data_hash},
+        params={
+            **{f"split.{k}": v for k, v in params.split.model_dump().items()},
+            "family": result.family,
+            "scoring": result.scoring,
+            "threshold_policy": result.threshold_policy,
+            "train_days": f"{result.train_days[0]}-{result.train_days[1]}",
+            **{f"best.{k}": v for k, v in result.params.items()},
+        },
+        metrics={
+            "threshold": result.threshold,
+            "n_train": result.n_train,
+            **{
+                f"{r.family}.valid_average_precision": r.mean("average_precision")
+                for r in result.selection
+            },
+        },
+        dicts={
+            "feature_schema.json": {"features": result.feature_columns},
+            "train.json": result.to_dict(),
+        },
+        children=[
+            tracking.ChildRun(
+                name=f"select-{r.family}",
+                tags={"stage": "select", "family": r.family},
+                params={"family": r.family, **r.best_params},
+                per_fold={f"valid_{m}": v for m, v in r.folds.items()},
+                metrics={
+                    **{f"valid_{m}_mean": r.mean(m) for m in r.folds},
+                    **{f"valid_{m}_std": r.std(m) for m in r.folds},
+                },
+            )
+            for r in result.selection
+        ],
+        model=tracking.LoggedModel(
+            result.model,
+            x,
+            fraud_score(result.model, x),
+            artifacts.untrusted_types_of(result.model),
+        ),
+    )

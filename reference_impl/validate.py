@@ -28,6 +28,7 @@ from reference_impl.data import (
     partition_files,
     read_manifest,
 )
+from reference_impl.errors import DomainError, InvalidInputError
 from reference_impl.simulate import PRESETS, SimulatorConfig, config_for
 
 # Bands per preset: the spec's figures (§1.1, §4.1) widened to cover seed-to-seed noise, measured
@@ -132,7 +133,7 @@ class ValidationReport:
         return "\n".join(lines)
 
 
-class DataContractError(ValueError):
+class DataContractError(DomainError, ValueError):
     """Raised by `validate(..., raise_on_error=True)` on a failing report."""
 
     def __init__(self, report: ValidationReport) -> None:
@@ -168,7 +169,9 @@ def statistics(
 def _resolve_preset(preset: str | None, manifest: dict[str, Any], report: ValidationReport) -> None:
     if preset is not None:
         if preset not in PRESETS:
-            raise ValueError(f"unknown preset {preset!r} (choose one of {', '.join(PRESETS)})")
+            raise InvalidInputError(
+                f"unknown preset {preset!r} (choose one of {', '.join(PRESETS)})"
+            )
         report.preset = preset
         return
     try:

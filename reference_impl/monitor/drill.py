@@ -1,9 +1,6 @@
-"""Incident drill: one scripted incident end to end, in-process, on a fixed timeline.
-
-Timeline (days; the small preset has its 28-day S2 ramp-up behind it by day 30):
-the champion is trained on days 30–41, serves from day 42; the reference window is 42–69;
-the incident starts on day 70; the current window is 77–104, whose labels are all known by
-day 111 (7-day delay), when the monitor runs.
+"""Incident drill: one scripted incident end to end, in-process, on a fixed timeline
+(`monitor.timeline.Timeline`: champion trained before the reference window, the incident from
+the drift day, the monitor run once the current window's labels are all known).
 
 Why four-week windows: frauds come in clusters (a card, a terminal), so a two-week window of the
 small preset holds only ~25 cards' and ~30 terminals' worth of evidence, and its AP moves by
@@ -14,7 +11,6 @@ small preset holds only ~25 cards' and ~30 terminals' worth of evidence, and its
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any
 
 import pandas as pd
@@ -24,22 +20,11 @@ from reference_impl.monitor.decide import Thresholds
 from reference_impl.monitor.job import MonitorResult, run_monitor
 from reference_impl.monitor.performance import DAY
 from reference_impl.monitor.replay import Scorer, local_scorer, replay, simulate_incident
+from reference_impl.monitor.timeline import DRILL, Timeline
+
+__all__ = ["Timeline", "default_fit", "run_drill", "train_champion"]
 
 Fit = Callable[[pd.DataFrame], Any]
-
-
-@dataclass(frozen=True)
-class Timeline:
-    train: tuple[int, int] = (30, 41)
-    reference: tuple[int, int] = (42, 69)
-    drift_start: int = 70
-    current: tuple[int, int] = (77, 104)
-    today: int = 111
-
-    @property
-    def n_days(self) -> int:
-        """Days to simulate: up to the current window's last day."""
-        return self.current[1] + 1
 
 
 def default_fit(frame: pd.DataFrame) -> Any:
@@ -53,7 +38,7 @@ def default_fit(frame: pd.DataFrame) -> Any:
 
 
 def train_champion(
-    *, fit: Fit = default_fit, preset: str = "small", seed: int = 0, timeline: Timeline = Timeline()
+    *, fit: Fit = default_fit, preset: str = "small", seed: int = 0, timeline: Timeline = DRILL
 ) -> Any:
     """The serving model: trained before any incident (drift-free days are identical bytes)."""
     frame = simulate_incident("none", preset=preset, seed=seed, n_days=timeline.train[1] + 1)
@@ -68,7 +53,7 @@ def run_drill(
     fit: Fit = default_fit,
     preset: str = "small",
     seed: int = 0,
-    timeline: Timeline = Timeline(),
+    timeline: Timeline = DRILL,
     thresholds: Thresholds | None = None,
     scorer: Scorer | None = None,
 ) -> tuple[MonitorResult, pd.DataFrame]:

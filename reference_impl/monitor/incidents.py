@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from reference_impl.errors import InvalidInputError
 from reference_impl.monitor.decide import Action
 
 
@@ -64,5 +65,5 @@ INCIDENTS: dict[str, Incident] = {
 def get_incident(name: str) -> Incident:
     """The incident called `name`; ValueError naming the choices otherwise."""
     if name not in INCIDENTS:
-        raise ValueError(f"unknown incident {name!r} (choose one of {', '.join(INCIDENTS)})")
+        raise InvalidInputError(f"unknown incident {name!r} (choose one of {', '.join(INCIDENTS)})")
     return INCIDENTS[name]

@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 
 from reference_impl import schemas as s
+from reference_impl.errors import InvalidInputError
 from reference_impl.monitor.decide import Decision, Thresholds, decide
 from reference_impl.monitor.drift import (
     ColumnDrift,
@@ -79,7 +80,7 @@ def run_monitor(
     reference_days: tuple[int, int],
     current_days: tuple[int, int],
     today: int | None = None,
-    label_delay_days: int = 7,
+    label_delay_days: int = s.DEFAULT_DELAY_DAYS,
     thresholds: Thresholds | None = None,
     alerts_per_day_full: int = 50,
     challenger: Callable[[pd.DataFrame], Any] | None = None,
@@ -108,7 +109,7 @@ def run_monitor(
     reference = _days(log, *reference_days)
     current = _days(log, *current_days)
     if reference.empty or current.empty:
-        raise ValueError("reference or current window holds no transaction")
+        raise InvalidInputError("reference or current window holds no transaction")
     drift = column_drift(
         reference,
         current,

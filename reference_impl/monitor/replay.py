@@ -16,9 +16,11 @@ import numpy as np
 import pandas as pd
 
 from reference_impl import schemas as s
+from reference_impl.errors import InvalidInputError, ServiceError
 from reference_impl.features import build_features
 from reference_impl.monitor.incidents import get_incident
 from reference_impl.monitor.performance import DAY, SCORE
+from reference_impl.monitor.timeline import DRILL
 from reference_impl.simulate import config_for, simulate
 
 LOG_COLUMNS = [s.TRANSACTION_ID, DAY, s.CUSTOMER_ID, s.TERMINAL_ID]  # + features (incl. amount)
@@ -64,7 +66,7 @@ def api_batch_scorer(client: Any, *, chunk: int = 2_000) -> Scorer:
     return score
 
 
-def api_online_scorer(client: Any, *, delay_days: int = 7) -> Scorer:
+def api_online_scorer(client: Any, *, delay_days: int = s.DEFAULT_DELAY_DAYS) -> Scorer:
     """Send raw transactions one by one to POST /v1/transactions/score; labels follow later.
 
     The labels of day d are posted to /v1/labels when day d + delay starts, as an investigation
@@ -127,15 +129,15 @@ def replay_to_api(
     mode: str = "batch",
     preset: str = "small",
     seed: int = 0,
-    n_days: int = 105,
-    start_day: int = 70,
+    n_days: int = DRILL.n_days,
+    start_day: int = DRILL.drift_start,
     on_day: Callable[[int], None] | None = None,
 ) -> pd.DataFrame:
     """Simulate `incident` and stream `days` to the service at `url`; the scored log."""
     import httpx
 
     if mode not in ("batch", "online"):
-        raise ValueError(f"unknown replay mode {mode!r} (batch or online)")
+        raise InvalidInputError(f"unknown replay mode {mode!r} (batch or online)")
     frame = simulate_incident(
         incident, preset=preset, seed=seed, n_days=n_days, start_day=start_day
     )
@@ -143,6 +145,6 @@ def replay_to_api(
         try:
             client.get("/health/ready").raise_for_status()
         except httpx.HTTPError as exc:
-            raise ValueError(f"service at {url} is not ready: {exc}") from None
+            raise ServiceError(f"service at {url} is not ready: {exc}") from None
         scorer = api_batch_scorer(client) if mode == "batch" else api_online_scorer(client)
         return replay(frame, scorer, days, on_day=on_day)

@@ -1,6 +1,6 @@
 """Monitor reports: JSON for machines, one self-contained HTML page (inline PNG plots) for people.
 
-Both are written to a temp file and renamed, so a reader never sees half a report.
+Both are written atomically (`reference_impl.atomic`), so a reader never sees half a report.
 """
 
 from __future__ import annotations
@@ -9,22 +9,14 @@ import base64
 import html
 import io
 import json
-import os
 from pathlib import Path
 from typing import Any
 
+from reference_impl.atomic import write_text
 from reference_impl.monitor.job import MonitorResult
 
 LEVEL_COLOURS = {"ok": "#e8f5e9", "warning": "#fff3cd", "alarm": "#f8d7da"}
 ACTION_COLOURS = {"no_action": "#2e7d32", "investigate": "#b26a00", "retrain": "#c62828"}
-
-
-def _atomic_write(path: Path, text: str) -> Path:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
-    tmp.write_text(text)
-    os.replace(tmp, path)
-    return path
 
 
 def _png(fig: Any) -> str:
@@ -117,7 +109,7 @@ def write_reports(
 ) -> tuple[Path, Path]:
     """Write `monitor.json` and `monitor.html` into `out_dir`; returns both paths."""
     data = result.to_dict()
-    json_path = _atomic_write(out_dir / "monitor.json", json.dumps(data, indent=2, default=str))
+    json_path = write_text(out_dir / "monitor.json", json.dumps(data, indent=2, default=str))
     action = result.decision.action.value
     reasons = "".join(f"<li>{html.escape(r)}</li>" for r in result.decision.reasons)
     page = f"""<!doctype html>
@@ -140,4 +132,4 @@ challenger: {html.escape(_challenger_text(result))}.</p>
 <img alt="weekly AP, CP@100 and KPI" src="data:image/png;base64,{_kpi_plot(result, kpi_limit)}">
 </body></html>
 """
-    return json_path, _atomic_write(out_dir / "monitor.html", page)
+    return json_path, write_text(out_dir / "monitor.html", page)

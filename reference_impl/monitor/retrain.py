@@ -1,8 +1,10 @@
 """Acting on a *retrain* decision: rerun the pipeline's model stages, then tell the service.
 
-The stages are the pipeline's own (train → evaluate with its gate → register), so a retrained
-model passes exactly the checks the first one did; the service then hot-swaps to it (verified,
-atomic) through POST /v1/model/reload. A gate failure leaves the serving model in place.
+The stages are the pipeline's own runners (train → evaluate with its floors → register with the
+champion comparison), so a retrained model passes exactly the checks the first one did. Only a
+promoted model reaches the service, which hot-swaps to it (verified, atomic) through
+POST /v1/model/reload; a challenger is registered and waits for an explicit `fraud promote`, and
+a gate failure leaves the serving model in place.
 """
 
 from __future__ import annotations
@@ -11,11 +13,15 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from reference_impl.config import Settings
+from reference_impl.errors import ServiceError
 
 
 @dataclass(frozen=True)
 class RetrainResult:
+    """The version registered, whether it became the champion and whether the service swapped."""
+
     version: str
+    promoted: bool
     reloaded: bool
 
 
@@ -25,18 +31,19 @@ def retrain_and_reload(
     """Train, evaluate (gate) and register a new version; ask the service to swap to it.
 
     Raises:
-        pipeline.GateFailed: the retrained model did not pass the evaluation gate.
-        ValueError: the service refused the new version (it keeps serving the old one).
+        GateFailed: the retrained model failed a floor or is worse than the champion.
+        ServiceError: the service refused the new version (it keeps serving the old one).
     """
-    from reference_impl import pipeline
+    from reference_impl import runner
     from reference_impl.params import load_params
 
     params = load_params(params_path)
-    pipeline.run_train(settings=settings, params=params)
-    pipeline.run_evaluate(settings=settings, params=params)
-    registration = pipeline.run_register(settings=settings, params=params)
+    runner.run_train(settings=settings, params=params)
+    runner.run_evaluate(settings=settings, params=params)
+    registration = runner.run_register(settings=settings, params=params)
+    promoted = registration.champion == registration.version
     reloaded = False
-    if service_url:
+    if service_url and promoted:
         import httpx
 
         try:
@@ -47,6 +54,6 @@ def retrain_and_reload(
             )
             response.raise_for_status()
         except httpx.HTTPError as exc:
-            raise ValueError(f"service did not swap to {registration.version}: {exc}") from None
+            raise ServiceError(f"service did not swap to {registration.version}: {exc}") from None
         reloaded = True
-    return RetrainResult(version=registration.version, reloaded=reloaded)
+    return RetrainResult(version=registration.version, promoted=promoted, reloaded=reloaded)

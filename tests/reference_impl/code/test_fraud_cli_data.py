@@ -47,10 +47,13 @@ def test_simulate_validate_features(root: Path) -> None:
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (("simulate", "--preset", "huge"), "unknown preset 'huge'"),
+        (
+            ("simulate", "--preset", "huge"),
+            "data.preset: Input should be 'tiny', 'small' or 'full' (got 'huge')",
+        ),
         (("validate", "--raw", "missing"), "no raw dataset"),
         (("features", "--raw", "missing"), "no raw dataset"),
-        (("validate", "--raw", ".", "--preset", "mega"), "no raw dataset"),
+        (("validate", "--raw", ".", "--preset", "mega"), "validate.bands: Input should be"),
     ],
 )
 def test_bad_input_is_one_line_and_exit_1(root: Path, args: tuple[str, ...], message: str) -> None:

@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 from sklearn.pipeline import Pipeline
 
-from reference_impl import metrics, registry, schemas, splits
+from reference_impl import artifacts, metrics, schemas, splits
 from reference_impl.train import fraud_score
 
 pytestmark = pytest.mark.slow
@@ -98,6 +98,6 @@ def test_blend_averages_its_forest_and_boosting_and_is_servable(
     x = blend[:-1].transform(test[list(schemas.FEATURE_COLUMNS)])
     parts = [m.predict_proba(x)[:, 1] for m in blend[-1].estimators_]
     np.testing.assert_allclose(fraud_score(blend, test), np.mean(parts, axis=0), atol=1e-12)
-    sha = registry.save_model(blend, tmp_path / "model.skops")
-    loaded = registry.load_model(tmp_path / "model.skops", sha256=sha)
+    sha = artifacts.save_model(blend, tmp_path / "model.skops")
+    loaded = artifacts.load_model(tmp_path / "model.skops", sha256=sha)
     np.testing.assert_allclose(fraud_score(loaded, test), fraud_score(blend, test), atol=1e-12)

@@ -52,7 +52,8 @@ def test_pipeline_registers_a_servable_model_and_the_gate_blocks_a_bad_one(root:
 
     version = root / "models" / "v001"
     meta = json.loads((version / "metadata.json").read_text())
-    from reference_impl.registry import load_registered, sha256_of
+    from reference_impl.artifacts import sha256_of
+    from reference_impl.registry import load_registered
     from reference_impl.serve.bundle import load_bundle
 
     assert meta["sha256"] == sha256_of(version / "model.skops")

@@ -9,8 +9,9 @@ from typing import Any
 import httpx
 import pytest
 
-from reference_impl import pipeline
+from reference_impl import runner
 from reference_impl.config import Settings
+from reference_impl.errors import GateFailed
 from reference_impl.monitor.retrain import retrain_and_reload
 from reference_impl.serve.app import create_app
 from reference_impl.serve.server import running
@@ -26,11 +27,12 @@ def fake_stages(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> list[str]:
     def register(**_: Any) -> SimpleNamespace:
         calls.append("register")
         write_bundle(tmp_path / "models", "v2", train_demo_model(n=300))
-        return SimpleNamespace(version="v2")
+        return SimpleNamespace(version="v2", champion=promoted_to)
 
-    monkeypatch.setattr(pipeline, "run_train", lambda **_: calls.append("train"))
-    monkeypatch.setattr(pipeline, "run_evaluate", lambda **_: calls.append("evaluate"))
-    monkeypatch.setattr(pipeline, "run_register", register)
+    promoted_to: str | None = "v2"
+    monkeypatch.setattr(runner, "run_train", lambda **_: calls.append("train"))
+    monkeypatch.setattr(runner, "run_evaluate", lambda **_: calls.append("evaluate"))
+    monkeypatch.setattr(runner, "run_register", register)
     return calls
 
 
@@ -42,7 +44,26 @@ def test_retrain_then_service_swaps(tmp_path: Path, fake_stages: list[str]) -> N
         done = retrain_and_reload(settings=Settings(root=tmp_path), service_url=url)
         assert httpx.get(f"{url}/v1/model").json()["version"] == "v2"
     assert fake_stages == ["train", "evaluate", "register"]
-    assert done.version == "v2" and done.reloaded
+    assert done.version == "v2" and done.promoted and done.reloaded
+
+
+def test_a_challenger_is_not_swapped_in(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, fake_stages: list[str]
+) -> None:
+    """Does a retrained model that is only a challenger (not promoted) stay out of the service?"""
+
+    def register(**_: Any) -> SimpleNamespace:
+        write_bundle(tmp_path / "models", "v2", train_demo_model(n=300))
+        return SimpleNamespace(version="v2", champion="v1")
+
+    monkeypatch.setattr(runner, "run_register", register)
+    write_bundle(tmp_path / "models", "v1", train_demo_model(n=300))
+    (tmp_path / "models" / "CHAMPION").write_text("v1\n")
+    app = create_app(ServeSettings(models_dir=tmp_path / "models", log_requests=False))
+    with running(app) as url:
+        done = retrain_and_reload(settings=Settings(root=tmp_path), service_url=url)
+        assert httpx.get(f"{url}/v1/model").json()["version"] == "v1"
+    assert done.version == "v2" and not done.promoted and not done.reloaded
 
 
 def test_gate_failure_stops_before_register(
@@ -51,9 +72,9 @@ def test_gate_failure_stops_before_register(
     """Does a retrained model that fails the evaluation gate never get registered?"""
 
     def failing(**_: Any) -> None:
-        raise pipeline.GateFailed("gate failed: AP 0.30 < 0.45")
+        raise GateFailed("gate failed: AP 0.30 < 0.45")
 
-    monkeypatch.setattr(pipeline, "run_evaluate", failing)
-    with pytest.raises(pipeline.GateFailed):
+    monkeypatch.setattr(runner, "run_evaluate", failing)
+    with pytest.raises(GateFailed):
         retrain_and_reload(settings=Settings(root=tmp_path))
     assert fake_stages == ["train"]
