@@ -8,13 +8,15 @@ crash or ``kill -9`` loses nothing already graded. Re-running skips graded submi
 
 from __future__ import annotations
 
+import contextlib
 import multiprocessing as mp
 import os
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
+from multiprocessing import forkserver
 from pathlib import Path
 from typing import Any
 
@@ -181,6 +183,26 @@ def _run_pool(
         breaks += 1
 
 
+@contextlib.contextmanager
+def _safe_path() -> Iterator[None]:
+    """Start helper interpreters without the working directory on their ``sys.path``.
+
+    The forkserver and its resource tracker run ``python -c ...``, which puts the caller's
+    working directory first on ``sys.path``: started from a folder that holds another copy of
+    ``graders/`` (or a ``numpy/``), they would import that copy, as root. ``PYTHONSAFEPATH``
+    (Python 3.11+) keeps it off; only these start-ups see it.
+    """
+    before = os.environ.get("PYTHONSAFEPATH")
+    os.environ["PYTHONSAFEPATH"] = "1"
+    try:
+        yield
+    finally:
+        if before is None:
+            del os.environ["PYTHONSAFEPATH"]
+        else:
+            os.environ["PYTHONSAFEPATH"] = before
+
+
 def _one_pool(
     tasks: list[GradeTask],
     workers: int,
@@ -193,6 +215,8 @@ def _one_pool(
     # Workers fork from the forkserver: what it imported once, no worker imports again (the
     # engine, and the lab's instructor imports that every test cell's trusted side needs).
     ctx.set_forkserver_preload(["graders.grade_task", *lab_modules(tasks[0].notebooks)])
+    with _safe_path():  # the pool below reuses this forkserver
+        forkserver.ensure_running()
     counter = ctx.Value("i", 0)
     broken: list[GradeTask] = []
     with ProcessPoolExecutor(

@@ -9,8 +9,10 @@ from typing import Annotated, Any, TypeVar
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
+from rich.text import Text
 
 from graders import __version__
 from graders.errors import GraderError
@@ -79,10 +81,10 @@ def release(lab: str, course_dir: CourseDir = Path("."), as_json: AsJson = False
         return _emit_json(result.to_dict())
     for nb in result.notebooks:
         console.print(
-            f"released {lab}/{nb.name}: {nb.tests} test cells, {nb.points:g} points, "
-            f"{nb.hidden_tests} hidden tests kept back"
+            f"released {escape(lab)}/{escape(nb.name)}: {nb.tests} test cells, {nb.points:g} "
+            f"points, {nb.hidden_tests} hidden tests kept back"
         )
-    console.print(f"→ {result.release_dir}")
+    console.print(f"→ {result.release_dir}", markup=False)
 
 
 @app.command()
@@ -105,14 +107,17 @@ def check(
     for t in result.tests:
         mark = "[green]PASS[/]" if t.passed else "[red]FAIL[/]"
         console.print(
-            f"{mark} {t.name} ({t.points:g}/{t.max_points:g}) {t.message}", highlight=False
+            f"{mark} {escape(t.name)} ({t.points:g}/{t.max_points:g}) {escape(t.message)}",
+            highlight=False,
         )
     for finding in result.tampering:
         kind, _, gid = finding.partition(":")
-        console.print(f"[yellow]warning[/]: {kind} '{gid}' — it will be restored at grading")
+        console.print(
+            f"[yellow]warning[/]: {escape(kind)} '{escape(gid)}' — it will be restored at grading"
+        )
     if result.sandbox == "local":
         console.print("[dim]ran without an isolating sandbox (none usable on this machine)[/]")
-    console.print(result.summary(), highlight=False)
+    console.print(result.summary(), highlight=False, markup=False)
 
 
 @app.command()
@@ -183,14 +188,16 @@ def autograde(
         console.print(
             "[bold red]graded WITHOUT a sandbox (--allow-unsandboxed); recorded in the gradebook[/]"
         )
+    # Student ids, lab names and statuses are shown as they are, never read as Rich markup.
     table = Table(
-        title=f"{lab}: {len(result.results)} graded in {result.wall_s:.1f} s on {result.backend}"
+        title=f"{escape(lab)}: {len(result.results)} graded in {result.wall_s:.1f} s on "
+        f"{escape(result.backend)}"
     )
     table.add_column("status")
     table.add_column("count", justify="right")
     table.add_column("students")
     for status, names in result.by_status().items():
-        table.add_row(status, str(len(names)), ", ".join(names))
+        table.add_row(Text(status), str(len(names)), Text(", ".join(names)))
     console.print(table)
     if result.skipped:
         console.print(f"skipped {len(result.skipped)} already graded (use --force to regrade)")
@@ -214,7 +221,7 @@ def feedback(
     result = _run(lambda: run(course_dir=course_dir, lab=lab, students=student))
     if as_json:
         return _emit_json(result.to_dict())
-    console.print(f"wrote {len(result.files)} feedback pages")
+    console.print(f"wrote {len(result.files)} feedback pages", markup=False)
 
 
 @app.command()
@@ -235,7 +242,7 @@ def export(
     if as_json:
         return _emit_json(result.to_dict())
     for path in result.files:
-        console.print(f"wrote {path}")
+        console.print(f"wrote {path}", markup=False)
 
 
 @app.command()
@@ -258,7 +265,7 @@ def report(
     if as_json:
         return _emit_json(result.to_dict())
     print_tables(result.labs, console)
-    console.print(f"→ {result.html}")
+    console.print(f"→ {result.html}", markup=False)
 
 
 @app.command()
@@ -278,5 +285,5 @@ def doctor(as_json: AsJson = False) -> None:
     for col in ("backend", "usable", "reason"):
         table.add_column(col)
     for s in statuses:
-        table.add_row(s.name, "yes" if s.usable else "no", s.reason)
+        table.add_row(s.name, "yes" if s.usable else "no", Text(s.reason))
     console.print(table)

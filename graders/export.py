@@ -8,7 +8,8 @@ student cell) export their score, with the status in our CSV.
 
 Every cell is written as text a spreadsheet will not evaluate: a student id such as
 ``=HYPERLINK(...)`` (or one starting with ``+``, ``-``, ``@``, a tab or a carriage return) gets a
-leading single quote, as OWASP recommends against CSV injection.
+leading single quote, as OWASP recommends against CSV injection; a line break inside a cell is
+always quoted, so no cell can start a row of its own.
 """
 
 from __future__ import annotations
@@ -26,6 +27,9 @@ from graders.results import SubmissionResult, is_ungraded
 
 CANVAS_FIXED = ["Student", "ID", "SIS User ID", "SIS Login ID", "Section"]
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+# RFC 4180 line ends: the writer then quotes a cell holding a lone CR, which with "\n" alone
+# it leaves bare, and spreadsheets read as the start of a new row (a row of the student's).
+CRLF = "\r\n"
 
 
 def safe_cell(value: Any) -> str:
@@ -34,15 +38,8 @@ def safe_cell(value: Any) -> str:
     return "'" + text if text.startswith(FORMULA_PREFIXES) else text
 
 
-def _writer(buf: io.StringIO) -> Any:
-    """A CSV writer whose every cell goes through `safe_cell`."""
-    writer = csv.writer(buf, lineterminator="\n")
-
-    class Safe:
-        def writerow(self, row: list[Any]) -> None:
-            writer.writerow([safe_cell(cell) for cell in row])
-
-    return Safe()
+def _row(cells: list[Any]) -> list[str]:
+    return [safe_cell(cell) for cell in cells]
 
 
 @dataclass
@@ -67,31 +64,30 @@ def _table(
 def grades_csv(results: list[SubmissionResult]) -> str:
     students, labs, cells = _table(results)
     buf = io.StringIO()
-    writer = _writer(buf)
-    writer.writerow(["student", *[c for lab in labs for c in (lab, f"{lab}_status")]])
+    writer = csv.writer(buf, lineterminator=CRLF)
+    writer.writerow(_row(["student", *[c for lab in labs for c in (lab, f"{lab}_status")]]))
     for s in students:
         row: list[Any] = [s]
         for lab in labs:
             r = cells.get((s, lab))
             row += [f"{r.total:g}", r.status] if r else ["", "not-graded"]
-        writer.writerow(row)
+        writer.writerow(_row(row))
     return buf.getvalue()
 
 
 def canvas_csv(results: list[SubmissionResult], possible: dict[str, float]) -> str:
     students, labs, cells = _table(results)
     buf = io.StringIO()
-    writer = _writer(buf)
-    writer.writerow([*CANVAS_FIXED, *labs])
-    writer.writerow(
-        ["Points Possible", "", "", "", "", *[f"{possible.get(lab, 0):g}" for lab in labs]]
-    )
+    writer = csv.writer(buf, lineterminator=CRLF)
+    writer.writerow(_row([*CANVAS_FIXED, *labs]))
+    points = [f"{possible.get(lab, 0):g}" for lab in labs]
+    writer.writerow(_row(["Points Possible", "", "", "", "", *points]))
     for s in students:
         scores = []
         for lab in labs:
             r = cells.get((s, lab))
             scores.append("" if r is None or is_ungraded(r.status) else f"{r.total:g}")
-        writer.writerow([s, "", "", s, "", *scores])
+        writer.writerow(_row([s, "", "", s, "", *scores]))
     return buf.getvalue()
 
 

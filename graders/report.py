@@ -17,7 +17,9 @@ from pathlib import Path
 from typing import Any
 
 from rich.console import Console
+from rich.markup import escape as markup_escape
 from rich.table import Table
+from rich.text import Text
 
 from graders.course import Course
 from graders.gradebook import Gradebook
@@ -72,15 +74,20 @@ def print_tables(summaries: list[LabSummary], console: Console) -> None:
     for s in summaries:
         statuses = ", ".join(f"{k}: {v}" for k, v in s.statuses.items())
         table.add_row(
-            s.lab, str(s.students), f"{s.mean:g}", f"{s.median:g}", f"{s.possible:g}", statuses
+            Text(s.lab),
+            str(s.students),
+            f"{s.mean:g}",
+            f"{s.median:g}",
+            f"{s.possible:g}",
+            Text(statuses),
         )
     console.print(table)
     for s in summaries:
-        tests = Table(title=f"{s.lab}: pass rate per test (lowest first)")
+        tests = Table(title=f"{markup_escape(s.lab)}: pass rate per test (lowest first)")
         tests.add_column("test")
         tests.add_column("pass rate", justify="right")
         for name, rate in sorted(s.pass_rate.items(), key=lambda kv: kv[1]):
-            tests.add_row(name, f"{rate:.0%}")
+            tests.add_row(Text(name), f"{rate:.0%}")
         console.print(tests)
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from pathlib import Path
 
@@ -113,3 +114,35 @@ def test_a_dead_worker_costs_a_retry_not_the_cohort(
         "dies-once": "graded",
         "always-dies": "error:grader-crashed",
     }
+
+
+IMPOSTOR = "import pathlib\npathlib.Path({marker!r}).write_text('imported from the cwd')\n"
+
+
+@pytest.mark.slow
+def test_grading_from_a_folder_holding_another_graders_package(
+    sample_course: Path, submit: Callable[..., Path], tmp_path: Path
+) -> None:
+    """Run from a folder with its own `graders/` and `multiprocessing/`, does `mlops-grade
+    autograde` (2 workers, so a forkserver) still grade with the installed engine, never
+    importing either copy?"""
+    import subprocess
+    import sys
+
+    for student in ("ann", "bob"):
+        submit(student)
+    here = tmp_path / "elsewhere"
+    marker = tmp_path / "impostor-ran"
+    for package in ("graders", "multiprocessing"):
+        (here / package).mkdir(parents=True)
+        (here / package / "__init__.py").write_text(IMPOSTOR.format(marker=str(marker)))
+    cli = Path(sys.executable).parent / "mlops-grade"
+    run = subprocess.run(
+        [str(cli), "autograde", "lab01", "--course-dir", str(sample_course), "--workers", "2",
+         "--allow-unsandboxed", "--json"],
+        cwd=here, capture_output=True, text=True, timeout=300,
+    )  # fmt: skip
+    assert run.returncode == 0, run.stderr[-2000:]
+    assert not marker.exists(), marker.read_text()
+    by_status = json.loads(run.stdout)["by_status"]
+    assert {k: sorted(v) for k, v in by_status.items()} == {"graded": ["ann", "bob"]}

@@ -70,3 +70,23 @@ def test_check_and_autograde_commands(
         app, ["autograde", "lab01", "--course-dir", str(sample_course), "--json"]
     )
     assert json.loads(as_json.output)["skipped"] == ["ann"]
+
+
+def test_autograde_table_prints_student_ids_literally(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Does `alice[conceal]_x` print as it is in the autograde table, not as `alice_x`?"""
+    from graders import autograde as autograde_module
+    from graders.autograde import AutogradeResult
+    from graders.results import NotebookResult, SubmissionResult
+
+    names = ["alice[conceal]_x", "[bold red]bob[/]", "carol[link=http://x]c[/link]"]
+    done = AutogradeResult("lab[bold]01", "bubblewrap", True, 1)
+    done.results = [SubmissionResult(n, "lab01", [NotebookResult("lab01")]) for n in names]
+    monkeypatch.setattr(autograde_module, "autograde", lambda **_: done)
+    result = runner.invoke(
+        app, ["autograde", "lab[bold]01", "--course-dir", str(tmp_path)], env={"COLUMNS": "200"}
+    )
+    assert result.exit_code == 0, result.output
+    assert "alice[conceal]_x, [bold red]bob[/], carol[link=http://x]c[/link]" in result.output
+    assert "lab[bold]01: 3 graded" in result.output

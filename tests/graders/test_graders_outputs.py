@@ -97,3 +97,39 @@ def test_report_summarizes_and_plots(graded: Path) -> None:
     assert lab.pass_rate == {"test_circle_area": 0.0, "test_mean_center": round(2 / 3, 3)}
     html = Path(result.html).read_text()
     assert html.count("data:image/png;base64,") == 2
+
+
+FORMULAS = ['=HYPERLINK("http://evil.example","x")', "+1+1", "-2+3", "@SUM(A1)", "\tx", "\rx"]
+
+
+def test_export_neutralises_formulas_in_every_cell(sample_course: Path, tmp_path: Path) -> None:
+    """Does a student id a spreadsheet would run as a formula get a leading quote in both CSVs
+    (and one holding a CR no row of its own), while ordinary ids stay as they are?"""
+    with Gradebook(sample_course / "gradebook.db") as gb:
+        for student in [*FORMULAS, "alice"]:
+            gb.save_result(SubmissionResult(student, "lab01", [NotebookResult("lab01")]))
+    grades, canvas = export(course_dir=sample_course, out_dir=tmp_path).files
+    for path, column, head in ((grades, 0, 1), (canvas, 3, 2)):
+        with Path(path).open(newline="") as f:
+            rows = list(csv.reader(f))
+        assert len(rows) == head + len(FORMULAS) + 1  # a CR in an id starts no row of its own
+        cells = [c for row in rows for c in row]
+        assert not [c for c in cells if c[:1] in ("=", "+", "-", "@", "\t", "\r")], path
+        ids = {row[column] for row in rows[1:]}
+        assert {"'" + f for f in FORMULAS} | {"alice"} <= ids, ids
+
+
+def test_report_tables_print_names_literally(graded: Path) -> None:
+    """Is a lab or test name that looks like Rich markup printed as it is?"""
+    from io import StringIO
+
+    from rich.console import Console
+
+    from graders.report import LabSummary, print_tables
+
+    out = StringIO()
+    summary = LabSummary(
+        "lab[bold]01", 1, 1.0, 1.0, 1.0, {"graded": 1}, {"test_[conceal]x": 1.0}, [1.0]
+    )
+    print_tables([summary], Console(file=out, width=200))
+    assert "lab[bold]01" in out.getvalue() and "test_[conceal]x" in out.getvalue()
