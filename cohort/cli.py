@@ -10,6 +10,7 @@ import typer
 from rich.console import Console
 from rich.progress import Progress
 from rich.table import Table
+from rich.text import Text
 
 from cohort import __version__
 from cohort.audit import audit_repo
@@ -89,7 +90,9 @@ def groups(
         table.add_column(column)
     for g in result.groups:
         skills = ", ".join(f"{k}×{v}" for k, v in sorted(g.skills.items()))
-        table.add_row(g.id, ", ".join(m.id for m in g.members), skills, f"{g.tz_spread:g}")
+        # Ids from the roster are shown as they are, never read as Rich markup.
+        members = ", ".join(m.id for m in g.members)
+        table.add_row(Text(g.id), Text(members), Text(skills), f"{g.tz_spread:g}")
     console.print(table)
     typer.echo(f"wrote {out}")
 
@@ -181,10 +184,10 @@ def review_collect(
         table.add_column(column)
     for p in results.projects:
         table.add_row(
-            p.project,
+            Text(p.project),
             "–" if p.mean is None else f"{p.mean:.2f}",
-            ", ".join(p.flagged),
-            ", ".join(p.missing),
+            Text(", ".join(p.flagged)),
+            Text(", ".join(p.missing)),
         )
     console.print(table)
     typer.echo(f"wrote {out}")
@@ -264,7 +267,7 @@ def audit_cohort_cmd(
     for column in ("rank", "repo", "level", "points"):
         table.add_column(column)
     for k, (name, r) in enumerate(board.ranked(), start=1):
-        table.add_row(str(k), name, f"L{r.mlops_level}", f"{r.points}/{r.possible}")
+        table.add_row(str(k), Text(name), f"L{r.mlops_level}", f"{r.points}/{r.possible}")
     console.print(table)
     for name, why in board.errors.items():
         typer.echo(f"not audited: {name}: {why}", err=True)

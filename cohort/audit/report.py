@@ -5,7 +5,9 @@ from __future__ import annotations
 import json
 
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
+from rich.text import Text
 
 from cohort.audit.result import LEVEL_NAMES, MLOPS_LEVELS, AuditResult
 
@@ -26,7 +28,9 @@ def _found(evidence: list[str], missing: list[str]) -> str:
 def to_table(result: AuditResult) -> Table:
     """The terminal table: one row per item, coloured by level."""
     table = Table(
-        title=f"MLOps maturity audit: {result.repo}", caption=headline(result), show_lines=True
+        title=f"MLOps maturity audit: {escape(str(result.repo))}",
+        caption=escape(headline(result)),
+        show_lines=True,
     )
     table.add_column("item")
     table.add_column("for", justify="center")
@@ -38,7 +42,7 @@ def to_table(result: AuditResult) -> Table:
             item.title,
             f"L{item.mlops_level}",
             f"[{style}]{item.level} {LEVEL_NAMES[item.level]}[/{style}]",
-            _found(item.evidence, item.missing),
+            Text(_found(item.evidence, item.missing)),  # paths of a student's repository
         )
     return table
 

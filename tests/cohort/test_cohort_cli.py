@@ -68,3 +68,14 @@ def test_settings_give_the_defaults(write_csv, tmp_path: Path, monkeypatch) -> N
     assert result.exit_code == 0, result.output
     assert "3 groups" in result.output
     assert (tmp_path / "cohort-out" / "groups.csv").is_file()
+
+
+def test_groups_table_prints_ids_literally(write_csv) -> None:
+    """Is a roster id that looks like Rich markup (`alice[conceal]_x`) printed as it is?"""
+    rows = roster_rows(4)
+    rows[0]["id"], rows[1]["id"] = "alice[conceal]_x", "[bold]bob[/bold]"
+    result = runner.invoke(
+        app, ["groups", str(write_csv(rows)), "--size", "4"], env={"COLUMNS": "200"}
+    )
+    assert result.exit_code == 0, result.output
+    assert "alice[conceal]_x" in result.output and "[bold]bob[/bold]" in result.output
