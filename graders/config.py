@@ -38,6 +38,11 @@ class GraderSettings(BaseSettings):
     share_test_bindings: bool = Field(
         True, description="Bind names set by public test code in the student's namespace."
     )
+    scorer_memory_mb: int = Field(
+        2048,
+        description="Memory the trusted process that runs test code may add to what the worker"
+        " maps (it is a fork of the worker, confined and unprivileged).",
+    )
     warm: bool = Field(
         True,
         description="Fork each notebook's process from a per-worker warm sandbox that has"
@@ -66,6 +71,7 @@ class GradeConfig:
     shell: str = "auto"
     allow_unsandboxed: bool = False
     share_test_bindings: bool = True
+    scorer_memory_mb: int = 2048
     warm: bool = True
 
     @classmethod
@@ -74,6 +80,15 @@ class GradeConfig:
         values = {k: getattr(s, k) for k in GraderSettings.model_fields}
         values.update({k: v for k, v in overrides.items() if v is not None})
         return cls(**values)
+
+    def scorer_limits(self) -> Any:
+        from graders.scorer import ScorerLimits
+
+        return ScorerLimits(
+            memory_mb=self.scorer_memory_mb,
+            cpu_s=max(1, int(self.wall_time_s)),
+            wall_s=self.wall_time_s + 60,
+        )
 
     def limits(self) -> Any:
         from graders.sandbox import Limits

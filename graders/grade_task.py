@@ -25,8 +25,8 @@ from graders.kernel.warm import WarmSandbox, empty_dir, lab_imports
 from graders.notebooks import NotebookError, dumps, load_notebook, write_atomic
 from graders.pipelines import AUTOGRADE, run_pipeline
 from graders.results import GRADED, NotebookResult, SubmissionResult, TestResult
-from graders.runner import run_notebook
 from graders.sandbox.copyback import return_workdir
+from graders.scorer import score_notebook
 from graders.scoring import TestSpec
 from graders.steps.base import StepContext
 
@@ -230,8 +230,15 @@ def grade_notebook(
                 backend, workdir=work, limits=config.limits(), slot=slot, shell=config.shell
             )
         with kernel as client:
-            outcome = run_notebook(
-                nb, client, tests, sources, share_test_bindings=config.share_test_bindings
+            outcome = score_notebook(
+                nb,
+                client,
+                tests,
+                sources,
+                share_test_bindings=config.share_test_bindings,
+                limits=config.scorer_limits(),
+                workdir=work,
+                slot=slot,
             )
     except KernelGone as gone:
         result.status, result.reason = f"error:{gone.reason}", f"could not start: {gone.detail}"
