@@ -6,6 +6,14 @@ from pathlib import Path
 
 import pytest
 
+# Skips for a missing tool, or failures where MLOPS_REQUIRE names it (CI): see tool_requirements.
+from tool_requirements import (  # noqa: F401
+    needs_tool,
+    pytest_configure,
+    pytest_report_header,
+    pytest_runtest_setup,
+)
+
 ROOT = Path(__file__).resolve().parents[1]
 
 

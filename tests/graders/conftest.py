@@ -47,13 +47,13 @@ def local_backend() -> Any:
 
 
 @pytest.fixture(scope="session")
-def isolating_backend() -> Any:
-    """bubblewrap, or a skip that says why it is unusable here."""
+def isolating_backend(needs_tool: Any) -> Any:
+    """bubblewrap, or a skip (a failure where MLOPS_REQUIRE has sandbox) that says why not."""
     from graders.sandbox import BubblewrapBackend, probe
 
     status = probe()[0]
     if not status.usable:
-        pytest.skip(f"no isolating sandbox on this machine: {status.reason}")
+        needs_tool("sandbox", f"no isolating sandbox on this machine: {status.reason}")
     return BubblewrapBackend()
 
 

@@ -96,11 +96,15 @@ def fixture_url(fixture_site: Path) -> Iterator[str]:
 
 
 @pytest.fixture(scope="session")
-def browser():
-    """Debian's Chromium driven by Playwright (never a downloaded browser)."""
+def browser(needs_tool):
+    """Debian's Chromium driven by Playwright (never a downloaded browser); a skip, or a failure
+    where MLOPS_REQUIRE has browser, when either is missing."""
     if not CHROMIUM.exists():
-        pytest.skip(f"{CHROMIUM} missing: run `make sysdeps` as root (apt-get install chromium)")
-    sync_api = pytest.importorskip("playwright.sync_api", reason="playwright not installed")
+        needs_tool("browser", f"{CHROMIUM} missing: run `make sysdeps` as root")
+    try:
+        from playwright import sync_api
+    except ImportError:
+        needs_tool("browser", "playwright not installed (pip install -e '.[all]')")
     with sync_api.sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
         yield browser

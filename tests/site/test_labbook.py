@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -14,13 +15,15 @@ sys.path.insert(0, str(ROOT / "site" / "tools"))
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 
-def test_make_book_prints_lessons_with_cover_and_numbered_headings(tmp_path: Path) -> None:
+def test_make_book_prints_lessons_with_cover_and_numbered_headings(
+    tmp_path: Path, needs_tool: Any
+) -> None:
     """Does the lab book tool produce a multi-page PDF of the lessons, without study tools?"""
     import labbook
 
     chromium = Path("/usr/bin/chromium")
     if not chromium.exists():
-        pytest.skip("chromium missing: run `make sysdeps` as root")
+        needs_tool("browser", "chromium missing: run `make sysdeps` as root")
     out = tmp_path / "labbook.pdf"
     assert labbook.main(["--out", str(out), "--chromium", str(chromium)]) == 0
     pdf = out.read_bytes()

@@ -110,13 +110,13 @@ def test_run_tests_refuses_without_the_sandbox(tmp_path: Path, monkeypatch) -> N
 
 @pytest.mark.slow
 @pytest.mark.sandbox
-def test_run_tests_in_the_sandbox(generated_project: Path, tmp_path: Path) -> None:
+def test_run_tests_in_the_sandbox(generated_project: Path, tmp_path: Path, needs_tool) -> None:
     """Does --run-tests run the suite sandboxed, and does a failing test cost the level?"""
     from graders.sandbox import probe
 
     status = probe()[0]
     if not status.usable:
-        pytest.skip(f"no isolating sandbox: {status.reason}")
+        needs_tool("sandbox", f"no isolating sandbox: {status.reason}")
     good = audit_repo(path=generated_project, run_tests=True)
     assert good.test_run is not None and good.test_run.ok and good.test_run.passed >= 15
     assert good.test_run.backend == "bubblewrap"

@@ -11,6 +11,7 @@ import fnmatch
 import json
 import sqlite3
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -112,11 +113,11 @@ def _check(name: str, check: str, cohort: Cohort) -> None:
 
 
 @pytest.mark.parametrize("name", _params())
-def test_case_meets_its_expected_outcome(name: str, cohort: Cohort) -> None:
+def test_case_meets_its_expected_outcome(name: str, cohort: Cohort, needs_tool: Any) -> None:
     """Does this submission end with the expected status and score, and nothing more?"""
     exp = expected(name)
     if name in cohort.skipped_cases:
-        pytest.skip(f"{name} needs an isolating sandbox: bubblewrap unusable here")
+        needs_tool("sandbox", f"{name} needs an isolating sandbox: bubblewrap unusable here")
     result = cohort.results[name]
     globs = exp["status"] if isinstance(exp["status"], list) else [exp["status"]]
     assert any(fnmatch.fnmatchcase(result.status, g) for g in globs), (

@@ -7,6 +7,7 @@ import sys
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -20,11 +21,11 @@ os.environ.setdefault("MLOPS_GRADE_SLOT_UID_BASE", str(100_000 + (os.getpid() % 
 
 
 @pytest.fixture(scope="session")
-def bwrap() -> BubblewrapBackend:
-    """The isolating backend, or a skip that says why it is unusable here."""
+def bwrap(needs_tool: Any) -> BubblewrapBackend:
+    """The isolating backend, or a skip (a failure where MLOPS_REQUIRE has sandbox) saying why."""
     status = probe()[0]
     if not status.usable:
-        pytest.skip(f"bubblewrap sandbox unusable: {status.reason}")
+        needs_tool("sandbox", f"bubblewrap sandbox unusable: {status.reason}")
     return BubblewrapBackend()
 
 

@@ -6,6 +6,7 @@ import os
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -53,11 +54,11 @@ def test_probe_says_why_bubblewrap_is_missing(monkeypatch: pytest.MonkeyPatch) -
 
 
 @pytest.mark.sandbox
-def test_probe_finds_the_isolating_backend() -> None:
+def test_probe_finds_the_isolating_backend(needs_tool: Any) -> None:
     """Where bwrap works, does the probe report it usable and does select_backend pick it?"""
     status = capability.probe()[0]
     if not status.usable:
-        pytest.skip(f"bubblewrap sandbox unusable: {status.reason}")
+        needs_tool("sandbox", f"bubblewrap sandbox unusable: {status.reason}")
     assert status.name == "bubblewrap" and status.isolating
     assert isinstance(select_backend(), BubblewrapBackend)
 
