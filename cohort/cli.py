@@ -8,6 +8,7 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import Progress
 from rich.table import Table
 from rich.text import Text
@@ -258,7 +259,7 @@ def audit_cohort_cmd(
             task = progress.add_task("auditing", total=len(found))
 
             def step(name: str) -> None:
-                progress.update(task, advance=1, description=f"audited {name}")
+                progress.update(task, advance=1, description=f"audited {escape(name)}")
 
             board = audit_cohort(repos=found, out_dir=out, run_tests=run_tests, on_repo=step)
     except CohortError as exc:

@@ -174,7 +174,7 @@ def autograde(
         disable=as_json,
     )
     with progress:
-        task = progress.add_task(lab, total=None)
+        task = progress.add_task(escape(lab), total=None)
         result = _run(
             lambda: run(
                 course_dir=course_dir, lab=lab, students=student, workers=workers, force=force,
