@@ -68,7 +68,10 @@ ParamsOption = Annotated[
     typer.Option("--params", help="params.yaml of the pipeline (default: built-in defaults)."),
 ]
 TrackOption = Annotated[
-    bool, typer.Option("--track/--no-track", help="Record the run in MLflow (local SQLite).")
+    bool | None,
+    typer.Option(
+        "--track/--no-track", help="Record the run in MLflow (default: FRAUD_TRACK, true)."
+    ),
 ]
 JsonOption = Annotated[
     bool, typer.Option("--json", help="Print the result as JSON (its to_dict()) on stdout.")
@@ -242,7 +245,7 @@ def features(
 
 @app.command()
 def train(
-    params: ParamsOption = None, track: TrackOption = True, as_json: JsonOption = False
+    params: ParamsOption = None, track: TrackOption = None, as_json: JsonOption = False
 ) -> None:
     """Select a model family prequentially, fit the release candidate, track it in MLflow.
 
@@ -262,7 +265,7 @@ def train(
 
 @app.command()
 def evaluate(
-    params: ParamsOption = None, track: TrackOption = True, as_json: JsonOption = False
+    params: ParamsOption = None, track: TrackOption = None, as_json: JsonOption = False
 ) -> None:
     """Score the candidate: AUC, AP, CP@100, calibration, business KPI, plots; exit 1 if gated.
 
@@ -294,7 +297,7 @@ def _registered_line(res: Any) -> str:
 
 @app.command()
 def register(
-    params: ParamsOption = None, track: TrackOption = True, as_json: JsonOption = False
+    params: ParamsOption = None, track: TrackOption = None, as_json: JsonOption = False
 ) -> None:
     """Compare the evaluated candidate with the champion; publish it as champion or challenger.
 
@@ -317,7 +320,7 @@ def promote(
     version: Annotated[str, typer.Argument(help="Registered version to promote, e.g. v002.")],
     reason: Annotated[str, typer.Option(help="Why (recorded in models/history.jsonl).")],
     params: ParamsOption = None,
-    track: TrackOption = True,
+    track: TrackOption = None,
 ) -> None:
     """Make a registered version (e.g. a challenger) the champion, recording the reason.
 
