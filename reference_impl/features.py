@@ -244,11 +244,16 @@ class AmountRatios(TransformerMixin, BaseEstimator):
         return self
 
     def transform(self, X: Any) -> np.ndarray:
-        """The 15 features followed by the 3 ratios (an average of 0 counts as 1)."""
+        """The 15 features followed by the 3 ratios.
+
+        An average of 0 counts as 1 and one below a cent as a cent, so a ratio stays finite
+        (at most 10^8 for amounts up to 10^6) for every input the scoring API accepts: a
+        subnormal average (5e-324) next to a large amount overflowed to inf (issue 26).
+        """
         check_is_fitted(self)
         values = validate_data(self, X, reset=False, dtype=np.float64)
         averages = values[:, _AVERAGES]
-        ratios = values[:, [_AMOUNT]] / np.where(averages > 0, averages, 1.0)
+        ratios = values[:, [_AMOUNT]] / np.where(averages > 0, np.maximum(averages, 0.01), 1.0)
         return np.hstack([values, ratios])
 
     def get_feature_names_out(self, input_features: Any = None) -> np.ndarray:
