@@ -3,16 +3,19 @@
 A model call costs much more than one row (scikit-learn validates input, a forest walks every
 tree); while one call runs in the worker thread, new requests queue up and are scored together in
 the next call. No request waits for a timer: an idle service scores a lone request at once.
+A row the model cannot score (`guard.NonFiniteError`) fails its own request only.
 """
 
 from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
+from dataclasses import replace
 
 import numpy as np
 
 from reference_impl.serve.bundle import ModelBundle
+from reference_impl.serve.guard import NonFiniteError
 
 BatchDone = Callable[[ModelBundle, np.ndarray], None]
 _Item = tuple[list[float], "asyncio.Future[tuple[float, ModelBundle]]"]
@@ -67,13 +70,17 @@ class MicroBatcher:
         try:
             bundle = self._get_bundle()
             X = np.array([row for row, _ in items], dtype=np.float64)  # noqa: N806
-            scores = await asyncio.to_thread(bundle.score, X)
-            self._on_batch(bundle, scores)
+            scores, problems = await asyncio.to_thread(bundle.score_rows, X)
+            self._on_batch(bundle, np.delete(scores, list(problems)) if problems else scores)
         except Exception as exc:  # the waiting requests get the error, the loop survives
             for _, future in items:
                 if not future.done():
                     future.set_exception(exc)
             return
-        for (_, future), value in zip(items, scores.tolist(), strict=True):
-            if not future.done():  # the client may have gone away
+        for i, ((_, future), value) in enumerate(zip(items, scores.tolist(), strict=True)):
+            if future.done():  # the client may have gone away
+                continue
+            if i in problems:  # only this request fails: a row is never scored with the others'
+                future.set_exception(NonFiniteError([replace(problems[i], row=0)]))
+            else:
                 future.set_result((value, bundle))

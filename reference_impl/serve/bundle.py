@@ -18,6 +18,7 @@ import numpy as np
 import sklearn
 
 from reference_impl.schemas import FEATURE_COLUMNS
+from reference_impl.serve.guard import GuardedModel, NonFiniteError, RowProblem
 
 ARTIFACT_NAMES = ("model.skops", "model.joblib")
 # skops refuses unknown types; these module prefixes are the ones a registered model may use.
@@ -49,12 +50,25 @@ class ModelBundle:
         value = self.metadata.get("threshold")
         return float(value) if isinstance(value, int | float) else None
 
+    guard: GuardedModel = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "guard", GuardedModel(self.model, self.features))
+
     def score(self, X: np.ndarray) -> np.ndarray:  # noqa: N803
-        """Fraud probability for each row of a (n, 15) float array in `features` order."""
-        with warnings.catch_warnings():
-            # "X does not have valid feature names": the names were checked once, at load.
-            warnings.simplefilter("ignore", UserWarning)
-            return np.asarray(self.model.predict_proba(X))[:, 1]
+        """Fraud probability for each row of a (n, 15) float array in `features` order.
+
+        Raises:
+            NonFiniteError: the model would compute a non-finite value for some rows.
+        """
+        scores, problems = self.guard.score_rows(X)
+        if problems:
+            raise NonFiniteError(list(problems.values()))
+        return scores
+
+    def score_rows(self, X: np.ndarray) -> tuple[np.ndarray, dict[int, RowProblem]]:  # noqa: N803
+        """Like `score`, but unscorable rows get NaN and a `RowProblem` instead of an error."""
+        return self.guard.score_rows(X)
 
 
 def file_sha256(path: Path) -> str:

@@ -95,7 +95,9 @@ class ServiceMiddleware:
 
     def _early_refusal(self, method: str, headers: dict[bytes, bytes]) -> tuple[int, str] | None:
         length = headers.get(b"content-length")
-        if length is not None and (not length.isdigit() or int(length) > self.max_body_bytes):
+        if length is not None and not length.isdigit():
+            return 400, "Content-Length header is not a number"
+        if length is not None and int(length) > self.max_body_bytes:
             return 413, f"request body larger than {self.max_body_bytes} bytes"
         if method in ("POST", "PUT", "PATCH") and (length is None or int(length) > 0):
             ctype = headers.get(b"content-type", b"").split(b";")[0].strip().decode("latin-1")

@@ -11,8 +11,9 @@ import numpy as np
 from fastapi import APIRouter, Depends, HTTPException, Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
-from reference_impl.serve import deps
+from reference_impl.serve import deps, errors
 from reference_impl.serve.bundle import BundleError, ModelBundle
+from reference_impl.serve.guard import NonFiniteError
 from reference_impl.serve.logs import get_logger
 from reference_impl.serve.online import ClockError
 from reference_impl.serve.schemas import (
@@ -34,19 +35,26 @@ router = APIRouter()
 
 
 def _errors(*codes: int) -> dict[int | str, dict[str, Any]]:
+    """Error responses of a route: `codes`, plus 400 and 413 that any request can get."""
     described = {
+        400: "Malformed request: the body is not JSON (bad syntax, not UTF-8 text), "
+        "or the Content-Length header is not a number.",
         403: "Admin token missing or wrong.",
         409: "Conflicts with the service's state: model refused (the old one keeps serving), "
         "or a transaction time too far from the online state's clock.",
         413: "Request body larger than the configured limit.",
         415: "Body is not application/json.",
-        422: "Invalid input; `detail` names the first offending field.",
-        503: "No model loaded (or online state unavailable).",
+        422: "Invalid input; `detail` names the first offending field. Also a valid row the "
+        "model cannot score (a feature it derives overflows): the fields that caused it.",
+        503: "No model loaded.",
     }
-    return {code: {"model": ErrorResponse, "description": described[code]} for code in codes}
+    return {
+        code: {"model": ErrorResponse, "description": described[code]}
+        for code in sorted({400, 413, *codes})
+    }
 
 
-POST_ERRORS = _errors(413, 415, 422, 503)
+POST_ERRORS = _errors(415, 422, 503)
 
 
 def _alert(bundle: ModelBundle, score: float) -> bool | None:
@@ -56,7 +64,10 @@ def _alert(bundle: ModelBundle, score: float) -> bool | None:
 @router.post("/v1/score", response_model=ScoreResponse, responses=POST_ERRORS, tags=["scoring"])
 async def score_features(request: FeaturesRequest, batcher: deps.Batcher) -> ScoreResponse:
     """Score one transaction given its 15 features (micro-batched with concurrent requests)."""
-    score, bundle = await batcher.score(request.as_row())
+    try:
+        score, bundle = await batcher.score(request.as_row())
+    except NonFiniteError as exc:
+        raise errors.unscorable(exc) from None
     return ScoreResponse(score=score, alert=_alert(bundle, score), model_version=bundle.version)
 
 
@@ -76,7 +87,10 @@ async def score_batch(
     # Field order is FEATURE_COLUMNS order (test_request_schema_is_the_feature_contract).
     rows = [list(tx.__dict__.values()) for tx in request.transactions]
     X = np.array(rows, dtype=np.float64)  # noqa: N806
-    scores = await asyncio.to_thread(bundle.score, X)
+    try:
+        scores = await asyncio.to_thread(bundle.score, X)
+    except NonFiniteError as exc:
+        raise errors.unscorable(exc, rows="transactions") from None
     metrics.model_calls.observe(len(scores))
     alerts = None if bundle.threshold is None else (scores >= bundle.threshold).tolist()
     return BatchScoreResponse(scores=scores.tolist(), alerts=alerts, model_version=bundle.version)
@@ -96,7 +110,10 @@ async def score_rows(
 ) -> BatchScoreResponse:
     """Score up to 20,000 transactions sent as arrays of the 15 features (bulk scoring)."""
     X = np.array(request.rows, dtype=np.float64)  # noqa: N806
-    scores = await asyncio.to_thread(bundle.score, X)
+    try:
+        scores = await asyncio.to_thread(bundle.score, X)
+    except NonFiniteError as exc:
+        raise errors.unscorable(exc, rows="rows", columns=bundle.features) from None
     metrics.model_calls.observe(len(scores))
     alerts = None if bundle.threshold is None else (scores >= bundle.threshold).tolist()
     return BatchScoreResponse(scores=scores.tolist(), alerts=alerts, model_version=bundle.version)
@@ -119,7 +136,10 @@ async def score_transaction(
         row = online.features(tx)
     except ClockError as exc:
         raise HTTPException(409, f"TX_DATETIME: {exc}") from None
-    score, bundle = await batcher.score(row)
+    try:
+        score, bundle = await batcher.score(row)
+    except NonFiniteError as exc:  # from the online state's features, not from a request field
+        raise errors.unscorable(exc, online=True) from None
     return ScoreResponse(
         score=score,
         alert=_alert(bundle, score),
@@ -129,7 +149,7 @@ async def score_transaction(
 
 
 @router.post(
-    "/v1/labels", response_model=LabelResponse, responses=_errors(413, 415, 422), tags=["scoring"]
+    "/v1/labels", response_model=LabelResponse, responses=_errors(415, 422), tags=["scoring"]
 )
 async def add_label(request: LabelRequest, online: deps.Online) -> LabelResponse:
     """Record a delayed fraud label; it feeds the terminal-risk features of later transactions."""
@@ -158,7 +178,7 @@ async def model_info(bundle: deps.Bundle, store: deps.Store) -> ModelInfoRespons
 @router.post(
     "/v1/model/reload",
     response_model=ModelInfoResponse,
-    responses=_errors(403, 409, 413, 415, 422),
+    responses=_errors(403, 409, 415, 422),
     dependencies=[Depends(deps.require_admin)],
     tags=["model"],
 )
@@ -182,7 +202,7 @@ async def reload_model(
     return await model_info(bundle, store)
 
 
-@router.get("/health/live", response_model=HealthResponse, tags=["health"])
+@router.get("/health/live", response_model=HealthResponse, responses=_errors(), tags=["health"])
 async def live() -> HealthResponse:
     """The process answers (restart it if not)."""
     return HealthResponse(status="alive")
@@ -191,7 +211,7 @@ async def live() -> HealthResponse:
 @router.get(
     "/health/ready",
     response_model=HealthResponse,
-    responses={503: {"model": HealthResponse, "description": "No model loaded yet."}},
+    responses={**_errors(), 503: {"model": HealthResponse, "description": "No model loaded yet."}},
     tags=["health"],
 )
 async def ready(store: deps.Store, response: Response) -> HealthResponse:
@@ -207,7 +227,8 @@ async def ready(store: deps.Store, response: Response) -> HealthResponse:
     "/metrics",
     response_class=Response,
     responses={
-        200: {"content": {CONTENT_TYPE_LATEST: {}}, "description": "Prometheus text format."}
+        200: {"content": {CONTENT_TYPE_LATEST: {}}, "description": "Prometheus text format."},
+        **_errors(),
     },
     tags=["health"],
 )

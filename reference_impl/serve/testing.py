@@ -78,7 +78,12 @@ def write_bundle(
 
 
 def train_demo_model(kind: str = "logistic", *, n: int = 4000, seed: int = 0) -> Any:
-    """A scaler + classifier pipeline fitted on `random_features` (with column names)."""
+    """A scaler + classifier pipeline fitted on `random_features` (with column names).
+
+    `kind`: "logistic", "forest", or "boosting" — the reference system's own boosting pipeline
+    (`train.make_model("hist_gb")`: amount ratios derived inside the model, scaling, boosting),
+    which is what a registered model computes from the 15 features.
+    """
     from sklearn.ensemble import RandomForestClassifier
     from sklearn.linear_model import LogisticRegression
     from sklearn.pipeline import make_pipeline
@@ -87,6 +92,10 @@ def train_demo_model(kind: str = "logistic", *, n: int = 4000, seed: int = 0) ->
     X = random_features(n, seed=seed)  # noqa: N806
     logit = 0.02 * (X["TX_AMOUNT"] - 120) + 8 * X["TERMINAL_ID_RISK_7DAY_WINDOW"] - 2
     y = np.random.default_rng(seed + 1).random(n) < 1 / (1 + np.exp(-logit))
+    if kind == "boosting":
+        from reference_impl.train import make_model
+
+        return make_model("hist_gb", random_state=seed, n_jobs=1).fit(X, y)
     if kind == "forest":
         clf: Any = RandomForestClassifier(n_estimators=100, max_depth=20, random_state=seed)
     else:

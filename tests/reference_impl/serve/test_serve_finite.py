@@ -1,0 +1,187 @@
+"""Finite, schema-valid input never gets a 500: what the model derives from it is checked too.
+
+Issue 26's two reproductions: a subnormal average amount (5e-324) next to an amount near 10^6
+overflows the model's amount ratio to inf, and scikit-learn raised inside /v1/score/batch and
+/v1/score/rows. A model with safe ratios scores such rows; one without gets a 422 naming the
+field that caused the overflow, and only that request fails.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import math
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+from fastapi.testclient import TestClient
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from sklearn.base import BaseEstimator, TransformerMixin
+from sklearn.linear_model import LogisticRegression
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import StandardScaler
+
+from reference_impl.schemas import FEATURE_COLUMNS
+from reference_impl.serve.app import create_app
+from reference_impl.serve.batcher import MicroBatcher
+from reference_impl.serve.bundle import ModelBundle
+from reference_impl.serve.guard import NonFiniteError
+from reference_impl.serve.schemas import MAX_AMOUNT, MAX_COUNT
+from reference_impl.serve.settings import ServeSettings
+from reference_impl.serve.testing import random_features, train_demo_model, write_bundle
+
+AVG_1DAY = "CUSTOMER_ID_AVG_AMOUNT_1DAY_WINDOW"
+_AMOUNT, _AVG = FEATURE_COLUMNS.index("TX_AMOUNT"), FEATURE_COLUMNS.index(AVG_1DAY)
+
+
+class RawRatio(TransformerMixin, BaseEstimator):
+    """Appends amount / 1-day average with no guard: the division that overflowed in issue 26."""
+
+    def fit(self, X: Any, y: Any = None) -> RawRatio:  # noqa: N803
+        self.n_features_in_ = np.asarray(X).shape[1]
+        return self
+
+    def transform(self, X: Any) -> np.ndarray:  # noqa: N803
+        values = np.asarray(X, dtype=np.float64)
+        with np.errstate(divide="ignore", over="ignore", invalid="ignore"):
+            ratio = values[:, [_AMOUNT]] / np.where(values[:, [_AVG]] > 0, values[:, [_AVG]], 1)
+        return np.hstack([values, ratio])
+
+    def get_feature_names_out(self, input_features: Any = None) -> np.ndarray:
+        return np.asarray([*FEATURE_COLUMNS, "AMOUNT_TO_AVG_1DAY"], dtype=object)
+
+
+def _row(**values: float) -> dict[str, float]:
+    row = {name: 1.0 for name in FEATURE_COLUMNS}
+    return {**row, **values}
+
+
+# The issue's reproduction: finite, inside every schema bound.
+OVERFLOWING = _row(TX_AMOUNT=999_999.5, **{AVG_1DAY: 5e-324})
+ORDINARY = _row(TX_AMOUNT=42.0, **{AVG_1DAY: 40.0})
+
+
+@pytest.fixture(scope="module")
+def unsafe_model() -> Any:
+    X = random_features(500, seed=5)  # noqa: N806
+    y = np.asarray(X["TX_AMOUNT"] > 60)
+    return make_pipeline(RawRatio(), StandardScaler(), LogisticRegression()).fit(X, y)
+
+
+@pytest.fixture(scope="module")
+def boosting_model() -> Any:
+    return train_demo_model("boosting", n=1000)
+
+
+def _client(tmp_path: Path, model: Any) -> Iterator[TestClient]:
+    write_bundle(tmp_path / "models", "v1", model)
+    app = create_app(ServeSettings(models_dir=tmp_path / "models", log_requests=False))
+    with TestClient(app, raise_server_exceptions=False) as client:
+        yield client
+
+
+@pytest.fixture()
+def unsafe_client(tmp_path: Path, unsafe_model: Any) -> Iterator[TestClient]:
+    yield from _client(tmp_path, unsafe_model)
+
+
+@pytest.fixture()
+def boosting_client(tmp_path: Path, boosting_model: Any) -> Iterator[TestClient]:
+    yield from _client(tmp_path, boosting_model)
+
+
+def _rows_body(*rows: dict[str, float]) -> dict[str, Any]:
+    return {
+        "columns": list(FEATURE_COLUMNS),
+        "rows": [[r[n] for n in FEATURE_COLUMNS] for r in rows],
+    }
+
+
+def test_overflowing_batch_gets_422_naming_the_field(unsafe_client: TestClient) -> None:
+    """Issue 26, first 500: does /v1/score/batch name the row and the field that overflowed?"""
+    response = unsafe_client.post("/v1/score/batch", json={"transactions": [ORDINARY, OVERFLOWING]})
+    assert response.status_code == 422, response.text
+    body = response.json()
+    assert body["detail"].startswith(f"transactions.1.{AVG_1DAY}: ")
+    assert "AMOUNT_TO_AVG_1DAY" in body["detail"] and "not finite" in body["detail"]
+    assert [e["field"] for e in body["errors"]] == [f"transactions.1.{AVG_1DAY}"]
+
+
+def test_overflowing_rows_get_422_naming_the_column(unsafe_client: TestClient) -> None:
+    """Issue 26, second 500: does /v1/score/rows name the row, the column index and its name?"""
+    response = unsafe_client.post("/v1/score/rows", json=_rows_body(OVERFLOWING, ORDINARY))
+    assert response.status_code == 422, response.text
+    detail = response.json()["detail"]
+    assert detail.startswith(f"rows.0.{_AVG}: {AVG_1DAY} makes the model's AMOUNT_TO_AVG_1DAY")
+
+
+def test_overflowing_single_request_gets_422(unsafe_client: TestClient) -> None:
+    """Does the micro-batched /v1/score answer the same 422, and keep serving afterwards?"""
+    response = unsafe_client.post("/v1/score", json=OVERFLOWING)
+    assert response.status_code == 422, response.text
+    assert response.json()["errors"][0]["field"] == AVG_1DAY
+    assert unsafe_client.post("/v1/score", json=ORDINARY).status_code == 200
+
+
+def test_only_the_overflowing_request_fails_in_a_shared_model_call(unsafe_model: Any) -> None:
+    """Do requests scored in the same micro-batch as an overflowing one still get their score?"""
+    bundle = ModelBundle("t", Path("."), unsafe_model, FEATURE_COLUMNS, "0" * 64, {})
+    rows = [[r[n] for n in FEATURE_COLUMNS] for r in (ORDINARY, OVERFLOWING, ORDINARY)]
+
+    async def scenario() -> list[Any]:
+        batcher = MicroBatcher(lambda: bundle, max_batch=8, on_batch=lambda b, s: None)
+        batcher.start()
+        results = await asyncio.gather(*(batcher.score(r) for r in rows), return_exceptions=True)
+        await batcher.stop()
+        return results
+
+    good, bad, again = asyncio.run(scenario())
+    expected = unsafe_model.predict_proba(np.array([rows[0]]))[0, 1]
+    assert isinstance(bad, NonFiniteError) and bad.problems[0].inputs == (AVG_1DAY,)
+    assert good[0] == pytest.approx(expected) and again[0] == pytest.approx(expected)
+
+
+@pytest.mark.parametrize("path", ["/v1/score", "/v1/score/batch", "/v1/score/rows"])
+def test_registered_model_scores_the_reproductions(boosting_client: TestClient, path: str) -> None:
+    """Does the reference system's own model (safe ratios) score the issue's rows with 200?"""
+    body: Any = {
+        "/v1/score": OVERFLOWING,
+        "/v1/score/batch": {"transactions": [OVERFLOWING, ORDINARY]},
+        "/v1/score/rows": _rows_body(OVERFLOWING, ORDINARY),
+    }[path]
+    response = boosting_client.post(path, json=body)
+    assert response.status_code == 200, response.text
+    got = response.json()
+    scores = [got["score"]] if "score" in got else got["scores"]
+    assert all(0.0 <= s <= 1.0 for s in scores)
+
+
+# Schema-valid values at the edges of float64: subnormals, the bounds, signed zero.
+def _amounts() -> st.SearchStrategy[float]:
+    edges = st.sampled_from([0.0, -0.0, 5e-324, 2.2e-311, 2.2250738585072014e-308, MAX_AMOUNT])
+    return edges | st.floats(0, MAX_AMOUNT, allow_subnormal=True)
+
+
+def _column(name: str) -> st.SearchStrategy[float]:
+    if "AMOUNT" in name:
+        return _amounts()
+    if "NB_TX" in name:
+        return st.integers(0, MAX_COUNT).map(float)
+    if name in ("TX_DURING_WEEKEND", "TX_DURING_NIGHT"):
+        return st.sampled_from([0.0, 1.0, -0.0])
+    return st.floats(0, 1, allow_subnormal=True)
+
+
+ROWS = st.lists(st.tuples(*(_column(n) for n in FEATURE_COLUMNS)), min_size=1, max_size=32)
+
+
+@settings(max_examples=40, deadline=None)
+@given(rows=ROWS)
+def test_every_schema_valid_row_gets_a_probability(boosting_model: Any, rows: list[Any]) -> None:
+    """Does the reference model give every schema-valid row (float edges included) a score?"""
+    bundle = ModelBundle("t", Path("."), boosting_model, FEATURE_COLUMNS, "0" * 64, {})
+    scores = bundle.score(np.array(rows, dtype=np.float64))
+    assert all(0.0 <= s <= 1.0 and not math.isnan(s) for s in scores)
