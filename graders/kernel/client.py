@@ -117,26 +117,39 @@ class KernelClient:
     def _read_line(self, timeout: float) -> bytes:
         fd = self.proc.stdout.fileno()
         end = min(time.monotonic() + timeout, self.deadline)
-        while b"\n" not in self._buf:
-            left = end - time.monotonic()
-            if left <= 0:
-                over_wall = time.monotonic() >= self.deadline
-                what = "the notebook's wall-time limit" if over_wall else f"{timeout:g} s"
-                raise self._fail(KernelTimeout(f"no answer within {what}"))
-            ready, _, _ = select.select([fd], [], [], left)
-            if not ready:
-                continue
-            chunk = os.read(fd, 1 << 20)
-            if not chunk:
-                code = self.proc.poll()
-                if time.monotonic() >= self.deadline:
-                    raise self._fail(KernelTimeout("the notebook's wall-time limit was reached"))
-                died = KernelDied(f"the student's process exited (code {code})")
-                died.pipe_closed = True  # the whole sandbox is gone, not just one process
-                raise self._fail(died)
-            self._buf += chunk
-            if len(self._buf) > self.max_response_bytes:
-                raise self._fail(KernelProtocolError("response larger than the cap"))
+        if b"\n" not in self._buf:
+            # Chunks are collected in a list and priced as they come: a line that would cost too
+            # much memory to parse is refused before the rest of it is read.
+            parts, size, cost = [self._buf], len(self._buf), wire_cost(self._buf)
+            while True:
+                left = end - time.monotonic()
+                if left <= 0:
+                    over_wall = time.monotonic() >= self.deadline
+                    what = "the notebook's wall-time limit" if over_wall else f"{timeout:g} s"
+                    raise self._fail(KernelTimeout(f"no answer within {what}"))
+                ready, _, _ = select.select([fd], [], [], left)
+                if not ready:
+                    continue
+                chunk = os.read(fd, 1 << 20)
+                if not chunk:
+                    code = self.proc.poll()
+                    if time.monotonic() >= self.deadline:
+                        wall = KernelTimeout("the notebook's wall-time limit was reached")
+                        raise self._fail(wall)
+                    died = KernelDied(f"the student's process exited (code {code})")
+                    died.pipe_closed = True  # the whole sandbox is gone, not just one process
+                    raise self._fail(died)
+                parts.append(chunk)
+                size, cost = size + len(chunk), cost + wire_cost(chunk)
+                if size > self.max_response_bytes:
+                    raise self._fail(KernelProtocolError("response larger than the cap"))
+                if b"\n" in chunk:
+                    break
+                if cost > self.max_decode_cost:
+                    raise self._fail(
+                        KernelProtocolError("response would cost too much memory to read")
+                    )
+            self._buf = b"".join(parts)
         line, _, self._buf = self._buf.partition(b"\n")
         return line
 

@@ -1,5 +1,5 @@
 """Case 92_forged_memory_bomb: When the grader calls mean_center, answers on the protocol pipe
-itself (the request id read from the driver's frames) with 60 MB of empty lists, which would cost
+itself (the request id read from the driver's frames) with 30 MB of empty lists, which would cost
 the grader several GB to parse.
 """
 
@@ -22,7 +22,7 @@ def _forge(value_text):
 
 
 def mean_center(x):
-    return _forge("[" + "[]," * 20_000_000 + "[]]")
+    return _forge("[" + "[]," * 10_000_000 + "[]]")
 """
 
 

@@ -16,9 +16,10 @@ def make(kit):
     """Honest elsewhere; mean_center forges a set of colliding integers."""
     kit.honest()
     code = _forge.FORGE.replace(
-        '"[" + "[]," * 20_000_000 + "[]]"',
+        '"[" + "[]," * 10_000_000 + "[]]"',
         '\'{"$":"set","v":[\' + \',\'.join(str(7 + k * ((1 << 61) - 1)) for k in range(200_000))'
         " + ']}'",
     )
+    assert code != _forge.FORGE, "the forged value was not replaced"
     kit.set_source("mean_center_answer", code)
     kit.write()
