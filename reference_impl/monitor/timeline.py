@@ -11,6 +11,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from reference_impl.schemas import DEFAULT_DELAY_DAYS
+
+_CURRENT = (77, 104)
+
 
 @dataclass(frozen=True)
 class Timeline:
@@ -19,8 +23,8 @@ class Timeline:
     train: tuple[int, int] = (30, 41)
     reference: tuple[int, int] = (42, 69)
     drift_start: int = 70
-    current: tuple[int, int] = (77, 104)
-    today: int = 111
+    current: tuple[int, int] = _CURRENT
+    today: int = _CURRENT[1] + DEFAULT_DELAY_DAYS  # every label of the current window is known
 
     @property
     def n_days(self) -> int:

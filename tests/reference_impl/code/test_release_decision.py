@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from reference_impl.release import Decision, compare, decide
+from reference_impl.release import Comparison, Decision, compare, decide
 
 
 def _world(seed: int = 0, n: int = 20_000) -> dict[str, np.ndarray]:
@@ -23,10 +23,14 @@ def _score(world: dict, signal: float, seed: int) -> np.ndarray:
     return world["y"] * signal + noise
 
 
-def _decide(world: dict, candidate: np.ndarray, champion: np.ndarray) -> Decision:
-    comparison = compare(
+def _compare(world: dict, candidate: np.ndarray, champion: np.ndarray) -> Comparison:
+    return compare(
         world["y"], candidate, champion, world["card"], world["terminal"], champion="v001"
     )
+
+
+def _decide(world: dict, candidate: np.ndarray, champion: np.ndarray) -> Decision:
+    comparison = _compare(world, candidate, champion)
     return decide(gate_passed=True, gate_reasons=[], comparison=comparison).decision
 
 
@@ -39,14 +43,7 @@ def test_first_model_is_promoted_when_there_is_no_champion() -> None:
 def test_better_candidate_is_promoted() -> None:
     """Is a clearly better model (AP about 0.9 vs 0.25) promoted, with the gap in the reason?"""
     world = _world()
-    comparison = compare(
-        world["y"],
-        _score(world, 4.0, 1),
-        _score(world, 2.0, 2),
-        world["card"],
-        world["terminal"],
-        champion="v001",
-    )
+    comparison = _compare(world, _score(world, 4.0, 1), _score(world, 2.0, 2))
     out = decide(gate_passed=True, gate_reasons=[], comparison=comparison)
     assert comparison.difference > 0.2 and comparison.standard_error > 0
     assert out.decision is Decision.PROMOTE and "better beyond noise" in out.reasons[0]
@@ -74,14 +71,7 @@ def test_worse_candidate_is_rejected() -> None:
     """Is a clearly worse model rejected, and does a floor failure reject even a better one?"""
     world = _world()
     assert _decide(world, _score(world, 1.0, 1), _score(world, 3.0, 2)) is Decision.REJECT
-    comparison = compare(
-        world["y"],
-        _score(world, 4.0, 1),
-        _score(world, 2.0, 2),
-        world["card"],
-        world["terminal"],
-        champion="v001",
-    )
+    comparison = _compare(world, _score(world, 4.0, 1), _score(world, 2.0, 2))
     out = decide(gate_passed=False, gate_reasons=["AP 0.3 < floor 0.45"], comparison=comparison)
     assert out.decision is Decision.REJECT and out.reasons == ["floor: AP 0.3 < floor 0.45"]
 
@@ -90,14 +80,7 @@ def test_worse_candidate_is_rejected() -> None:
 def test_noise_threshold_comes_from_the_parameter(z: float) -> None:
     """Does a wider noise band (z) turn a modest gain from promote into challenger?"""
     world = _world()
-    comparison = compare(
-        world["y"],
-        _score(world, 2.9, 1),
-        _score(world, 2.5, 2),
-        world["card"],
-        world["terminal"],
-        champion="v001",
-    )
+    comparison = _compare(world, _score(world, 2.9, 1), _score(world, 2.5, 2))
     gap = comparison.difference / comparison.standard_error
     out = decide(gate_passed=True, gate_reasons=[], comparison=comparison, z=z)
     assert out.decision is (Decision.PROMOTE if gap > z else Decision.CHALLENGER)
