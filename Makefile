@@ -8,7 +8,7 @@ export NO_MKDOCS_2_WARNING := 1
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
 .DEFAULT_GOAL := help
-.PHONY: help run test ci-test lint format typecheck site serve vendor sysdeps pipeline dvc-repro audit bench numbers numbers-full clean cards qti book lock
+.PHONY: help run test ci-test lint format typecheck site serve vendor sysdeps pipeline dvc-repro audit fuzz-serve bench numbers numbers-full clean cards qti book lock
 
 help: ## List the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  \033[36m%-12s\033[0m %s\n", $$1, $$2}'
@@ -70,6 +70,9 @@ dvc-repro: $(VENV)/.installed-all ## Re-run only the changed stages of the fraud
 
 audit: $(VENV)/.installed-all ## Score this repository's MLOps maturity (mlops-cohort audit; Markdown in build/cohort/)
 	$(VENV)/bin/mlops-cohort audit . --out build/cohort/audit-self.md
+
+fuzz-serve: $(VENV)/.installed-all ## Fuzz the scoring API longer: schemathesis --checks all, 500 examples (SERVE_FUZZ_SEED=n replays)
+	SERVE_FUZZ_EXAMPLES=$${SERVE_FUZZ_EXAMPLES:-500} $(PY) -m pytest tests/reference_impl/serve/test_serve_contract.py -s -q -p no:cacheprovider
 
 bench: $(VENV)/.installed-all ## Run every benchmark script in benchmarks/ (slow; prints tables)
 	@for script in benchmarks/*.py; do echo "== $$script"; $(PY) $$script || exit 1; done

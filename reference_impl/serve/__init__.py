@@ -14,8 +14,23 @@ Routes:
 * ``GET /v1/model``, ``POST /v1/model/reload`` (load → verify → warm up → atomic swap);
 * ``GET /health/live``, ``GET /health/ready``, ``GET /metrics`` (Prometheus).
 
+Statuses (each declared, with its body schema, on every route that can return it): 200; 400 a
+body that is not JSON (bad syntax, not UTF-8) or a non-numeric Content-Length; 403 admin token;
+409 model refused or transaction time out of range; 413 body over the limit; 415 not
+application/json; 422 schema violation, naming the field — or a valid row the model cannot
+score because a feature it derives overflows, naming the input that caused it; 503 no model.
+
+No finite, schema-valid input gets a 500: the model's derived features are safe for every input
+the schema accepts (amount ratios count an average below one cent as a cent, so they stay
+≤ 10^8), and ``guard`` checks what each preprocessing step computes before the estimator
+sees it (a row that still overflows gets the 422, other rows of the batch are scored).
+``tests/reference_impl/serve/test_serve_contract.py`` holds the app to the document with
+``schemathesis run <url>/openapi.json --checks all`` (seed 26 plus a daily seed; ``make
+fuzz-serve`` for a longer run).
+
 Modules: ``settings`` (FRAUD_SERVE_* variables), ``schemas`` (request/response bodies),
-``bundle`` and ``store`` (verified model loading and the swap), ``batcher``, ``online``,
-``middleware`` (request id, body limit, content type, metrics, JSON log), ``errors``, ``routes``,
-``deps``, ``server`` (uvicorn), ``testing`` (small bundles for tests and benchmarks).
+``bundle`` and ``store`` (verified model loading and the swap), ``guard`` (non-finite derived
+features), ``batcher``, ``online``, ``middleware`` (request id, body limit, content type,
+metrics, JSON log), ``errors``, ``routes``, ``deps``, ``server`` (uvicorn), ``testing`` (small
+bundles for tests and benchmarks).
 """

@@ -65,6 +65,16 @@ def _lifespan(settings: ServeSettings) -> Any:
     return lifespan
 
 
+DESCRIPTION = """\
+Errors have one body, `ErrorResponse`: `detail` (one line naming the problem), `errors` (for 422:
+field, message, type) and `request_id` (also in the `X-Request-ID` header). 400: the body is not
+JSON (bad syntax, not UTF-8 text). 413: the body is over the size limit. 415: not
+`application/json`. 422: the body breaks the schema, or a row is valid but a feature the model
+derives from it overflows (the fields that caused it are named). 503: no model loaded.
+Every value the schemas accept, subnormal floats included, is scored without a server error.
+"""
+
+
 def create_app(settings: ServeSettings | None = None) -> FastAPI:
     """Build the scoring app; `settings` default to the `FRAUD_SERVE_*` environment."""
     settings = settings or get_settings()
@@ -72,6 +82,7 @@ def create_app(settings: ServeSettings | None = None) -> FastAPI:
         title="Fraud scoring service",
         version="1",
         summary="Scores card transactions with the registered fraud model.",
+        description=DESCRIPTION,
         lifespan=_lifespan(settings),
     )
     app.state.settings = settings

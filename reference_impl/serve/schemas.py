@@ -50,7 +50,11 @@ class _Strict(BaseModel):
 
 
 class FeaturesRequest(_Strict):
-    """The 15 model inputs of one transaction (names as in the training data)."""
+    """The 15 model inputs of one transaction (names as in the training data).
+
+    Every value within these bounds is scored, subnormal floats included: the model's amount
+    ratios count an average below 0.01 as 0.01 (and an average of 0 as 1).
+    """
 
     TX_AMOUNT: Amount
     TX_DURING_WEEKEND: Flag
