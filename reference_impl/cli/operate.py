@@ -131,7 +131,7 @@ def monitor(
     import pandas as pd
 
     from reference_impl.config import get_settings
-    from reference_impl.errors import InvalidInputError
+    from reference_impl.errors import InvalidInputError, MissingInputError
     from reference_impl.monitor.decide import Action
     from reference_impl.monitor.drill import default_fit, run_drill, train_champion
     from reference_impl.monitor.job import run_monitor
@@ -145,6 +145,8 @@ def monitor(
             result, _ = run_drill(drill, train_champion())
         else:
             assert log is not None
+            if not log.is_file():
+                raise MissingInputError(f"no scored log at {log} (run `fraud replay` first)")
             result = run_monitor(
                 pd.read_parquet(log),
                 reference_days=reference,
