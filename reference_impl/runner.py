@@ -15,11 +15,14 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from reference_impl.config import Settings
 from reference_impl.errors import DatasetExistsError, GateFailed, InvalidInputError
 from reference_impl.params import Params
+
+if TYPE_CHECKING:
+    from reference_impl.release import ReleaseDecision
 
 Progress = Callable[[str], None]
 VALIDATION_REPORT = "validation.json"
@@ -280,7 +283,7 @@ class RegisterResult(StageResult):
 
 def release_decision(
     *, settings: Settings, params: Params, model: Any, evaluation: dict[str, Any]
-) -> Any:
+) -> ReleaseDecision:
     """Floors (from the evaluation), then candidate vs champion on the candidate's test week."""
     from reference_impl import data, evaluate, registry, release, schemas
     from reference_impl.train import fraud_score
@@ -322,6 +325,7 @@ def run_register(
         MissingInputError: no candidate or no evaluation.
     """
     from reference_impl import atomic, evaluate, registry
+    from reference_impl.release import Decision
 
     start = time.perf_counter()
     model, _ = registry.load_candidate(settings.candidate_dir)
@@ -332,7 +336,7 @@ def run_register(
     report = atomic.write_json(settings.reports_dir / RELEASE_REPORT, decision.to_dict())
     for reason in decision.reasons:
         progress(f"{decision.decision.value}: {reason}")
-    if decision.decision.value == "reject":
+    if decision.decision is Decision.REJECT:
         raise GateFailed("refusing to register: " + "; ".join(decision.reasons))
     reg = registry.register(
         settings.candidate_dir,
