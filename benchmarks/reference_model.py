@@ -74,6 +74,8 @@ TARGET = {"average_precision": 0.70, "card_precision_100": 0.30, "max_residual":
 def _test_fold(model: Any, frame: pd.DataFrame, fold: splits.Fold, params: Params) -> dict:
     rows = frame.iloc[fold.train_idx]
     fitted = clone(model).fit(rows[list(schemas.FEATURE_COLUMNS)], rows[schemas.LABEL])
+    # Scores on the training block itself: how much a family memorises (lesson 2.3).
+    train_y, train_score = rows[schemas.LABEL].to_numpy(), fraud_score(fitted, rows)
     test = frame.iloc[fold.test_idx]
     y, day = test[schemas.LABEL].to_numpy(), test[schemas.TX_TIME_DAYS].to_numpy()
     score = fraud_score(fitted, test)
@@ -102,6 +104,8 @@ def _test_fold(model: Any, frame: pd.DataFrame, fold: splits.Fold, params: Param
         "residual_amount": residual.by_amount,
         "alerts_per_day": residual.alerts_per_day,
         "brier": metrics.brier(y, score),
+        "train_roc_auc": metrics.auc_roc(train_y, train_score),
+        "train_average_precision": metrics.average_precision(train_y, train_score),
         "brier_base_rate": metrics.brier(y, np.full(len(y), base_rate)),
         "base_rate_count": base_rate,
         "base_rate_amount": float(amount[y == 1].sum() / amount.sum()),

@@ -36,6 +36,7 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT / "course" / "_data"
+RAW = ROOT / "build" / "numbers"  # the benchmark scripts' own JSON (git-ignored)
 # A recomputed figure matches the committed one if it is within ABS_TOL, or REL_TOL of it.
 # The sets are deterministic (fixed seeds); the tolerance absorbs last-digit differences of
 # numerical libraries across machines, not randomness.
@@ -59,10 +60,19 @@ def models_figures(raw: dict[str, Any]) -> dict[str, Any]:
         "brier": "brier",
         "residual_count": "residual_count",
         "residual_amount": "residual_amount",
+        "train_roc_auc": "train_auc",
+        "train_average_precision": "train_ap",
     }
     for family, fam in families.items():
         f: dict[str, Any] = {"validation_ap": fam["validation_ap"]}
+        f["best"] = {  # the hyper-parameters chosen on the validation folds, e.g. best.C
+            k.rsplit("__", 1)[-1]: v
+            for k, v in fam["best_params"].items()
+            if isinstance(v, int | float) and not isinstance(v, bool)
+        }
         for key, short in names.items():
+            if key not in fam["mean"]:  # written by an older benchmark
+                continue
             f[short] = fam["mean"][key]
             f[f"{short}_std"] = fam["std"][key]
         for key in ("residual_count", "residual_amount"):
@@ -287,10 +297,14 @@ def main(argv: list[str] | None = None) -> int:
         chosen = [s for s in SETS if s.cheap or args.full]
     failed = 0
     with tempfile.TemporaryDirectory(prefix="numbers-") as tmp:
+        # The scripts' own output stays in build/numbers/ (the path the recorded command names);
+        # a check writes to a scratch folder instead.
+        scratch = Path(tmp) if args.check else RAW
+        scratch.mkdir(parents=True, exist_ok=True)
         for figure_set in chosen:
             print(f"== {figure_set.name}: {figure_set.command()}", flush=True)
             try:
-                payload = compute(figure_set, Path(tmp))
+                payload = compute(figure_set, scratch)
             except RuntimeError as exc:
                 print(f"error: {exc}", file=sys.stderr)
                 return 1

@@ -1,7 +1,9 @@
 """Find metric figures typed by hand in the course (lessons, flashcards, quizzes).
 
 A *metric figure* is a number (a decimal, a percentage, or a count of ms or req/s) within a few
-words of AP, AUC, CP@k, recall, precision, Brier, PSI, latency, ms or req/s. In the course such a
+words of AP, AUC, CP@k, recall, precision, Brier, PSI, latency, ms or req/s. A number right after
+a comparison (≥, <, "at least", "below", ...) is a threshold someone sets, not a result, and a
+lesson number ("lesson 2.3") or a duration in hours is neither. In the course such a
 figure must be inserted from a results file (`{{ set.figure }}`, see
 `site/hooks/course_figures.py`); placeholders are removed before the scan. Textbook arithmetic
 and requirements (thresholds a team sets, not results a model reaches) are exempted by the short,
@@ -31,7 +33,16 @@ METRIC = re.compile(
 # Case matters for the short ones: "ap"/"ms" inside prose words are excluded by \b, but "ms" as
 # a unit follows a number; "AP" and "PSI" are written in capitals in the course.
 CASE_SENSITIVE = {"ap", "auc", "psi", "ms"}
-NUMBER = re.compile(r"(?<![\w.@/])(\d+(?:[.,]\d+)?\s?(?:%|\\,\\%|ms\b|req/s)|\d*\.\d+)(?!\w|\.\d)")
+NUMBER = re.compile(
+    r"(?<![\w.@/])(?<!lesson )(?<!Lesson )(?<!module )"
+    r"(\d+(?:[.,]\d+)?\s?(?:%|\\,\\%|ms\b|req/s)|\d*\.\d+)(?!\w|\.\d|\s(?:hours?|minutes?)\b)"
+)
+# A number right after a comparison is a threshold someone sets (a requirement, a gate, a
+# monitoring level), not a result the code produced: "AP ≥ 0.45", "PSI > 0.25", "at most 1 %".
+THRESHOLD = re.compile(
+    r"(?:[≥≤<>]=?|\bat (?:least|most)|\b(?:more|less) than|\babove|\bbelow|\bunder|\bwithin"
+    r"|\bexceeds?|\bpasses)\s*$"
+)
 BEFORE, AFTER = 40, 60  # characters around a metric word that count as "next to"
 
 
@@ -72,7 +83,9 @@ def scan_text(text: str, path: Path) -> list[Finding]:
     for metric in _metrics(masked):
         lo, hi = max(0, metric.start() - BEFORE), min(len(masked), metric.end() + AFTER)
         for number in NUMBER.finditer(masked, lo, hi):
-            if number.start() in found:
+            if number.start() in found or THRESHOLD.search(
+                masked[max(0, number.start() - 12) : number.start()]
+            ):
                 continue
             start = number.start()
             line_start = masked.rfind("\n", 0, start) + 1
