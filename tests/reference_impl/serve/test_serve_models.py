@@ -68,6 +68,27 @@ def test_forest_scores_single_threaded(tmp_path: Path) -> None:
     assert bundle.model.get_params()["randomforestclassifier__n_jobs"] == 1  # type: ignore[attr-defined]
 
 
+def test_boosting_scores_on_one_openmp_thread(tmp_path: Path) -> None:
+    """Does a histogram-boosting model score without starting an OpenMP thread per core?"""
+    import os
+
+    from threadpoolctl import threadpool_info
+
+    from reference_impl.serve.testing import random_features, train_demo_model
+
+    def openmp_threads() -> list[int]:
+        return [i["num_threads"] for i in threadpool_info() if i["user_api"] == "openmp"]
+
+    bundle = load_bundle(write_bundle(tmp_path, "b1", train_demo_model("boosting", n=300)))
+    final = bundle.model.steps[-1][1]  # type: ignore[attr-defined]
+    predict, seen = final.predict_proba, []
+    final.predict_proba = lambda X: seen.append(openmp_threads()) or predict(X)  # noqa: N803
+    bundle.score(random_features(4).to_numpy())
+    assert seen and seen[0] and set(seen[0]) == {1}
+    if (os.cpu_count() or 1) > 1:  # outside a scoring call the default (one per core) is back
+        assert max(openmp_threads()) > 1
+
+
 def test_reload_version_cannot_escape_the_registry(client: TestClient) -> None:
     """Is a path-like version ('../x') refused by validation?"""
     response = client.post("/v1/model/reload", json={"version": "../v1"})
