@@ -12,13 +12,17 @@ import ast
 import builtins
 import contextlib
 import io
+import re
+import symtable
 import traceback
+import types
 import warnings
 from dataclasses import dataclass
 from typing import Any
 
 from graders import cells as C
 from graders.kernel.client import CALL_BUDGET, KernelClient, KernelGone, RemoteError
+from graders.mirror import SYNC, Mirror, instrument
 from graders.results import TestResult
 
 BUILTIN_NAMES = frozenset(dir(builtins))
@@ -37,34 +41,97 @@ class TestSpec:
 
 def free_names(code: str) -> list[str]:
     """Names the code loads without binding them itself (builtins excluded), in order seen."""
-    loaded, bound = _names(code)
-    return [n for n in loaded if n not in bound and n not in BUILTIN_NAMES]
+    loaded, _ = _names(python_source(code))
+    return [n for n in loaded if n not in BUILTIN_NAMES]
 
 
 def bound_names(code: str) -> set[str]:
-    """Names the code binds (assignments, imports, definitions)."""
-    return _names(code)[1]
+    """Names the code binds at its top level (assignments, imports, definitions)."""
+    return _names(python_source(code))[1]
+
+
+def python_source(code: str) -> str:
+    """Cell code as plain Python: IPython magics and shell escapes (``%time f(x)``, ``!ls``)
+    become calls on ``get_ipython()``, as IPython runs them (nbgrader cells run in IPython)."""
+    try:
+        ast.parse(code)
+    except SyntaxError:
+        from IPython.core.inputtransformer2 import TransformerManager
+
+        # Timing magics only wrap code: the code itself is what the test runs (and reads).
+        code = _TIMING_CELL.sub("", _TIMING_LINE.sub(r"\1\2", code))
+        return str(TransformerManager().transform_cell(code))
+    return code
+
+
+_TIMING_LINE = re.compile(r"^(\s*)%(?:time|timeit|prun)\s+(.*)$", re.MULTILINE)
+_TIMING_CELL = re.compile(r"\A\s*%%(?:time|timeit|prun|capture)\b[^\n]*\n")
 
 
 def _names(code: str) -> tuple[dict[str, None], set[str]]:
+    """Global names the code reads, in order seen, and names it binds at its top level.
+
+    Scopes are Python's own (`symtable`): a helper ``def``'s parameters and locals are its own,
+    so ``def total(data): ...`` followed by ``total(data)`` still reads the student's ``data``.
+    A name read before the test code binds it (``orig = squares; del squares; ...; squares =
+    orig``) is read from the student too.
+    """
     tree = ast.parse(code)
-    loaded: dict[str, None] = {}
-    bound: set[str] = set()
+    table = symtable.symtable(code, "<test>", "exec")
+    bound = {s.get_name() for s in table.get_symbols() if s.is_assigned() or s.is_imported()}
+    reads: set[str] = set()
+    tables = [(table, True)]
+    while tables:
+        t, top = tables.pop()
+        reads.update(
+            s.get_name() for s in t.get_symbols() if s.is_referenced() and (top or s.is_global())
+        )
+        tables.extend((c, False) for c in t.get_children())
+    first: dict[str, bool] = {}  # name -> whether its first occurrence in the text is a load
+    for _line, _col, name, load in sorted(_occurrences(tree)):
+        first.setdefault(name, load)
+    loaded = {n: None for n in first if n in reads and (first[n] or n not in bound)}
+    return loaded, bound
+
+
+def _occurrences(tree: ast.AST) -> list[tuple[int, int, str, bool]]:
+    """(line, column, name, is a load) of every name use, definitions and imports included."""
+    out = []
     for node in ast.walk(tree):
         if isinstance(node, ast.Name):
-            if isinstance(node.ctx, ast.Load):
-                loaded.setdefault(node.id)
-            else:
-                bound.add(node.id)
+            out.append((node.lineno, node.col_offset, node.id, isinstance(node.ctx, ast.Load)))
         elif isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
-            bound.add(node.name)
-        elif isinstance(node, ast.arg):
-            bound.add(node.arg)
+            out.append((node.lineno, node.col_offset, node.name, False))
         elif isinstance(node, ast.Import | ast.ImportFrom):
-            bound.update((a.asname or a.name).split(".")[0] for a in node.names)
-        elif isinstance(node, ast.ExceptHandler | ast.MatchAs | ast.MatchStar) and node.name:
-            bound.add(node.name)
-    return loaded, bound
+            for alias in node.names:
+                name = (alias.asname or alias.name).split(".")[0]
+                out.append((node.lineno, node.col_offset, name, False))
+    return out
+
+
+class IPythonShim:
+    """``get_ipython()`` for test code run here: magics that time or configure run the code
+    they wrap (or nothing); shell escapes are not run in the grader."""
+
+    def __init__(self, ns: dict[str, Any]) -> None:
+        self.ns = ns
+
+    def run_line_magic(self, name: str, line: str, *args: Any) -> Any:
+        if name in ("time", "timeit", "prun", "capture"):
+            code = compile(python_source(line), "<test>", "exec")
+            exec(code, self.ns)
+        return None
+
+    def run_cell_magic(self, name: str, line: str, cell: str) -> Any:
+        if name in ("time", "timeit", "prun", "capture"):
+            exec(compile(python_source(cell), "<test>", "exec"), self.ns)
+        return None
+
+    def system(self, cmd: str, *args: Any) -> None:
+        return None
+
+    def getoutput(self, cmd: str, *args: Any) -> list[str]:
+        return []
 
 
 def trusted_base(instructor_sources: list[str]) -> dict[str, Any]:
@@ -77,7 +144,7 @@ def trusted_base(instructor_sources: list[str]) -> dict[str, Any]:
     ns: dict[str, Any] = {"__builtins__": builtins}
     for text in instructor_sources:
         try:
-            tree = ast.parse(text)
+            tree = ast.parse(python_source(text))  # `%matplotlib inline` above the imports
         except SyntaxError:
             continue
         for node in tree.body:
@@ -135,10 +202,16 @@ def _failure(exc: BaseException, code: str, hidden: bool) -> tuple[str, str]:
     return (f"the hidden test raised {kind}" if secret else f"{kind}: {exc}"), full
 
 
-def _exec(code: str, ns: dict[str, Any], sink: io.StringIO) -> None:
+def _exec(code: str, ns: dict[str, Any], sink: io.StringIO, mirror: Mirror | None = None) -> None:
+    tree = ast.parse(python_source(code))
+    if mirror is not None:
+        modules = {n for n, v in ns.items() if isinstance(v, types.ModuleType)}
+        tree = instrument(ast.unparse(tree), mirror.names, modules)
+        ns[SYNC] = mirror
+    ns.setdefault("get_ipython", lambda: IPythonShim(ns))
     with warnings.catch_warnings(), contextlib.redirect_stdout(sink):
         warnings.simplefilter("ignore")
-        exec(compile(code, "<test>", "exec"), ns)
+        exec(compile(tree, "<test>", "exec"), ns)
 
 
 def run_test_cell(
@@ -184,9 +257,12 @@ def run_test_cell(
             unit(i, False, f"the test code does not parse: {exc}") for i in range(len(groups))
         ], ""
     try:
-        ns = {**base, **client.get(names), **carry}
+        fetched = client.get(names)
+        ns = {**base, **fetched, **carry}
+        student = set(fetched) | _globals_read(client)
         if setup.strip():
-            _exec(setup, ns, sink)
+            public = not C.has_marker(spec.source, C.BEGIN_HIDDEN)
+            _exec(setup, ns, sink, Mirror(client, ns, public, student))
             carry.update({n: ns[n] for n in binds if n in ns})
     except KernelGone as gone:
         return [unit(i, False, _gone(gone)) for i in range(len(groups))], sink.getvalue()
@@ -198,7 +274,7 @@ def run_test_cell(
     for i, group in enumerate(groups):
         group_ns = dict(ns)
         try:
-            _exec(group.code, group_ns, sink)
+            _exec(group.code, group_ns, sink, Mirror(client, group_ns, not group.hidden, student))
             if client.gone is not None:  # a bare `except:` in the test swallowed the death
                 raise client.gone
             results.append(unit(i, True, ""))
@@ -208,6 +284,12 @@ def run_test_cell(
             results.append(unit(i, False, _failure(exc, group.code, group.hidden)))
         carry.update({n: group_ns[n] for n in binds if n in group_ns})
     return results, sink.getvalue()
+
+
+def _globals_read(client: KernelClient) -> set[str]:
+    """Global names the student's functions read (a test that binds one must mirror it)."""
+    names = client.request("globals_read").get("names")
+    return {n for n in names if isinstance(n, str)} if isinstance(names, list) else set()
 
 
 def _gone(gone: KernelGone) -> str:

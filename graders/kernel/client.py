@@ -14,6 +14,7 @@ import json
 import os
 import secrets
 import select
+import sys
 import time
 from dataclasses import dataclass
 from typing import Any
@@ -62,6 +63,9 @@ class GraderLimit(KernelGone):
 # itself would otherwise keep numpy's sequence conversion calling into the sandbox until the
 # notebook's wall time runs out.
 CALL_BUDGET = 1000
+# Calls the student's code may make back into functions a test passed in, per notebook
+# (a numerical integrator evaluates f at every grid point).
+CALLBACK_BUDGET = 200_000
 
 
 class RemoteError(Exception):
@@ -102,6 +106,8 @@ class KernelClient:
         self.gone: KernelGone | None = None
         self.busy_s = 0.0
         self.calls_left = CALL_BUDGET
+        self.callbacks: dict[int, Any] = {}  # functions a test passed into the student's code
+        self.callbacks_left = CALLBACK_BUDGET
         self._buf = b""
         from graders.kernel.proxies import make_proxy
 
@@ -114,9 +120,9 @@ class KernelClient:
             self.proc.kill()
         return exc
 
-    def _read_line(self, timeout: float) -> bytes:
+    def _read_line(self, timeout: float, until: float | None = None) -> bytes:
         fd = self.proc.stdout.fileno()
-        end = min(time.monotonic() + timeout, self.deadline)
+        end = min(time.monotonic() + timeout if until is None else until, self.deadline)
         if b"\n" not in self._buf:
             # Chunks are collected in a list and priced as they come: a line that would cost too
             # much memory to parse is refused before the rest of it is read.
@@ -162,22 +168,40 @@ class KernelClient:
         return self._read_line(timeout)
 
     def request(self, op: str, timeout: float | None = None, **fields: Any) -> dict[str, Any]:
-        """Send one request and return its validated response."""
+        """Send one request and return its validated response.
+
+        While waiting, the student's code may call back a function the test passed in
+        (``newton(lambda x: x**2 - 2, 1.0)``): such lines are served here (`_callback`).
+        """
         if self.gone is not None:
             raise self.gone
         rid = secrets.token_hex(12)
         payload = json.dumps({"id": rid, "op": op, **fields}, allow_nan=False) + "\n"
-        try:
-            self.proc.stdin.write(payload.encode())
-            self.proc.stdin.flush()
-        except (BrokenPipeError, OSError, ValueError):
-            raise self._fail(KernelDied("the student's process is gone")) from None
+        self._send(payload)
         started = time.monotonic()
+        limit = self.cell_timeout_s if timeout is None else timeout
         try:
-            line = self._read_line(self.cell_timeout_s if timeout is None else timeout)
+            while True:
+                line = self._read_line(limit, until=started + limit)
+                resp = self._parse(line)
+                if op == "hello" or "cb" not in resp:
+                    break
+                self._callback(resp)
         finally:
             if op != "hello":  # the student's process at work (cells, calls from tests)
                 self.busy_s += time.monotonic() - started
+        if resp.get("id") != rid or not isinstance(resp.get("ok"), bool):
+            raise self._fail(KernelProtocolError("out-of-sequence or malformed response"))
+        return resp
+
+    def _send(self, text: str) -> None:
+        try:
+            self.proc.stdin.write(text.encode())
+            self.proc.stdin.flush()
+        except (BrokenPipeError, OSError, ValueError):
+            raise self._fail(KernelDied("the student's process is gone")) from None
+
+    def _parse(self, line: bytes) -> dict[str, Any]:
         if wire_cost(line) > self.max_decode_cost:
             raise self._fail(KernelProtocolError("response would cost too much memory to read"))
         try:
@@ -187,13 +211,32 @@ class KernelClient:
         if self.exit_reports and isinstance(resp, dict) and resp.get("op") == "exited":
             code = resp.get("code")
             raise self._fail(KernelDied(f"the student's process exited (code {code})"))
-        if (
-            not isinstance(resp, dict)
-            or resp.get("id") != rid
-            or not isinstance(resp.get("ok"), bool)
-        ):
+        if not isinstance(resp, dict):
             raise self._fail(KernelProtocolError("out-of-sequence or malformed response"))
         return resp
+
+    def _callback(self, req: dict[str, Any]) -> None:
+        """Run a test's own function for the student's code, on plain data, and answer.
+
+        Instructor code on student data, as when the test calls anything on a student value;
+        what goes back is data (or a handle); an exception goes back as its type only.
+        """
+        fn = self.callbacks.get(req.get("cb"))  # type: ignore[arg-type]
+        args, kwargs = req.get("args"), req.get("kwargs")
+        if fn is None or not isinstance(args, list) or not isinstance(kwargs, list):
+            raise self._fail(KernelProtocolError("bad callback request"))
+        self.callbacks_left -= 1
+        if self.callbacks_left < 0:
+            reply: dict[str, Any] = {"cb_ok": False, "error": {"type": "RuntimeError"}}
+        else:
+            try:
+                kw = {str(k): self.decode(v) for k, v in kwargs}
+                value = fn(*[self.decode(a) for a in args], **kw)
+                reply = {"cb_ok": True, "value": self.encode_arg(value)}
+            except Exception as exc:  # the test's function failed: its type, never its message
+                error = {"type": type(exc).__name__, "builtin": type(exc).__module__ == "builtins"}
+                reply = {"cb_ok": False, "error": error}
+        self._send(json.dumps(reply, allow_nan=False) + "\n")
 
     # -- operations ----------------------------------------------------------------------------
     def hello(self, *, shell: str = "auto", output_cap: int = 1 << 20, timeout: float = 30) -> None:
@@ -253,9 +296,24 @@ class KernelClient:
         return sorted(encoded)
 
     def encode_arg(self, value: Any) -> Any:
-        from graders.kernel.proxies import handle_of
+        return encode(value, Budget(), 0, self._handle_of)
 
-        return encode(value, Budget(), 0, handle_of)
+    def _handle_of(self, obj: Any) -> int:
+        """The handle to send for a value a test passes into the student's code: a student
+        object's own handle, -1 for a library object (named), or a callback for the test's own
+        function (``lambda x: x**2 - 2``)."""
+        from graders.kernel.encode import _library_ref
+        from graders.kernel.proxies import RemoteObject
+
+        if isinstance(obj, RemoteObject):
+            return int(object.__getattribute__(obj, "_handle"))
+        if _library_ref(obj) is not None:
+            return -1
+        if callable(obj) and len(self.callbacks) < 10_000:
+            key = -2 - len(self.callbacks)
+            self.callbacks[key] = obj
+            return key
+        raise TypeError(f"cannot pass a {type(obj).__name__} into the student's code")
 
     def remote(self, op: str, handle: int, **fields: Any) -> Any:
         """Run one operation on a handle; raise the student's exception if it raised."""
@@ -263,6 +321,9 @@ class KernelClient:
             raise RemoteError(f"too many calls into your code for one test (limit {CALL_BUDGET})")
         self.calls_left -= 1
         resp = self.request(op, handle=handle, **fields)
+        printed = resp.get("stdout")
+        if isinstance(printed, str) and printed:
+            sys.stdout.write(printed)  # the test's own stdout (redirect_stdout captures it)
         if resp["ok"]:
             return self.decode(resp.get("value"))
         raise remote_exception(resp.get("error"))

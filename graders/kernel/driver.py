@@ -13,6 +13,7 @@ decides a score: the trusted side does, from the plain data this sends back.
 from __future__ import annotations
 
 import ast
+import builtins
 import io
 import json
 import os
@@ -65,7 +66,7 @@ class Driver:
         self.mode = "auto"
         self.cap = 1 << 20
         self.out = CappedText(self.cap)
-        self.decoder = Decoder(lambda h: self.handles[h["id"]], resolve_refs=True)
+        self.decoder = Decoder(self.resolve, resolve_refs=True)
 
     # -- plumbing ------------------------------------------------------------------------------
     def register(self, obj: Any) -> int:
@@ -78,24 +79,33 @@ class Driver:
 
     def serve(self) -> None:
         for raw in self.proto_in:
-            try:
-                req = json.loads(raw)
-                rid = req["id"]
-            except (ValueError, KeyError, TypeError):
+            if not self.answer(raw):
                 return
-            try:
-                resp = getattr(self, "op_" + str(req.get("op")))(req)
-            except Exception as exc:  # report, keep serving
-                resp = {"ok": False, "error": _error(exc)}
-            resp["id"] = rid
-            try:
-                line = json.dumps(resp, allow_nan=False, separators=(",", ":"))
-            except (TypeError, ValueError) as exc:
-                line = json.dumps({"id": rid, "ok": False, "error": _error(exc)})
-            self.proto_out.write(line.encode() + b"\n")
-            self.proto_out.flush()
-            if req.get("op") == "exit":
-                return
+
+    def answer(self, raw: bytes) -> bool:
+        """Answer one request line; False when the driver must stop (exit, or garbage)."""
+        try:
+            req = json.loads(raw)
+            rid = req["id"]
+        except (ValueError, KeyError, TypeError):
+            return False
+        try:
+            resp = getattr(self, "op_" + str(req.get("op")))(req)
+        except Exception as exc:  # report, keep serving
+            resp = {"ok": False, "error": _error(exc)}
+        resp["id"] = rid
+        try:
+            line = json.dumps(resp, allow_nan=False, separators=(",", ":"))
+        except (TypeError, ValueError) as exc:
+            line = json.dumps({"id": rid, "ok": False, "error": _error(exc)})
+        self.proto_out.write(line.encode() + b"\n")
+        self.proto_out.flush()
+        return req.get("op") != "exit"
+
+    def resolve(self, handle: dict[str, Any]) -> Any:
+        """What a handle from the trusted side stands for: a student object, or a callback."""
+        key = int(handle["id"])
+        return Callback(self, key) if key <= -2 else self.handles[key]
 
     # -- requests ------------------------------------------------------------------------------
     def op_hello(self, req: dict[str, Any]) -> dict[str, Any]:
@@ -135,6 +145,54 @@ class Driver:
             self.ns[str(name)] = self.decoder.decode(value)
         return {"ok": True}
 
+    def op_delete(self, req: dict[str, Any]) -> dict[str, Any]:
+        """Unbind names the test code deleted (``del squares`` to check a dependency)."""
+        for name in req.get("names", []):
+            self.ns.pop(str(name), None)
+        return {"ok": True}
+
+    def op_globals_read(self, req: dict[str, Any]) -> dict[str, Any]:
+        """Global names the student's functions read: a test binding one of them must reach
+        this namespace for the function to see it (``A = np.eye(3); trace_of_A()``)."""
+        names: set[str] = set()
+        codes = [
+            getattr(v, "__code__", None)
+            for v in list(self.ns.values())
+            if getattr(v, "__globals__", None) is self.ns
+        ]
+        seen = 0
+        while codes and seen < 10_000:
+            code = codes.pop()
+            seen += 1
+            if code is None or not hasattr(code, "co_names"):
+                continue
+            names.update(n for n in code.co_names if isinstance(n, str))
+            codes.extend(c for c in code.co_consts if hasattr(c, "co_names"))
+        return {"ok": True, "names": sorted(names)[:10_000]}
+
+    def _module(self, req: dict[str, Any]) -> Any:
+        import importlib
+
+        return importlib.import_module(str(req["module"]))  # numpy.random loads lazily
+
+    def op_modset(self, req: dict[str, Any]) -> dict[str, Any]:
+        """A test stubbed a library attribute (``np.linalg.solve = None``): the student's code
+        sees the same stub, as it would in one Jupyter kernel."""
+        module, value = self._module(req), self.decoder.decode(req.get("value"))
+        setattr(module, str(req["name"]), value)
+        return {"ok": True}
+
+    def op_modcall(self, req: dict[str, Any]) -> dict[str, Any]:
+        """A test seeded a library (``np.random.seed(0)``): seed the student's copy too."""
+        target = getattr(self._module(req), str(req["name"]))
+        args = [self.decoder.decode(a) for a in req.get("args", [])]
+        return self._result(lambda: target(*args) and None)
+
+    def op_eq(self, req: dict[str, Any]) -> dict[str, Any]:
+        """``a == b`` for two of the student's own objects: their own ``__eq__`` decides."""
+        a, b = self._target(req), self.handles[int(req["other"])]
+        return self._result(lambda: bool(a == b))
+
     def _target(self, req: dict[str, Any]) -> Any:
         return self.handles[int(req["handle"])]
 
@@ -142,10 +200,13 @@ class Driver:
         try:
             value = fn()
         except BaseException as exc:  # sys.exit() inside a called function fails that call only
-            return {"ok": False, "error": _error(exc)}
-        finally:
-            self.out.take()
-        return {"ok": True, "value": self.encode(value)}
+            return {"ok": False, "error": _error(exc), "stdout": self._printed()}
+        return {"ok": True, "value": self.encode(value), "stdout": self._printed()}
+
+    def _printed(self) -> str:
+        """What the call printed (the test's ``redirect_stdout`` sees it, as in Jupyter)."""
+        text, _ = self.out.take()
+        return text[:65536]
 
     def op_call(self, req: dict[str, Any]) -> dict[str, Any]:
         target = self._target(req)
@@ -235,6 +296,47 @@ class Driver:
         except OSError:
             return ""
         return data.decode("utf-8", "replace")
+
+
+class Callback:
+    """A function the test passed into the student's code: calling it asks the trusted side.
+
+    While waiting for the answer, requests from the trusted side (the test's function reading a
+    student object) are answered as usual.
+    """
+
+    def __init__(self, driver: Driver, key: int) -> None:
+        self.driver, self.key = driver, key
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        d = self.driver
+        msg = {
+            "cb": self.key,
+            "args": [d.encode(a) for a in args],
+            "kwargs": [[k, d.encode(v)] for k, v in kwargs.items()],
+        }
+        d.proto_out.write(json.dumps(msg, allow_nan=False).encode() + b"\n")
+        d.proto_out.flush()
+        for raw in d.proto_in:
+            try:
+                reply = json.loads(raw)
+            except ValueError:
+                break
+            if isinstance(reply, dict) and "cb_ok" in reply:
+                if reply["cb_ok"] is True:
+                    return d.decoder.decode(reply.get("value"))
+                error = reply.get("error")
+                name = error.get("type") if isinstance(error, dict) else None
+                kind = getattr(builtins, str(name), RuntimeError)
+                if not (isinstance(kind, type) and issubclass(kind, Exception)):
+                    kind = RuntimeError
+                raise kind("raised by the test's function")
+            if not d.answer(raw):
+                break
+        raise SystemExit(0)  # the trusted side is gone: nothing left to answer
+
+    def __repr__(self) -> str:
+        return "<function passed in by the test>"
 
 
 def _error(exc: BaseException) -> dict[str, Any]:

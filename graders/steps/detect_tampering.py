@@ -12,7 +12,10 @@ from graders import cells as C
 from graders.steps.base import InstructorCell, Notebook, StepContext
 from graders.steps.match_cells import match_cells
 
-META_KEYS = ("grade", "solution", "locked", "task", "points", "grade_id")
+# What decides how a cell is graded. `locked` is not among them: locked cells are restored from
+# the gradebook whatever a submission says, and an older nbgrader wrote `locked: false` (and
+# `points: 1.0`, `cell_type`) into released test cells: comparing it accused honest students.
+META_KEYS = ("grade", "solution", "task", "points", "grade_id")
 
 
 def normalize(text: str) -> str:

@@ -107,3 +107,19 @@ def test_trailing_whitespace_is_not_tampering(released: tuple[dict[str, Any], St
     nb, ctx = released
     nb["cells"][2]["source"] += "\n\n"
     assert detect(nb, ctx) == []
+
+
+def test_metadata_an_older_nbgrader_wrote_is_not_tampering(
+    released: tuple[dict[str, Any], StepContext],
+) -> None:
+    """Is a test cell with `locked: false`, float points and a `cell_type` key (what nbgrader's
+    own example submissions carry) accepted, while a changed `grade` flag is still caught?"""
+    nb, ctx = released
+    for cell in nb["cells"]:
+        meta = cell["metadata"].get("nbgrader", {})
+        if meta.get("grade") and not meta.get("solution"):
+            meta.update(locked=False, cell_type="code", points=float(meta.get("points", 0)))
+    assert detect(nb, ctx) == []
+    test_cell = next(c for c in nb["cells"] if c["metadata"].get("nbgrader", {}).get("grade"))
+    test_cell["metadata"]["nbgrader"]["grade"] = False
+    assert detect(nb, ctx) != []

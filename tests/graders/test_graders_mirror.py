@@ -1,0 +1,160 @@
+"""Test code sees and changes the student's state as one Jupyter kernel would (as in nbgrader).
+
+Each test is one ordinary nbgrader idiom (issue: nbgrader courses graded unchanged, P1-P18) that
+the trusted-process execution must reproduce, while scores stay decided outside the student.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from graders.kernel.client import KernelClient
+from graders.kernel.session import open_kernel
+from graders.sandbox import Limits
+from graders.scoring import TestSpec, free_names, run_test_cell, trusted_base
+
+
+@pytest.fixture
+def kernel(local_backend: Any, tmp_path: Path) -> Iterator[KernelClient]:
+    with open_kernel(local_backend, workdir=tmp_path, limits=Limits(cell_timeout_s=10)) as client:
+        yield client
+
+
+IMPORTS = "import numpy as np\nimport math"
+
+
+def score(kernel: KernelClient, student: str, test: str, imports: str = IMPORTS) -> Any:
+    assert kernel.exec(student).error is None
+    (result,), printed = run_test_cell(TestSpec("t", test, 1.0), kernel, trusted_base([imports]))
+    return result, printed
+
+
+def test_p1_deleting_a_student_name_reaches_the_student(kernel: KernelClient) -> None:
+    """nbgrader's own example: does `del squares` make `sum_of_squares` fail, then restore it?"""
+    student = (
+        "def squares(n):\n    return [i * i for i in range(1, n + 1)]\n"
+        "def sum_of_squares(n):\n    return sum(squares(n))"
+    )
+    test = (
+        "orig_squares = squares\ndel squares\ntry:\n    sum_of_squares(1)\nexcept NameError:\n"
+        "    pass\nelse:\n    raise AssertionError('sum_of_squares does not use squares')\n"
+        "finally:\n    squares = orig_squares\nassert sum_of_squares(2) == 5"
+    )
+    result, _ = score(kernel, student, test)
+    assert result.passed, result.detail or result.message
+    cheat = (
+        "def squares(n):\n    return []\n"
+        "def sum_of_squares(n):\n    return n * (n + 1) * (2 * n + 1) // 6"
+    )
+    result, _ = score(kernel, cheat, test)
+    assert not result.passed and "does not use squares" in result.message
+
+
+def test_p3_a_global_set_by_public_test_code_is_read_by_student_code(kernel: KernelClient) -> None:
+    """Does `A = np.eye(3)` in the test reach the global the student's function reads?"""
+    result, _ = score(
+        kernel,
+        "def trace_of_A():\n    return float(A.trace())",
+        "A = np.eye(3)\nassert trace_of_A() == 3",
+    )
+    assert result.passed, result.detail or result.message
+
+
+def test_p3_hidden_values_never_enter_the_students_process(kernel: KernelClient) -> None:
+    """Does a value bound by hidden test code stay out of the sandbox, even if the student's
+    function reads a global of that name (it could return the expected answer)?"""
+    student = "def f(x):\n    return expected"
+    test = "### BEGIN HIDDEN TESTS\nexpected = 42\nassert f(1) == expected\n### END HIDDEN TESTS"
+    result, _ = score(kernel, student, test)
+    assert not result.passed
+
+
+def test_p4_a_helper_parameter_does_not_hide_the_students_name() -> None:
+    """Is `data` still read from the student when a helper in the test has a `data` parameter?"""
+    code = "def total(data):\n    return sum(data)\nassert total(data) == 6"
+    assert free_names(code) == ["data"]
+
+
+def test_p8_a_magic_above_the_instructors_imports(kernel: KernelClient) -> None:
+    """Does `%matplotlib inline` in the imports cell leave its imports trusted and working?"""
+    result, _ = score(
+        kernel, "x = 4.0", "assert math.sqrt(x) == 2", imports="%matplotlib inline\nimport math"
+    )
+    assert result.passed, result.detail or result.message
+
+
+def test_p17_magics_in_a_test_cell(kernel: KernelClient) -> None:
+    """Do `%time` and `!ls` in a test cell run (or are skipped) instead of failing to parse?"""
+    result, _ = score(kernel, "def f(v):\n    return v + 1", "%time y = f(1)\n!ls\nassert y == 2")
+    assert result.passed, result.detail or result.message
+
+
+def test_p9_student_objects_compare_with_their_own_eq(kernel: KernelClient) -> None:
+    """Does `Point(1, 2) == Point(1, 2)` use the student's `__eq__`, while an always-equal object
+    still never equals a trusted value?"""
+    student = (
+        "class Point:\n    def __init__(self, x, y):\n        self.x, self.y = x, y\n"
+        "    def __eq__(self, other):\n        return (self.x, self.y) == (other.x, other.y)\n"
+        "class Liar:\n    def __eq__(self, other):\n        return True"
+    )
+    result, _ = score(
+        kernel, student, "assert Point(1, 2) == Point(1, 2)\nassert Point(1, 2) != Point(2, 1)"
+    )
+    assert result.passed, result.detail or result.message
+    result, _ = score(kernel, student, "assert Liar() == 42")
+    assert not result.passed
+
+
+def test_p13_seeding_in_a_test_seeds_the_student(kernel: KernelClient) -> None:
+    """Does `np.random.seed(0)` in the test make the student's draw reproducible?"""
+    student = "import numpy as np\ndef draw():\n    return float(np.random.rand())"
+    test = "np.random.seed(0)\nfirst = draw()\nnp.random.seed(0)\nassert draw() == first"
+    result, _ = score(kernel, student, test)
+    assert result.passed, result.detail or result.message
+
+
+def test_p15_redirect_stdout_captures_the_students_print(kernel: KernelClient) -> None:
+    """Does the test see what the student's function printed?"""
+    test = (
+        "import io, contextlib\nbuf = io.StringIO()\nwith contextlib.redirect_stdout(buf):\n"
+        "    greet('Ada')\nassert buf.getvalue() == 'Hello, Ada!\\n'"
+    )
+    result, _ = score(kernel, "def greet(name):\n    print(f'Hello, {name}!')", test)
+    assert result.passed, result.detail or result.message
+
+
+def test_p18_a_stub_in_a_test_reaches_the_students_code(kernel: KernelClient) -> None:
+    """Does `np.linalg.solve = None` forbid the shortcut in the student's code?"""
+    student = "import numpy as np\ndef solve(a, b):\n    return np.linalg.solve(a, b)"
+    test = (
+        "np.linalg.solve = None\ntry:\n    solve(np.eye(2), np.ones(2))\nexcept TypeError:\n"
+        "    pass\nelse:\n    raise AssertionError('used np.linalg.solve')"
+    )
+    result, _ = score(kernel, student, test)
+    assert result.passed, result.detail or result.message
+
+
+def test_p2_a_function_the_test_passes_in_is_called_back(kernel: KernelClient) -> None:
+    """Does `newton(lambda x: x**2 - 2, ...)` run the test's lambda for the student's code?"""
+    student = (
+        "def newton(f, df, x, steps=20):\n    for _ in range(steps):\n"
+        "        x = x - f(x) / df(x)\n    return x"
+    )
+    test = "root = newton(lambda x: x**2 - 2, lambda x: 2 * x, 1.0)\nassert math.isclose(root, 2 ** 0.5)"
+    result, _ = score(kernel, student, test)
+    assert result.passed, result.detail or result.message
+
+
+def test_p2_a_callback_that_raises_tells_its_type_only(kernel: KernelClient) -> None:
+    """Does an exception in the test's function reach the student as its type, without text?"""
+    student = (
+        "def probe(f):\n    try:\n        f(0)\n    except ZeroDivisionError as e:\n"
+        "        return str(e)\n    return 'no error'"
+    )
+    test = "assert probe(lambda x: 1 / x) == 'raised by the test\\'s function'"
+    result, _ = score(kernel, student, test)
+    assert result.passed, result.detail or result.message
