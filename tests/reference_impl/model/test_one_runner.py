@@ -27,7 +27,7 @@ import yaml
 from typer.testing import CliRunner
 
 from reference_impl.cli import app
-from reference_impl.config import get_settings
+from reference_impl.config import Settings, get_settings
 from reference_impl.params import parse_params
 
 pytestmark = pytest.mark.slow
@@ -162,3 +162,61 @@ def test_rerun_keeps_raw_data_and_the_champion(
     assert (root / "models/CHAMPION").read_text().strip() == "v001"
     release = json.loads((root / "reports/release.json").read_text())
     assert release["decision"] == "challenger" and release["comparison"]["difference"] == 0.0
+
+
+def _install_champion(settings: Settings, model: Any) -> str:
+    """Register `model` as the champion, with the run's own train.json and evaluation."""
+    from reference_impl import evaluate, registry
+
+    _, meta = registry.load_candidate(settings.candidate_dir)
+    other = registry.save_candidate(model, meta, settings.models_dir / "other")
+    _, other_meta = registry.load_candidate(other)
+    evaluation = evaluate.load_evaluation(settings.evaluation_dir)
+    evaluation["model_sha256"] = other_meta["model_sha256"]
+    first = {"decision": "promote", "reasons": ["planted for the test"]}
+    reg = registry.register(other, evaluation, first, models_dir=settings.models_dir)
+    assert reg.promoted
+    return reg.version
+
+
+def test_register_promotes_better_and_rejects_worse_than_the_champion(
+    roots: dict[str, Path], params_file: Path, tmp_path: Path
+) -> None:
+    """Against a weak champion, is the candidate promoted; against a leaky one, rejected?"""
+    from sklearn.ensemble import RandomForestClassifier
+
+    from reference_impl import data, evaluate, runner, schemas
+    from reference_impl.errors import GateFailed
+    from reference_impl.params import load_params
+    from reference_impl.train import make_model
+
+    shutil.copytree(roots["cli"], tmp_path / "build")
+    settings, params = Settings(root=tmp_path / "build", track=False), load_params(params_file)
+    frame = data.load_features(settings.features_dir)
+    fold = evaluate.test_folds(frame, params.split)[-1]
+    features = list(schemas.FEATURE_COLUMNS)
+    train_rows, test_rows = frame.iloc[fold.train_idx], frame.iloc[fold.test_idx]
+    shuffled = train_rows[schemas.LABEL].sample(frac=1.0, random_state=0).to_numpy()
+    weak = make_model("logreg").fit(train_rows[features], shuffled)  # labels shuffled: no signal
+    weak_version = _install_champion(settings, weak)
+    res = runner.run_register(settings=settings, params=params)
+    assert res.decision == "promote" and res.champion == res.version != weak_version
+    assert "better beyond noise" in res.reasons[0]
+
+    # A champion fitted on the test week itself (AP 1.0) beats the candidate (0.63). On tiny the
+    # gap's standard error is large (about 0.19: 42 frauds from a handful of cards and
+    # terminals), so at z = 2 this is "within noise"; at z = 1 it is worse beyond noise.
+    leaky = RandomForestClassifier(n_estimators=50, random_state=0)
+    leaky_version = _install_champion(
+        settings, leaky.fit(test_rows[features], test_rows[schemas.LABEL])
+    )
+    assert runner.run_register(settings=settings, params=params).decision == "challenger"
+    assert (settings.models_dir / "CHAMPION").read_text().strip() == leaky_version
+    narrow = params.model_copy(
+        update={"registry": params.registry.model_copy(update={"noise_z": 1.0})}
+    )
+    with pytest.raises(GateFailed, match="worse beyond noise"):
+        runner.run_register(settings=settings, params=narrow)
+    assert (settings.models_dir / "CHAMPION").read_text().strip() == leaky_version
+    release = json.loads((settings.reports_dir / "release.json").read_text())
+    assert release["decision"] == "reject" and release["comparison"]["difference"] < 0
