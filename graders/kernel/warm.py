@@ -30,7 +30,6 @@ import json
 import math
 import os
 import select
-import shutil
 import sys
 import tempfile
 from collections.abc import Iterable, Iterator, Sequence
@@ -82,13 +81,11 @@ def _children(pid: int) -> set[int]:
 
 
 def empty_dir(path: Path) -> None:
-    """Remove everything inside ``path`` (never following a student's symlink), keep ``path``."""
-    for entry in os.scandir(path):
-        if entry.is_dir(follow_symlinks=False):
-            shutil.rmtree(entry.path, ignore_errors=True)
-        else:
-            with contextlib.suppress(FileNotFoundError):
-                os.unlink(entry.path)
+    """Remove everything inside ``path`` however the student left it, keep ``path``; raise
+    OSError when anything stays (`graders.sandbox.workdir.empty_dir`)."""
+    from graders.sandbox.workdir import empty_dir as empty
+
+    empty(path)
 
 
 class WarmSandbox:
@@ -187,7 +184,10 @@ class WarmSandbox:
     def close(self) -> None:
         """Kill the sandbox and remove its work directory."""
         self.discard()
-        shutil.rmtree(self.workdir.parent, ignore_errors=True)
+        from graders.sandbox.workdir import remove_tree
+
+        with contextlib.suppress(OSError):
+            remove_tree(self.workdir.parent)
 
     # -- submissions -----------------------------------------------------------------------------
     def hand_over(self) -> None:

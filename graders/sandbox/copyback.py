@@ -4,8 +4,9 @@ The executed work directory is the student's: any number of files, sparse files 
 sandbox nothing (30 of them once became 2.8 GB on the host when copied whole), symlinks, FIFOs.
 What returns is capped in file count and in total bytes (apparent size, so a sparse file counts
 what it would weigh to anyone who reads it), the graded notebooks first; holes are copied as
-holes; symlinks, FIFOs, sockets and devices are never opened, followed or copied. Whatever does
-not fit is left out and named, and the notebooks' status says so (``error:copyback-limit``).
+holes; symlinks, FIFOs, sockets and devices are never opened, followed or copied; nothing nested
+deeper than 32 folders (or 1,024 characters) returns. Whatever does not fit is left out and
+named, and the notebooks' status says so (``error:copyback-limit``).
 
 Used on the warm path (copy from the sandbox's work directory) and on the cold path, where the
 work directory already is the staged output: there, what does not fit is deleted in place.
@@ -14,15 +15,17 @@ work directory already is the staged output: there, what does not fit is deleted
 from __future__ import annotations
 
 import os
-import shutil
 import stat
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from graders.sandbox.workdir import remove_tree
+
 STATUS = "error:copyback-limit"
 MIB = 1 << 20  # "MB" as in the other limits (max_file_mb)
+MAX_DEPTH, MAX_PATH = 32, 1024  # deeper entries are left out (whole), like those over the caps
 _CHUNK = 1 << 20
 
 
@@ -49,12 +52,14 @@ class CopyBack:
 
 
 Visit = Callable[[str, os.stat_result], bool]
+Unreadable = Callable[[str, OSError], None]
 
 
-def _walk(root: Path, first: Sequence[str], visit: Visit) -> None:
+def _walk(root: Path, first: Sequence[str], visit: Visit, unreadable: Unreadable) -> None:
     """Call ``visit(relative path, lstat)`` on everything below ``root``, the regular files named
     in ``first`` before the rest (sorted, depth-first); never follows a symlink, and enters a
-    folder only when ``visit`` returned True for it."""
+    folder only when ``visit`` returned True for it; a folder that cannot be listed goes to
+    ``unreadable``."""
     done = set()
     for name in first:
         try:
@@ -69,7 +74,8 @@ def _walk(root: Path, first: Sequence[str], visit: Visit) -> None:
         rel = stack.pop()
         try:
             names = sorted(os.listdir(root / rel) if rel else os.listdir(root))
-        except OSError:
+        except OSError as exc:
+            unreadable(rel, exc)
             continue
         folders = []
         for name in names:
@@ -137,11 +143,16 @@ def _data_ranges(fd: int, size: int) -> Iterable[tuple[int, int]]:
         offset = end
 
 
-def _why_not(info: os.stat_result, back: CopyBack, max_files: int, max_bytes: int) -> str | None:
+def _why_not(
+    rel: str, info: os.stat_result, back: CopyBack, max_files: int, max_bytes: int
+) -> str | None:
     """Why an entry is not kept, or None (and then it is counted)."""
     kind = stat.S_IFMT(info.st_mode)
     if kind not in (stat.S_IFREG, stat.S_IFDIR):
         return "not a regular file or folder"
+    if rel.count("/") >= MAX_DEPTH or len(rel) > MAX_PATH:
+        back.over_limit = True  # deeper than anyone reads, and past what a path can name
+        return f"nested deeper than {MAX_DEPTH} folders or {MAX_PATH} characters"
     if back.files + 1 > max_files:
         back.over_limit = True
         return f"over the {max_files}-file limit"
@@ -162,7 +173,7 @@ def copy_bounded(
     dest.mkdir(parents=True)
 
     def visit(rel: str, info: os.stat_result) -> bool:
-        why = _why_not(info, back, max_files, max_bytes)
+        why = _why_not(rel, info, back, max_files, max_bytes)
         try:
             if why is None and stat.S_ISDIR(info.st_mode):
                 (dest / rel).mkdir(mode=0o755)
@@ -174,7 +185,10 @@ def copy_bounded(
             back.leave_out(rel, why)
         return why is None
 
-    _walk(src, first, visit)
+    def unreadable(rel: str, exc: OSError) -> None:
+        back.leave_out(rel or ".", f"could not be listed ({exc.strerror or exc})")
+
+    _walk(src, first, visit, unreadable)
     return back
 
 
@@ -189,17 +203,20 @@ def prune_bounded(
     back = CopyBack()
 
     def visit(rel: str, info: os.stat_result) -> bool:
-        why = _why_not(info, back, max_files, max_bytes)
+        why = _why_not(rel, info, back, max_files, max_bytes)
         if why is None:
             return True
         back.leave_out(rel, why)
-        if stat.S_ISDIR(info.st_mode):
-            shutil.rmtree(root / rel)
-        else:
-            os.unlink(root / rel)
+        remove_tree(root / rel)  # any depth, never following a link
         return False
 
-    _walk(root, first, visit)
+    def unreadable(rel: str, exc: OSError) -> None:  # e.g. a folder its owner made 000
+        if not rel:
+            raise exc
+        back.leave_out(rel, f"could not be listed ({exc.strerror or exc})")
+        remove_tree(root / rel)
+
+    _walk(root, first, visit, unreadable)
     return back
 
 

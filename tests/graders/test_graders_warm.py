@@ -80,6 +80,18 @@ SCRATCH_IS_NEW = (
     "FRESH = _fresh('/tmp') and _fresh('/dev/shm') and SHM == -1\n"
     "def circle_area(r):\n    return math.pi * r**2 if FRESH else 0.0"
 )
+# Student A leaves a chain of folders deeper than PATH_MAX and Python's recursion limit in the
+# work folder (once enough to make every later student of the worker error:grader-crashed).
+DEEP_TREE = (
+    "import os\nhome = os.open('.', os.O_RDONLY)\n"
+    "for _ in range(3000):\n    os.mkdir('deep')\n    os.chdir('deep')\n"
+    "os.fchdir(home)\n" + PI
+)
+# Student B answers right only when the work folder holds nothing of A.
+NO_DEEP_TREE = (
+    "import os\nCLEAN = not os.path.exists('deep')\n"
+    "def circle_area(r):\n    return math.pi * r**2 if CLEAN else 0.0"
+)
 # The driver's parent is the zygote: reading its memory would expose the warm sandbox's state.
 PEEKS_AT_ZYGOTE = (
     "import os\ntry:\n    open(f'/proc/{os.getppid()}/mem', 'rb').close()\n    PEEK = True\n"
@@ -148,6 +160,18 @@ def test_scratch_locked_by_one_student_is_new_again_for_the_next(
     assert (b.status, b.total) == ("graded", 8.0), [nb.reason for nb in b.notebooks]
     # Reset, not replaced: the same sandbox served both, and no reset failed.
     assert (warm().spawned, warm().forks, warm().reset_failures) == (1, 2, [])
+
+
+@pytest.mark.parametrize("config", [WARM, COLD], ids=["warm", "cold"])
+def test_a_work_folder_deeper_than_path_max_costs_only_its_author(
+    sample_course: Path, submit: Callable[..., Path], isolating_backend: Any, config: GradeConfig
+) -> None:
+    """After A leaves 3,000 nested folders in the work folder, is A graded (the copy-back limit
+    named) and B graded normally, with nothing of A left?"""
+    a = grade(sample_course, submit, isolating_backend, "a", DEEP_TREE, config=config)
+    b = grade(sample_course, submit, isolating_backend, "b", NO_DEEP_TREE, config=config)
+    assert (a.status, a.total) == ("error:copyback-limit", 8.0), [n.reason for n in a.notebooks]
+    assert (b.status, b.total) == ("graded", 8.0), [n.reason for n in b.notebooks]
 
 
 def test_a_scratch_reset_that_fails_discards_the_sandbox() -> None:

@@ -168,3 +168,16 @@ def test_a_graded_sparse_flood_lands_bounded_in_autograded(
     assert (out / "lab01.ipynb").is_file()
     apparent = sum(p.stat().st_size for p in out.rglob("*") if p.is_file())
     assert apparent <= 100 * MB and allocated(out) < 5 * MB
+
+
+def test_what_hides_below_the_depth_limit_never_stays(tmp_path: Path) -> None:
+    """Is a file 100 folders down (past anything a reader walks) left out and deleted in place,
+    counting as a limit hit?"""
+    work = tmp_path / "work"
+    bottom = work / Path(*["d"] * 100)
+    bottom.mkdir(parents=True)
+    sparse(bottom / "hidden.bin", 10 * MB)
+    back = prune_bounded(work, max_files=2000, max_bytes=100 * MB)
+    assert back.over_limit and "nested deeper than 32 folders" in back.summary()
+    assert not list(work.rglob("hidden.bin"))
+    assert max(len(p.relative_to(work).parts) for p in work.rglob("*")) == 32
