@@ -192,4 +192,34 @@ class Mirror:
             self.client.request("modcall", module=module.__name__, name=name, args=args)
 
 
-__all__ = ["SYNC", "Mirror", "KernelGone", "instrument"]
+class StudentGlobals(dict[str, Any]):
+    """``globals()`` in test code: the test's names, and the student's read on demand
+    (``assert 'answer' in globals()``, ``globals()['answer']``)."""
+
+    def __init__(self, client: KernelClient, ns: dict[str, Any]) -> None:
+        super().__init__(ns)
+        self.client = client
+        names = client.request("names").get("names")
+        self.student = (
+            {n for n in names if isinstance(n, str)} if isinstance(names, list) else set()
+        )
+
+    def __contains__(self, key: object) -> bool:
+        return dict.__contains__(self, key) or key in self.student
+
+    def __missing__(self, key: str) -> Any:
+        if key in self.student:
+            fetched = self.client.get([key])
+            if key in fetched:
+                self[key] = fetched[key]
+                return fetched[key]
+        raise KeyError(key)
+
+    def get(self, key: str, default: Any = None) -> Any:
+        try:
+            return self[key]
+        except KeyError:
+            return default
+
+
+__all__ = ["SYNC", "Mirror", "KernelGone", "StudentGlobals", "instrument"]

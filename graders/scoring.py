@@ -22,7 +22,7 @@ from typing import Any
 
 from graders import cells as C
 from graders.kernel.client import CALL_BUDGET, KernelClient, KernelGone, RemoteError
-from graders.mirror import SYNC, Mirror, instrument
+from graders.mirror import SYNC, Mirror, StudentGlobals, instrument
 from graders.results import TestResult
 
 BUILTIN_NAMES = frozenset(dir(builtins))
@@ -208,6 +208,7 @@ def _exec(code: str, ns: dict[str, Any], sink: io.StringIO, mirror: Mirror | Non
         modules = {n for n, v in ns.items() if isinstance(v, types.ModuleType)}
         tree = instrument(ast.unparse(tree), mirror.names, modules)
         ns[SYNC] = mirror
+        ns["globals"] = lambda: StudentGlobals(mirror.client, ns)
     ns.setdefault("get_ipython", lambda: IPythonShim(ns))
     with warnings.catch_warnings(), contextlib.redirect_stdout(sink):
         warnings.simplefilter("ignore")

@@ -315,8 +315,12 @@ class KernelClient:
             return key
         raise TypeError(f"cannot pass a {type(obj).__name__} into the student's code")
 
-    def remote(self, op: str, handle: int, **fields: Any) -> Any:
-        """Run one operation on a handle; raise the student's exception if it raised."""
+    def remote(self, op: str, handle: int, *, passed: tuple[Any, ...] = (), **fields: Any) -> Any:
+        """Run one operation on a handle; raise the student's exception if it raised.
+
+        ``passed``: the test's own arguments of a call, updated in place when the student's code
+        changed them (as the test would see it in one kernel).
+        """
         if self.calls_left <= 0:
             raise RemoteError(f"too many calls into your code for one test (limit {CALL_BUDGET})")
         self.calls_left -= 1
@@ -324,9 +328,26 @@ class KernelClient:
         printed = resp.get("stdout")
         if isinstance(printed, str) and printed:
             sys.stdout.write(printed)  # the test's own stdout (redirect_stdout captures it)
+        mutated = resp.get("mutated")
+        for item in mutated if isinstance(mutated, list) else []:
+            ok = isinstance(item, list) and len(item) == 2 and isinstance(item[0], int)
+            if ok and 0 <= item[0] < len(passed):
+                write_back(passed[item[0]], self.decode(item[1]))
         if resp["ok"]:
             return self.decode(resp.get("value"))
         raise remote_exception(resp.get("error"))
+
+
+def write_back(target: Any, value: Any) -> None:
+    """Update the test's list, dict or array in place with what the student's code made of it."""
+    if isinstance(target, list) and isinstance(value, list):
+        target[:] = value
+    elif isinstance(target, dict) and isinstance(value, dict):
+        target.clear()
+        target.update(value)
+    elif type(target).__name__ == "ndarray" and getattr(value, "shape", None) == target.shape:
+        with contextlib.suppress(TypeError, ValueError):
+            target[...] = value
 
 
 # Names under which a notebook conventionally binds a library module (besides the module's own).

@@ -188,6 +188,14 @@ class Driver:
         args = [self.decoder.decode(a) for a in req.get("args", [])]
         return self._result(lambda: target(*args) and None)
 
+    def op_dir(self, req: dict[str, Any]) -> dict[str, Any]:
+        target = self._target(req)
+        return self._result(lambda: [str(n) for n in dir(target)][:10_000])
+
+    def op_names(self, req: dict[str, Any]) -> dict[str, Any]:
+        """The names of the student's namespace (a test's ``'answer' in globals()``)."""
+        return {"ok": True, "names": [str(n) for n in self.ns][:100_000]}
+
     def op_eq(self, req: dict[str, Any]) -> dict[str, Any]:
         """``a == b`` for two of the student's own objects: their own ``__eq__`` decides."""
         a, b = self._target(req), self.handles[int(req["other"])]
@@ -212,7 +220,22 @@ class Driver:
         target = self._target(req)
         args = [self.decoder.decode(a) for a in req.get("args", [])]
         kwargs = {str(k): self.decoder.decode(v) for k, v in req.get("kwargs", [])}
-        return self._result(lambda: target(*args, **kwargs))
+        # A function that changes the list or array the test passed (in place) is seen to do so:
+        # what changed goes back and the test's own object is updated.
+        before = {i: self._fingerprint(a) for i, a in enumerate(args) if _mutable(a)}
+        resp = self._result(lambda: target(*args, **kwargs))
+        changed = [[i, self.encode(args[i])] for i, f in before.items()
+                   if f is not None and self._fingerprint(args[i]) != f]  # fmt: skip
+        if changed:
+            resp["mutated"] = changed
+        return resp
+
+    def _fingerprint(self, value: Any) -> str | None:
+        try:
+            text = json.dumps(encode(value, Budget(), 0, lambda o: 0), sort_keys=True)
+        except Exception:
+            return None
+        return text if len(text) <= 1 << 20 else None
 
     def op_getattr(self, req: dict[str, Any]) -> dict[str, Any]:
         target = self._target(req)
@@ -296,6 +319,11 @@ class Driver:
         except OSError:
             return ""
         return data.decode("utf-8", "replace")
+
+
+def _mutable(value: Any) -> bool:
+    np = sys.modules.get("numpy")
+    return isinstance(value, list | dict) or (np is not None and isinstance(value, np.ndarray))
 
 
 class Callback:

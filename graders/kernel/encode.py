@@ -100,6 +100,8 @@ def _handle(obj: Any, register: Callable[[Any], int]) -> dict[str, Any]:
         "callable": callable(obj),
         "mro": _mro_names(type(obj)),
     }
+    if _is(obj, type):  # a class: what `isinstance(x, ThisClass)` compares on the trusted side
+        out["class_mro"] = _mro_names(obj)
     ref = (_library_ref(obj) if callable(obj) else None) or _ufunc_ref(obj)
     if ref:
         out["ref"] = ref

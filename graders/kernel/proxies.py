@@ -14,10 +14,16 @@ if TYPE_CHECKING:
     from graders.kernel.client import KernelClient
 
 
+# Attributes a test may read from a student object (introspection), returned as data or proxies.
+READABLE_DUNDERS = frozenset(
+    {"__dict__", "__name__", "__qualname__", "__doc__", "__module__", "__annotations__"}
+)
+
+
 class RemoteObject:
     """A student object living in the sandbox, known by a handle."""
 
-    __slots__ = ("_client", "_handle", "_type", "_repr", "_mro")
+    __slots__ = ("_client", "_handle", "_type", "_repr", "_mro", "_ref", "_class_mro")
 
     def __init__(
         self,
@@ -26,18 +32,41 @@ class RemoteObject:
         type_name: str,
         text: str,
         mro: tuple[str, ...] = (),
+        ref: str | None = None,
+        class_mro: tuple[str, ...] = (),
     ) -> None:
         object.__setattr__(self, "_client", client)
         object.__setattr__(self, "_handle", handle)
         object.__setattr__(self, "_type", type_name)
         object.__setattr__(self, "_repr", text)
         object.__setattr__(self, "_mro", mro)
+        # For a class: its qualified name (and its bases'), so the proxy works as the second
+        # argument of isinstance / issubclass.
+        object.__setattr__(self, "_ref", ref or (class_mro[0] if class_mro else None))
+        object.__setattr__(self, "_class_mro", class_mro)
+
+    def __instancecheck__(self, obj: Any) -> bool:
+        if self._ref is None:
+            raise TypeError("isinstance() arg 2 must be a type (this student object is not one)")
+        names = object.__getattribute__(obj, "_mro") if isinstance(obj, RemoteObject) else None
+        return self._ref in (names if names is not None else qualified_names(type(obj)))
+
+    def __subclasscheck__(self, cls: Any) -> bool:
+        if self._ref is None:
+            raise TypeError("issubclass() arg 2 must be a class")
+        if isinstance(cls, RemoteObject):
+            return self._ref in object.__getattribute__(cls, "_class_mro")
+        return isinstance(cls, type) and self._ref in qualified_names(cls)
+
+    def __dir__(self) -> list[str]:
+        names = self._remote("dir")
+        return [n for n in names if isinstance(n, str)] if isinstance(names, list) else []
 
     def _remote(self, op: str, **fields: Any) -> Any:
         return self._client.remote(op, self._handle, **fields)
 
     def __getattr__(self, name: str) -> Any:
-        if name.startswith("__") and name.endswith("__"):
+        if name.startswith("__") and name.endswith("__") and name not in READABLE_DUNDERS:
             raise AttributeError(name)  # protocols (__array__, __eq__, ...) are never forwarded
         return self._remote("getattr", name=name)
 
@@ -46,8 +75,12 @@ class RemoteObject:
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         enc = self._client.encode_arg
-        return self._remote(
-            "call", args=[enc(a) for a in args], kwargs=[[k, enc(v)] for k, v in kwargs.items()]
+        return self._client.remote(
+            "call",
+            self._handle,
+            args=[enc(a) for a in args],
+            kwargs=[[k, enc(v)] for k, v in kwargs.items()],
+            passed=args,
         )
 
     def __getitem__(self, key: Any) -> Any:
@@ -107,32 +140,19 @@ class LibraryRef(RemoteFunction):
     ``issubclass`` compare qualified names, for proxies and trusted values alike.
     """
 
-    __slots__ = ("_ref",)
-
-    def __init__(self, client: KernelClient, handle: dict[str, Any], ref: str) -> None:
-        super().__init__(client, *_fields(handle))
-        object.__setattr__(self, "_ref", ref)
-
-    def __instancecheck__(self, obj: Any) -> bool:
-        names = object.__getattribute__(obj, "_mro") if isinstance(obj, RemoteObject) else None
-        return self._ref in (names if names is not None else qualified_names(type(obj)))
-
-    def __subclasscheck__(self, cls: Any) -> bool:
-        if isinstance(cls, LibraryRef):
-            return self._ref == object.__getattribute__(cls, "_ref")
-        return isinstance(cls, type) and self._ref in qualified_names(cls)
-
-
-def _fields(handle: dict[str, Any]) -> tuple[int, str, str, tuple[str, ...]]:
-    mro = handle.get("mro")
-    names = tuple(str(n) for n in mro[:64]) if isinstance(mro, list) else ()
-    return int(handle["id"]), str(handle.get("type", "object")), str(handle.get("repr", "")), names
+    __slots__ = ()
 
 
 def make_proxy(client: KernelClient, handle: dict[str, Any]) -> RemoteObject:
     """The proxy for a handle from the sandbox: never the real object it may name."""
+    mro = handle.get("mro")
+    names = tuple(str(n) for n in mro[:64]) if isinstance(mro, list) else ()
+    fields = (int(handle["id"]), str(handle.get("type", "object")), str(handle.get("repr", "")))
+    bases = handle.get("class_mro")
+    class_mro = tuple(str(n) for n in bases[:64]) if isinstance(bases, list) else ()
     ref = handle.get("ref")
     if isinstance(ref, dict) and isinstance(ref.get("module"), str):
-        return LibraryRef(client, handle, f"{ref['module']}.{ref.get('qualname')}")
+        named = f"{ref['module']}.{ref.get('qualname')}"
+        return LibraryRef(client, *fields, names, named, class_mro)
     cls = RemoteFunction if handle.get("callable") is True else RemoteObject
-    return cls(client, *_fields(handle))
+    return cls(client, *fields, names, None, class_mro)

@@ -80,12 +80,26 @@ def _children(pid: int) -> set[int]:
     return found
 
 
+# Work directory -> the warm sandbox it belongs to (a failed emptying discards that sandbox).
+_OWNERS: dict[str, WarmSandbox] = {}
+
+
 def empty_dir(path: Path) -> None:
-    """Remove everything inside ``path`` however the student left it, keep ``path``; raise
-    OSError when anything stays (`graders.sandbox.workdir.empty_dir`)."""
+    """Remove everything inside ``path`` however the student left it, keep ``path``.
+
+    Raises:
+        OSError: Something stayed. The warm sandbox of that work directory is then discarded and
+            given a new, empty one, so the next submission never sees what stayed.
+    """
     from graders.sandbox.workdir import empty_dir as empty
 
-    empty(path)
+    try:
+        empty(path)
+    except OSError:
+        owner = _OWNERS.get(str(path))
+        if owner is not None:
+            owner.renew()
+        raise
 
 
 class WarmSandbox:
@@ -107,10 +121,7 @@ class WarmSandbox:
         packages: Sequence[str] = LAB_PACKAGES,
     ) -> None:
         self.backend, self.limits, self.slot, self.packages = backend, limits, slot, packages
-        root = tempfile.mkdtemp(prefix="mlops-sbx-warm-", dir=_warm_root())
-        os.chmod(root, 0o711)
-        self.workdir = Path(root) / "work"
-        self.workdir.mkdir()
+        self.workdir = self._new_workdir()
         self.proc: Any = None
         self.zygote_pid: int | None = None
         self.loaded: set[str] = set()
@@ -184,10 +195,25 @@ class WarmSandbox:
     def close(self) -> None:
         """Kill the sandbox and remove its work directory."""
         self.discard()
+        _OWNERS.pop(str(self.workdir), None)
         from graders.sandbox.workdir import remove_tree
 
         with contextlib.suppress(OSError):
             remove_tree(self.workdir.parent)
+
+    def renew(self) -> None:
+        """A new sandbox with a new work directory next time (the old one could not be reset)."""
+        self.close()
+        self.reset_failures.append(f"work directory {self.workdir} could not be emptied")
+        self.workdir = self._new_workdir()
+
+    def _new_workdir(self) -> Path:
+        root = tempfile.mkdtemp(prefix="mlops-sbx-warm-", dir=_warm_root())
+        os.chmod(root, 0o711)
+        workdir = Path(root) / "work"
+        workdir.mkdir()
+        _OWNERS[str(workdir)] = self
+        return workdir
 
     # -- submissions -----------------------------------------------------------------------------
     def hand_over(self) -> None:

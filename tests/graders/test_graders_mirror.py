@@ -144,7 +144,10 @@ def test_p2_a_function_the_test_passes_in_is_called_back(kernel: KernelClient) -
         "def newton(f, df, x, steps=20):\n    for _ in range(steps):\n"
         "        x = x - f(x) / df(x)\n    return x"
     )
-    test = "root = newton(lambda x: x**2 - 2, lambda x: 2 * x, 1.0)\nassert math.isclose(root, 2 ** 0.5)"
+    test = (
+        "root = newton(lambda x: x**2 - 2, lambda x: 2 * x, 1.0)\n"
+        "assert math.isclose(root, 2 ** 0.5)"
+    )
     result, _ = score(kernel, student, test)
     assert result.passed, result.detail or result.message
 
@@ -156,5 +159,42 @@ def test_p2_a_callback_that_raises_tells_its_type_only(kernel: KernelClient) -> 
         "        return str(e)\n    return 'no error'"
     )
     test = "assert probe(lambda x: 1 / x) == 'raised by the test\\'s function'"
+    result, _ = score(kernel, student, test)
+    assert result.passed, result.detail or result.message
+
+
+def test_p6_student_classes_answer_isinstance_and_introspection(kernel: KernelClient) -> None:
+    """Do `isinstance(c, Circuit)`, `issubclass`, `dir(c)` and `c.__dict__` work on student
+    objects as in Jupyter?"""
+    student = (
+        "class Part:\n    pass\nclass Circuit(Part):\n    def __init__(self):\n"
+        "        self.r = 2.0\nc = Circuit()\nother = Part()"
+    )
+    test = (
+        "assert isinstance(c, Circuit) and isinstance(c, Part)\n"
+        "assert not isinstance(other, Circuit)\nassert issubclass(Circuit, Part)\n"
+        "assert 'r' in dir(c)\nassert c.__dict__ == {'r': 2.0}"
+    )
+    result, _ = score(kernel, student, test)
+    assert result.passed, result.detail or result.message
+
+
+def test_p14_globals_sees_the_students_names(kernel: KernelClient) -> None:
+    """Does `'answer' in globals()` see a name the student defined (and not an undefined one)?"""
+    test = (
+        "assert 'answer' in globals() and globals()['answer'] == 42\n"
+        "assert 'nothing' not in globals() and globals().get('nothing') is None"
+    )
+    result, _ = score(kernel, "answer = 42", test)
+    assert result.passed, result.detail or result.message
+
+
+def test_p12_a_student_function_that_changes_its_argument(kernel: KernelClient) -> None:
+    """Does the test see the list (and array) the student's function sorted in place?"""
+    student = "def sort_in_place(xs):\n    xs.sort()\ndef double(a):\n    a *= 2"
+    test = (
+        "data = [3, 1, 2]\nsort_in_place(data)\nassert data == [1, 2, 3]\n"
+        "arr = np.ones(3)\ndouble(arr)\nassert arr.tolist() == [2.0, 2.0, 2.0]"
+    )
     result, _ = score(kernel, student, test)
     assert result.passed, result.detail or result.message
