@@ -185,6 +185,32 @@ def test_a_scratch_reset_that_fails_discards_the_sandbox() -> None:
     assert sandbox.reset_failures == ["/tmp: entries left", "None"]
 
 
+def test_a_work_folder_that_cannot_be_emptied_costs_the_sandbox(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """When emptying the work folder fails, is the error raised and the sandbox given a new,
+    empty work folder (so nothing that stayed reaches the next submission)?"""
+    from graders.kernel import warm as warm_module
+    from graders.sandbox import Limits, workdir
+
+    sandbox = WarmSandbox(object(), limits=Limits())
+    old = sandbox.workdir
+    (old / "left_by_a.txt").write_text("a")
+
+    def fails(path: Path) -> None:
+        raise OSError(f"{path} could not be emptied")
+
+    monkeypatch.setattr(workdir, "empty_dir", fails)
+    with pytest.raises(OSError, match="could not be emptied"):
+        warm_module.empty_dir(old)
+    try:
+        assert sandbox.workdir != old and list(sandbox.workdir.iterdir()) == []
+        assert not old.exists() and sandbox.proc is None
+        assert sandbox.reset_failures == [f"work directory {old} could not be emptied"]
+    finally:
+        sandbox.close()
+
+
 def test_a_process_left_behind_costs_the_sandbox_not_the_next_student(
     sample_course: Path, submit: Callable[..., Path], isolating_backend: Any
 ) -> None:
