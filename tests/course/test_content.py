@@ -224,3 +224,29 @@ def test_strict_build_renders_quizzes_with_feedback(tmp_path: Path) -> None:
             1 for block in _quiz_blocks(module) for line in block.splitlines() if OPTION.match(line)
         )
         assert html.count('<div class="answer-feedback hidden">') == n_options
+
+
+NUMBER_WORDS = [
+    "zero",
+    "one",
+    "two",
+    "three",
+    "four",
+    "five",
+    "six",
+    "seven",
+    "eight",
+    "nine",
+    "ten",
+    "eleven",
+    "twelve",
+]
+
+
+@pytest.mark.parametrize("module", MODULES)
+def test_quiz_intro_states_the_number_of_questions_it_has(module: str) -> None:
+    """Does "Nine questions …" at the top of a quiz match the questions that follow?"""
+    text = (COURSE / module / "quiz.md").read_text(encoding="utf-8")
+    said = re.search(r"\b(" + "|".join(NUMBER_WORDS) + r") questions\b", text, re.I)
+    assert said, f"{module}/quiz.md does not say how many questions it has"
+    assert NUMBER_WORDS.index(said.group(1).lower()) == len(_quiz_blocks(module))
