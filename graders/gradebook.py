@@ -304,10 +304,12 @@ class Gradebook:
                         (uuid.uuid4().hex, snid, cid),
                     )
                     continue
+                # The same partial scores as ours; an incomplete notebook (timed out, kernel
+                # died) is flagged for manual grading instead of its scores being dropped, so
+                # `nbgrader export` and formgrader agree with `mlops-grade export`.
                 manual = kind == "TaskCell" or cname not in scores or not ok
                 self._insert("grade", id=uuid.uuid4().hex, notebook_id=snid, cell_id=cid,
-                             auto_score=scores.get(cname) if ok else None,
-                             needs_manual_grade=manual)  # fmt: skip
+                             auto_score=scores.get(cname), needs_manual_grade=manual)  # fmt: skip
 
     def results(self, lab: str | None = None) -> list[SubmissionResult]:
         sql = (

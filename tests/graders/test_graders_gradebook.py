@@ -48,7 +48,8 @@ def test_regrade_replaces_stale_rows(sample_course: Path) -> None:
             "ON grade.cell_id = base_cell.id WHERE base_cell.name='test_mean_center'"
         ).fetchall()
     assert only.status == "error:timeout" and rows == [(0,)]
-    assert auto == [(None, 1)]  # an error is flagged for manual grading, never a silent 0
+    # The partial score stands (as in our export) and the error is flagged for manual grading.
+    assert auto == [(0.0, 1)]
 
 
 def test_killed_writer_loses_nothing_already_committed(sample_course: Path) -> None:
