@@ -10,9 +10,12 @@ import argparse
 import sys
 from pathlib import Path
 
-import course_anki
-import course_cards
-from _hooks import ROOT, shown
+# Run as a script (`make cards`, `make qti`), only site/tools is on sys.path: the hooks'
+# helper modules are found through it, so `_hooks` comes first.
+from _hooks import ROOT, shown  # isort: skip
+
+import course_anki  # noqa: E402  # isort: skip
+import course_cards  # noqa: E402  # isort: skip
 
 
 def export(docs: Path, out: Path) -> list[tuple[Path, int]]:

@@ -11,9 +11,12 @@ import sys
 import tempfile
 from pathlib import Path
 
-import course_cards
-import course_figures
-from _hooks import ROOT, shown
+# Run as a script (`make cards`, `make qti`), only site/tools is on sys.path: the hooks'
+# helper modules are found through it, so `_hooks` comes first.
+from _hooks import ROOT, shown  # isort: skip
+
+import course_cards  # noqa: E402  # isort: skip
+import course_figures  # noqa: E402  # isort: skip
 
 
 def _rendered(quiz_md: Path, results: dict, scratch: Path) -> Path:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+import subprocess
 import sys
 import zipfile
 from pathlib import Path
@@ -194,3 +195,18 @@ def test_a_results_file_without_its_command_is_refused(tmp_path: Path) -> None:
     (course / "_data" / "demo.json").write_text(json.dumps({"meta": {}, "figures": {"a": 1}}))
     with pytest.raises(course_figures.FiguresError, match="meta.command"):
         course_figures.load_results(course)
+
+
+@pytest.mark.parametrize("tool", ["anki_export.py", "qti_export.py"])
+def test_the_export_tools_run_as_scripts_on_the_course(tool: str, tmp_path: Path) -> None:
+    """Do `make cards` / `make qti` (a script run, not an import) export the real course?"""
+    proc = subprocess.run(
+        [sys.executable, str(ROOT / "site" / "tools" / tool), "--out", str(tmp_path)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert "hands-on-mlops" in proc.stdout
