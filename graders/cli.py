@@ -68,15 +68,24 @@ def _emit_json(data: Any) -> None:
 
 
 @app.command()
-def release(lab: str, course_dir: CourseDir = Path("."), as_json: AsJson = False) -> None:
+def release(
+    lab: str,
+    course_dir: CourseDir = Path("."),
+    revision: Annotated[
+        str | None,
+        typer.Option(help="Why the lab is released again (required once submissions exist)."),
+    ] = None,
+    as_json: AsJson = False,
+) -> None:
     """Build `release/LAB` from `source/LAB`: solutions stubbed, hidden tests removed, instructor
-    cells locked, checksummed and recorded in the gradebook.
+    cells locked, checksummed and recorded in the gradebook as a new revision.
 
     Example: `mlops-grade release lab01 --course-dir course/`
+    Again, after a fix: `mlops-grade release lab01 --revision "looser tolerance in test_x"`
     """
     from graders.release import release as run
 
-    result = _run(lambda: run(course_dir=course_dir, lab=lab))
+    result = _run(lambda: run(course_dir=course_dir, lab=lab, revision=revision))
     if as_json:
         return _emit_json(result.to_dict())
     for nb in result.notebooks:

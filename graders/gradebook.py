@@ -103,9 +103,27 @@ class Gradebook:
         return row[0] if row else None
 
     # -- release -------------------------------------------------------------------------------
-    def record_release(self, lab: str, notebooks: dict[str, list[InstructorCell]]) -> None:
-        """Record (or replace) a lab's instructor cells, in nbgrader's tables and ours."""
+    def record_release(
+        self, lab: str, notebooks: dict[str, list[InstructorCell]], *, reason: str = ""
+    ) -> int:
+        """Record a lab's instructor cells (a new revision), in nbgrader's tables and ours.
+
+        What each earlier revision released stays recorded (`mlops_released_cell`), so that a
+        submission made from it is not taken for tampering. Returns the new revision number.
+        """
         with self.transaction() as db:
+            revision = 1 + int(
+                self._one("SELECT MAX(revision) FROM mlops_revision WHERE lab=?", lab) or 0
+            )
+            db.execute(
+                "INSERT INTO mlops_released_cell SELECT lab, ?, notebook, grade_id, released_source"
+                " FROM mlops_instructor_cell WHERE lab=?",
+                (revision - 1, lab),
+            )
+            db.execute(
+                "INSERT INTO mlops_revision VALUES (?,?,?,?)",
+                (lab, revision, reason or "first release" if revision == 1 else reason, _now()),
+            )
             aid = self._one("SELECT id FROM assignment WHERE name=?", lab)
             if aid is None:
                 aid = uuid.uuid4().hex
@@ -132,6 +150,21 @@ class Gradebook:
                          cell.released_source, cell.checksum, cell.released_checksum,
                          json.dumps(cell.metadata), cell.hidden_tests, cell.cell_id),
                     )  # fmt: skip
+        return revision
+
+    def revisions(self, lab: str) -> list[tuple[int, str, str]]:
+        """(revision, reason, released at) of every release of ``lab``, oldest first."""
+        return [
+            (int(r), str(why), str(at))
+            for r, why, at in self.db.execute(
+                "SELECT revision, reason, released_at FROM mlops_revision WHERE lab=? "
+                "ORDER BY revision",
+                (lab,),
+            )
+        ]
+
+    def has_submissions(self, lab: str) -> bool:
+        return self._one("SELECT COUNT(*) FROM mlops_submission WHERE lab=?", lab) > 0
 
     def _record_nbgrader_cell(self, nid: str, cell: InstructorCell) -> None:
         db = self.db
@@ -196,12 +229,20 @@ class Gradebook:
             raise GraderError(
                 f"lab '{lab}' is not in the gradebook: run `mlops-grade release {lab}` first"
             )
+        earlier: dict[tuple[str, str], list[str]] = {}
+        for nb, gid, text in self.db.execute(
+            "SELECT notebook, grade_id, released_source FROM mlops_released_cell WHERE lab=? "
+            "ORDER BY revision",
+            (lab,),
+        ):
+            earlier.setdefault((nb, gid), []).append(text)
         out: dict[str, LabNotebook] = {}
         for nb, gid, idx, ctype, src, rsrc, chk, rchk, meta, hidden, cid in rows:
             out.setdefault(nb, LabNotebook(nb)).cells[gid] = InstructorCell(
                 grade_id=gid, index=idx, cell_type=ctype, source=src, released_source=rsrc,
                 checksum=chk, released_checksum=rchk, metadata=json.loads(meta),
                 hidden_tests=hidden, cell_id=cid,
+                earlier_released=tuple(earlier.get((nb, gid), ())),
             )  # fmt: skip
         return out
 

@@ -137,6 +137,14 @@ CREATE TABLE IF NOT EXISTS mlops_instructor_cell (
     hidden_tests INTEGER NOT NULL DEFAULT 0, cell_id TEXT NOT NULL DEFAULT '',
     PRIMARY KEY (lab, notebook, grade_id)
 );
+CREATE TABLE IF NOT EXISTS mlops_revision (
+    lab TEXT NOT NULL, revision INTEGER NOT NULL, reason TEXT NOT NULL, released_at TEXT NOT NULL,
+    PRIMARY KEY (lab, revision)
+);
+CREATE TABLE IF NOT EXISTS mlops_released_cell (
+    lab TEXT NOT NULL, revision INTEGER NOT NULL, notebook TEXT NOT NULL, grade_id TEXT NOT NULL,
+    released_source TEXT NOT NULL, PRIMARY KEY (lab, revision, notebook, grade_id)
+);
 CREATE TABLE IF NOT EXISTS mlops_submission (
     student TEXT NOT NULL, lab TEXT NOT NULL, status TEXT NOT NULL, total REAL NOT NULL,
     possible REAL NOT NULL, sandbox TEXT NOT NULL, run_id INTEGER, graded_at TEXT NOT NULL,

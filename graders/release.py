@@ -38,6 +38,7 @@ class ReleaseResult:
     lab: str
     release_dir: str
     notebooks: list[ReleasedNotebook] = field(default_factory=list)
+    revision: int = 1
     files: list[str] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
@@ -56,10 +57,22 @@ def release_notebook(nb: dict[str, Any], name: str) -> tuple[dict[str, Any], Ste
     return run_pipeline(RELEASE, nb, ctx), ctx
 
 
-def release(*, course_dir: Path, lab: str) -> ReleaseResult:
-    """Build the student version of ``lab`` and record its instructor cells."""
+def release(*, course_dir: Path, lab: str, revision: str | None = None) -> ReleaseResult:
+    """Build the student version of ``lab`` and record its instructor cells.
+
+    Args:
+        revision: Why the lab is released again. Required once submissions exist: the next
+            autograde compares each submission with the release it was made from and grades it
+            with the newest tests.
+    """
     course = Course(Path(course_dir))
     src = course.require_source(lab)
+    if not (revision or "").strip() and _has_submissions(course, lab):
+        raise GraderError(
+            f"lab '{lab}' already has submissions: releasing it again changes the tests they "
+            f'are graded with; say why with --revision "..." (e.g. --revision "looser '
+            f'tolerance in test_x")'
+        )
     files = _files(src)
     notebooks = [p for p in files if p.suffix == ".ipynb"]
     if not notebooks:
@@ -103,7 +116,7 @@ def release(*, course_dir: Path, lab: str) -> ReleaseResult:
                 )
             result.files.append(str(path.relative_to(src)))
         with Gradebook(course.gradebook) as gb:
-            gb.record_release(lab, recorded)
+            result.revision = gb.record_release(lab, recorded, reason=(revision or "").strip())
         old = dest.parent / f".{lab}.old"
         shutil.rmtree(old, ignore_errors=True)
         if dest.exists():
@@ -113,6 +126,17 @@ def release(*, course_dir: Path, lab: str) -> ReleaseResult:
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     return result
+
+
+def _has_submissions(course: Course, lab: str) -> bool:
+    """Whether anyone submitted ``lab`` (a folder under submitted/, or a graded submission)."""
+    submitted = course.root / "submitted"
+    if submitted.is_dir() and any((d / lab).is_dir() for d in submitted.iterdir()):
+        return True
+    if not course.gradebook.exists():
+        return False
+    with Gradebook(course.gradebook) as gb:
+        return gb.has_submissions(lab)
 
 
 def _scan_file(path: Path, leak_lines: set[str]) -> str | None:

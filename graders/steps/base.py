@@ -29,6 +29,9 @@ class InstructorCell:
         metadata: The cell's ``nbgrader`` metadata as released.
         hidden_tests: Number of hidden scoring units removed from the cell.
         cell_id: nbformat cell ``id`` (matches a cell whose grade_id was changed).
+        earlier_released: What earlier revisions of the lab released for this cell: a
+            submission made from an earlier release is not tampered with (it is graded with the
+            newest tests).
     """
 
     grade_id: str
@@ -41,6 +44,7 @@ class InstructorCell:
     metadata: dict[str, Any]
     hidden_tests: int = 0
     cell_id: str = ""
+    earlier_released: tuple[str, ...] = ()
 
     @property
     def grade(self) -> bool:

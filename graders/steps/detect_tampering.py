@@ -59,7 +59,8 @@ class DetectTampering:
                     found.append(f"{_deleted_kind(rec)}:{gid}")
                 continue
             cell = cells[matched[gid]]
-            if rec.locked and normalize(C.source(cell)) != normalize(rec.released_source):
+            released = {normalize(t) for t in (rec.released_source, *rec.earlier_released)}
+            if rec.locked and normalize(C.source(cell)) not in released:
                 kind = "edited-test-cell" if rec.test else "edited-locked-cell"
                 found.append(f"{kind}:{gid}")
             if _meta_changed(cell, rec):
