@@ -15,6 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 
 from reference_impl.errors import InvalidInputError, MissingInputError
 from reference_impl.schemas import DEFAULT_DELAY_DAYS
+from reference_impl.splits import SplitSpec
 
 FAMILIES = ("logreg", "random_forest", "hist_gb", "blend")
 # `blend` (forest + regularised boosting, probabilities averaged) costs both fits: opt-in.
@@ -69,13 +70,20 @@ class FeatureParams(_Strict):
 class SplitParams(_Strict):
     """Prequential protocol: train / delay / test block lengths in days, number of folds."""
 
-    train_days: int = Field(default=7, ge=1, description="Days in a training block.")
-    delay_days: int = Field(
-        default=DEFAULT_DELAY_DAYS, ge=0, description="Feedback delay between training and test."
+    # Defaults: the handbook's protocol, spelled once in `splits.SplitSpec`.
+    train_days: int = Field(
+        default=SplitSpec.train_days, ge=1, description="Days in a training block."
     )
-    test_days: int = Field(default=7, ge=1, description="Days in a test (or validation) block.")
+    delay_days: int = Field(
+        default=SplitSpec.delay_days, ge=0, description="Feedback delay between training and test."
+    )
+    test_days: int = Field(
+        default=SplitSpec.test_days, ge=1, description="Days in a test (or validation) block."
+    )
     n_folds: int = Field(
-        default=4, ge=1, description="Prequential folds, for selection and for test."
+        default=SplitSpec.n_folds,
+        ge=1,
+        description="Prequential folds, for selection and for test.",
     )
     anchor_day: int | None = Field(
         default=None,

@@ -28,6 +28,7 @@ from pydantic import BaseModel, Field
 
 from reference_impl.monitor.drift import ColumnDrift
 from reference_impl.monitor.performance import ChallengerComparison, WindowPerformance
+from reference_impl.params import EvaluateParams
 
 
 class Action(StrEnum):
@@ -43,7 +44,11 @@ class Thresholds(BaseModel):
     psi_alarm: float = Field(default=0.25, gt=0, description="PSI from which a column alarms.")
     ap_drop_alarm: float = Field(default=0.10, ge=0, description="AP loss vs the reference.")
     retrain_gain: float = Field(default=0.10, ge=0, description="Challenger AP gain to retrain.")
-    kpi_limit: float = Field(default=0.005, gt=0, description="Residual fraud rate limit.")
+    kpi_limit: float = Field(
+        default=EvaluateParams().max_residual_fraud,
+        gt=0,
+        description="Residual fraud rate limit (the release gate's, params.yaml evaluate).",
+    )
     min_frauds: int = Field(default=30, ge=1, description="Fewer labelled frauds: no verdict.")
     recall_drop_alarm: float = Field(
         default=0.2, ge=0, description="Recall loss of one fraud scenario (under the budget)."

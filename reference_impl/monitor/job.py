@@ -34,6 +34,7 @@ from reference_impl.monitor.performance import (
     scale_budget,
     window_performance,
 )
+from reference_impl.params import EvaluateParams
 
 DRIFT_COLUMNS = [*s.FEATURE_COLUMNS, SCORE]
 
@@ -82,7 +83,7 @@ def run_monitor(
     today: int | None = None,
     label_delay_days: int = s.DEFAULT_DELAY_DAYS,
     thresholds: Thresholds | None = None,
-    alerts_per_day_full: int = 50,
+    alerts_per_day_full: int = EvaluateParams().alerts_per_day,
     challenger: Callable[[pd.DataFrame], Any] | None = None,
     challenger_days: int = 14,
 ) -> MonitorResult:

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from reference_impl.atomic import write_text
+from reference_impl.monitor.decide import Thresholds
 from reference_impl.monitor.job import MonitorResult
 
 LEVEL_COLOURS = {"ok": "#e8f5e9", "warning": "#fff3cd", "alarm": "#f8d7da"}
@@ -105,9 +106,13 @@ def _challenger_text(result: MonitorResult) -> str:
 
 
 def write_reports(
-    result: MonitorResult, out_dir: Path, *, psi_alarm: float = 0.25, kpi_limit: float = 0.005
+    result: MonitorResult, out_dir: Path, *, thresholds: Thresholds | None = None
 ) -> tuple[Path, Path]:
-    """Write `monitor.json` and `monitor.html` into `out_dir`; returns both paths."""
+    """Write `monitor.json` and `monitor.html` into `out_dir`; returns both paths.
+
+    `thresholds` (default: `Thresholds()`, as the monitor's) draw the alarm lines of the plots.
+    """
+    t = thresholds or Thresholds()
     data = result.to_dict()
     json_path = write_text(out_dir / "monitor.json", json.dumps(data, indent=2, default=str))
     action = result.decision.action.value
@@ -126,10 +131,10 @@ challenger: {html.escape(_challenger_text(result))}.</p>
 <h2>Input drift (reference vs current)</h2>
 <table><tr><th>column</th><th>PSI</th><th>KS D</th><th>JS distance</th><th>level</th></tr>
 {_drift_rows(result)}</table>
-<img alt="daily PSI per feature" src="data:image/png;base64,{_drift_plot(result, psi_alarm)}">
+<img alt="daily PSI per feature" src="data:image/png;base64,{_drift_plot(result, t.psi_alarm)}">
 <h2>Delayed-label performance</h2>
 <table><tr><th>metric</th><th>reference</th><th>current</th></tr>{_perf_rows(result)}</table>
-<img alt="weekly AP, CP@100 and KPI" src="data:image/png;base64,{_kpi_plot(result, kpi_limit)}">
+<img alt="weekly AP, CP@100 and KPI" src="data:image/png;base64,{_kpi_plot(result, t.kpi_limit)}">
 </body></html>
 """
     return json_path, write_text(out_dir / "monitor.html", page)
