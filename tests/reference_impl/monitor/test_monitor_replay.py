@@ -78,15 +78,15 @@ def test_cli_and_replay_defaults_follow_the_drill_timeline() -> None:
     """Do `fraud replay` / `fraud monitor` default to the windows the monitor was validated on?"""
     import inspect
 
-    from reference_impl import cli
+    from reference_impl.cli import operate
     from reference_impl.monitor.drill import Timeline
     from reference_impl.monitor.replay import replay_to_api
 
     t = Timeline()
     replay = inspect.signature(replay_to_api).parameters
     assert (replay["n_days"].default, replay["start_day"].default) == (t.n_days, t.drift_start)
-    sent = inspect.signature(cli.replay).parameters
+    sent = inspect.signature(operate.replay).parameters
     assert (sent["first_day"].default, sent["last_day"].default) == (t.reference[0], t.current[1])
-    monitor = inspect.signature(cli.monitor).parameters
+    monitor = inspect.signature(operate.monitor).parameters
     assert monitor["reference"].default == t.reference
     assert monitor["current"].default == t.current
