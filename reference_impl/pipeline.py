@@ -80,6 +80,7 @@ def run_pipeline(
     params: Params,
     fresh: bool = False,
     progress: runner.Progress = runner.quiet,
+    stages: tuple[Stage, ...] = STAGES,
 ) -> PipelineResult:
     """Run every stage in order; stop at the first failure (its exception propagates).
 
@@ -88,6 +89,7 @@ def run_pipeline(
         params: every stage's parameters (params.yaml).
         fresh: remove everything generated under the root first (a run from scratch).
         progress: called with one line per step.
+        stages: the runners to call in order (another system brings its own).
     """
     if fresh:
         for path in generated_paths(settings):
@@ -96,7 +98,7 @@ def run_pipeline(
             elif path.exists():
                 path.unlink()
     result = PipelineResult()
-    for stage in STAGES:
+    for stage in stages:
         name = stage_name(stage)
         progress(f"[{name}]")
         start = time.perf_counter()
