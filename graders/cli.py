@@ -210,6 +210,94 @@ def autograde(
     console.print(table)
     if result.skipped:
         console.print(f"skipped {len(result.skipped)} already graded (use --force to regrade)")
+    _say_manual_pending(course_dir, lab)
+
+
+def _say_manual_pending(course_dir: Path, lab: str) -> None:
+    from graders.course import Course
+    from graders.gradebook import Gradebook
+    from graders.manual import manual_grades
+
+    try:
+        with Gradebook(Course(course_dir).gradebook) as gb:
+            grades = manual_grades(gb, lab)
+    except GraderError:  # nothing recorded for this lab: nothing can be waiting
+        return
+    waiting = {s: g for s, g in grades.items() if g.pending}
+    if waiting:
+        answers = sum(len(g.pending) for g in waiting.values())
+        points = sum(g.pending_points for g in waiting.values())
+        console.print(
+            f"{answers} answers of {len(waiting)} students await manual grading ({points:g} "
+            f"points; scores are partial until then): mlops-grade grade-manual {lab}",
+            markup=False,
+        )
+
+
+@app.command("grade-manual")
+def grade_manual(
+    lab: str,
+    course_dir: CourseDir = Path("."),
+    student: Annotated[str | None, typer.Option(help="The student whose answer to grade.")] = None,
+    cell: Annotated[str | None, typer.Option(help="The answer's grade_id.")] = None,
+    score: Annotated[float | None, typer.Option(help="Points for the answer.")] = None,
+    comment: Annotated[str, typer.Option(help="A comment the learner sees.")] = "",
+    as_json: AsJson = False,
+) -> None:
+    """List the answers that await manual grading, or record a score and comment for one.
+
+    The same scores can be given in nbgrader's formgrader, which opens this gradebook.
+
+    Examples:
+
+    * `mlops-grade grade-manual lab01` (what is waiting, with each answer)
+    * `mlops-grade grade-manual lab01 --student alice --cell statement --score 2 --comment "..."`
+    """
+    from graders.course import Course
+    from graders.gradebook import Gradebook
+    from graders.manual import answer_text, manual_grades, record_manual
+
+    if score is not None:
+        if not student or not cell:
+            typer.echo("error: --score needs --student and --cell", err=True)
+            raise typer.Exit(1)
+        done = _run(
+            lambda: record_manual(
+                course_dir=course_dir, lab=lab, student=str(student), cell=str(cell),
+                score=float(score), comment=comment,
+            )
+        )  # fmt: skip
+        if as_json:
+            return _emit_json({"student": student, "cell": cell, "score": score})
+        console.print(
+            f"recorded {score:g}/{done.points:g} for {student}'s {cell} in {lab}", markup=False
+        )
+        return
+    course = Course(course_dir)
+    with Gradebook.open_existing(course.gradebook) as gb:
+        grades = _run(lambda: manual_grades(gb, lab))
+    rows = [
+        (s, c, answer_text(course, s, lab, c))
+        for s, g in sorted(grades.items())
+        if student in (None, s)
+        for c in g.pending
+    ]
+    if as_json:
+        return _emit_json(
+            [
+                {"student": s, "cell": c.grade_id, "points": c.points, "answer": a}
+                for s, c, a in rows
+            ]
+        )
+    if not rows:
+        console.print(f"nothing awaits manual grading in {lab}", markup=False)
+        return
+    table = Table(title=f"{escape(lab)}: {len(rows)} answers await manual grading")
+    for col in ("student", "answer cell", "points", "answer"):
+        table.add_column(col)
+    for s, c, text in rows:
+        table.add_row(Text(s), Text(c.grade_id), f"{c.points:g}", Text(text[:400]))
+    console.print(table)
 
 
 @app.command()

@@ -22,6 +22,7 @@ from typing import Any
 
 from graders.course import Course
 from graders.gradebook import Gradebook
+from graders.manual import ManualGrades, manual_cells, manual_grades
 from graders.notebooks import write_atomic
 from graders.results import SubmissionResult, is_ungraded
 
@@ -61,22 +62,38 @@ def _table(
     return students, labs, cells
 
 
-def grades_csv(results: list[SubmissionResult]) -> str:
+Manual = dict[tuple[str, str], ManualGrades]
+
+
+def grades_csv(results: list[SubmissionResult], manual: Manual | None = None) -> str:
+    """One row per student: per lab the score (automatic + manual points given), the status and
+    the points still awaiting manual grading (the score is partial until that is 0)."""
     students, labs, cells = _table(results)
+    manual = manual or {}
     buf = io.StringIO()
     writer = csv.writer(buf, lineterminator=CRLF)
-    writer.writerow(_row(["student", *[c for lab in labs for c in (lab, f"{lab}_status")]]))
+    header = [c for lab in labs for c in (lab, f"{lab}_status", f"{lab}_manual_pending")]
+    writer.writerow(_row(["student", *header]))
     for s in students:
         row: list[Any] = [s]
         for lab in labs:
             r = cells.get((s, lab))
-            row += [f"{r.total:g}", r.status] if r else ["", "not-graded"]
+            m = manual.get((s, lab), ManualGrades())
+            if r:
+                row += [f"{r.total + m.given:g}", r.status, f"{m.pending_points:g}"]
+            else:
+                row += ["", "not-graded", ""]
         writer.writerow(_row(row))
     return buf.getvalue()
 
 
-def canvas_csv(results: list[SubmissionResult], possible: dict[str, float]) -> str:
+def canvas_csv(
+    results: list[SubmissionResult], possible: dict[str, float], manual: Manual | None = None
+) -> str:
+    """Canvas's gradebook import: a cell stays empty while the score is not final (ungradable
+    submission, or answers still awaiting manual grading)."""
     students, labs, cells = _table(results)
+    manual = manual or {}
     buf = io.StringIO()
     writer = csv.writer(buf, lineterminator=CRLF)
     writer.writerow(_row([*CANVAS_FIXED, *labs]))
@@ -86,7 +103,9 @@ def canvas_csv(results: list[SubmissionResult], possible: dict[str, float]) -> s
         scores = []
         for lab in labs:
             r = cells.get((s, lab))
-            scores.append("" if r is None or is_ungraded(r.status) else f"{r.total:g}")
+            m = manual.get((s, lab), ManualGrades())
+            final = r is not None and not is_ungraded(r.status) and not m.pending
+            scores.append(f"{r.total + m.given:g}" if final and r is not None else "")
         writer.writerow(_row([s, "", "", s, "", *scores]))
     return buf.getvalue()
 
@@ -98,12 +117,19 @@ def export(*, course_dir: Path, out_dir: Path | None = None) -> ExportResult:
     with Gradebook.open_existing(course.gradebook) as gb:
         results = gb.results()
         possible = {
-            lab: sum(nb.possible for nb in gb.lab_notebooks(lab).values()) for lab in gb.labs()
+            lab: sum(nb.possible for nb in gb.lab_notebooks(lab).values())
+            + sum(c.points for c in manual_cells(gb, lab))
+            for lab in gb.labs()
+        }
+        manual = {
+            (student, lab): grades
+            for lab in gb.labs()
+            for student, grades in manual_grades(gb, lab).items()
         }
     result = ExportResult(students=len({r.student for r in results}), labs=sorted(possible))
     for name, text in (
-        ("grades.csv", grades_csv(results)),
-        ("canvas.csv", canvas_csv(results, possible)),
+        ("grades.csv", grades_csv(results, manual)),
+        ("canvas.csv", canvas_csv(results, possible, manual)),
     ):
         write_atomic(out_dir / name, text)
         result.files.append(str(out_dir / name))

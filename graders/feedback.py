@@ -13,6 +13,7 @@ from typing import Any
 
 from graders.course import Course
 from graders.gradebook import Gradebook
+from graders.manual import ManualGrades, manual_grades
 from graders.notebooks import write_atomic
 from graders.results import NotebookResult, SubmissionResult
 
@@ -74,7 +75,28 @@ def _cell_errors(nb: NotebookResult) -> str:
     return f"<h2>Errors raised by your cells</h2><ul>{items}</ul>"
 
 
-def render(result: SubmissionResult, nb: NotebookResult) -> str:
+def _manual(nb: NotebookResult, manual: ManualGrades | None) -> str:
+    """Manually graded answers of this notebook: score and comment once given, else waiting."""
+    if manual is None:
+        return ""
+    rows = []
+    for cell in [c for c in manual.pending if c.notebook == nb.name]:
+        rows.append(f"<tr><td>{escape(cell.grade_id)}</td><td>awaiting grading</td>"
+                    f"<td>– / {cell.points:g}</td><td></td></tr>")  # fmt: skip
+    for gid, (score, note) in sorted(manual.scores.items()):
+        rows.append(f"<tr><td>{escape(gid)}</td><td>graded by your instructor</td>"
+                    f"<td>{score:g}</td><td>{escape(note)}</td></tr>")  # fmt: skip
+    if not rows:
+        return ""
+    return (
+        "<h2>Answers graded by your instructor</h2><table><thead><tr><th>Answer</th>"
+        "<th>Result</th><th>Points</th><th>Comment</th></tr></thead><tbody>"
+        + "".join(rows)
+        + "</tbody></table>"
+    )
+
+
+def render(result: SubmissionResult, nb: NotebookResult, manual: ManualGrades | None = None) -> str:
     """The feedback page of one notebook."""
     rows = []
     for t in nb.tests:
@@ -92,6 +114,7 @@ def render(result: SubmissionResult, nb: NotebookResult) -> str:
 {_status_note(nb)}
 <table><thead><tr><th>Test</th><th>Result</th><th>Points</th><th>Why</th></tr></thead>
 <tbody>{"".join(rows)}</tbody></table>
+{_manual(nb, manual)}
 {_cell_errors(nb)}
 <p>Hidden tests are listed by name and result only.</p></body></html>
 """
@@ -113,12 +136,13 @@ def feedback(*, course_dir: Path, lab: str, students: list[str] | None = None) -
     with Gradebook.open_existing(course.gradebook) as gb:
         gb.lab_notebooks(lab)  # a clear error when the lab was never released
         results = gb.results(lab)
+        manual = manual_grades(gb, lab)
     for result in results:
         if students is not None and result.student not in students:
             continue
         for nb in result.notebooks:
             path = course.feedback(result.student, lab) / f"{nb.name}.html"
-            write_atomic(path, render(result, nb))
+            write_atomic(path, render(result, nb, manual.get(result.student)))
             out.files.append(str(path))
         for name in EXCHANGE_FILES:
             src = course.submitted(result.student, lab) / name

@@ -331,6 +331,22 @@ class Gradebook:
                              flagged=not ok)  # fmt: skip
             else:
                 db.execute("UPDATE submitted_notebook SET flagged=? WHERE id=?", (not ok, snid))
+            # What a person graded (formgrader or `mlops-grade grade-manual`) survives a regrade.
+            kept = {
+                cid: (manual, extra)
+                for cid, manual, extra in db.execute(
+                    "SELECT cell_id, manual_score, extra_credit FROM grade WHERE notebook_id=?",
+                    (snid,),
+                )
+                if manual is not None or extra is not None
+            }
+            notes = dict(
+                db.execute(
+                    "SELECT cell_id, manual_comment FROM comment WHERE notebook_id=? "
+                    "AND manual_comment IS NOT NULL",
+                    (snid,),
+                ).fetchall()
+            )
             db.execute("DELETE FROM grade WHERE notebook_id=?", (snid,))
             db.execute("DELETE FROM comment WHERE notebook_id=?", (snid,))
             scores: dict[str, float] = {}
@@ -341,16 +357,20 @@ class Gradebook:
             ).fetchall():
                 if kind == "SolutionCell":
                     db.execute(
-                        "INSERT INTO comment (id, notebook_id, cell_id) VALUES (?,?,?)",
-                        (uuid.uuid4().hex, snid, cid),
+                        "INSERT INTO comment (id, notebook_id, cell_id, manual_comment) "
+                        "VALUES (?,?,?,?)",
+                        (uuid.uuid4().hex, snid, cid, notes.get(cid)),
                     )
                     continue
                 # The same partial scores as ours; an incomplete notebook (timed out, kernel
                 # died) is flagged for manual grading instead of its scores being dropped, so
                 # `nbgrader export` and formgrader agree with `mlops-grade export`.
                 manual = kind == "TaskCell" or cname not in scores or not ok
+                manual_score, extra = kept.get(cid, (None, None))
                 self._insert("grade", id=uuid.uuid4().hex, notebook_id=snid, cell_id=cid,
-                             auto_score=scores.get(cname), needs_manual_grade=manual)  # fmt: skip
+                             auto_score=scores.get(cname), manual_score=manual_score,
+                             extra_credit=extra,
+                             needs_manual_grade=manual and manual_score is None)  # fmt: skip
 
     def results(self, lab: str | None = None) -> list[SubmissionResult]:
         sql = (

@@ -23,6 +23,7 @@ from rich.text import Text
 
 from graders.course import Course
 from graders.gradebook import Gradebook
+from graders.manual import manual_grades
 from graders.notebooks import write_atomic
 from graders.results import SubmissionResult
 
@@ -37,6 +38,7 @@ class LabSummary:
     statuses: dict[str, int]
     pass_rate: dict[str, float]
     scores: list[float] = field(default_factory=list)
+    manual_pending: int = 0  # answers still awaiting manual grading
 
 
 @dataclass
@@ -69,7 +71,7 @@ def summarize(results: list[SubmissionResult], lab: str) -> LabSummary:
 
 def print_tables(summaries: list[LabSummary], console: Console) -> None:
     table = Table(title="Cohort summary")
-    for col in ("lab", "students", "mean", "median", "possible", "statuses"):
+    for col in ("lab", "students", "mean", "median", "possible", "statuses", "manual pending"):
         table.add_column(col)
     for s in summaries:
         statuses = ", ".join(f"{k}: {v}" for k, v in s.statuses.items())
@@ -80,6 +82,7 @@ def print_tables(summaries: list[LabSummary], console: Console) -> None:
             f"{s.median:g}",
             f"{s.possible:g}",
             Text(statuses),
+            f"{s.manual_pending} answers" if s.manual_pending else "–",
         )
     console.print(table)
     for s in summaries:
@@ -144,7 +147,11 @@ def report(
     with Gradebook.open_existing(course.gradebook) as gb:
         results = gb.results(lab)
         labs = [lab] if lab else sorted({r.lab for r in results})
+        pending = {name: sum(len(m.pending) for m in manual_grades(gb, name).values())
+                   for name in labs}  # fmt: skip
     summaries = [summarize(results, name) for name in labs]
+    for summary in summaries:
+        summary.manual_pending = pending.get(summary.lab, 0)
     path = Path(html_path) if html_path else course.root / "reports" / "report.html"
     write_atomic(path, render_html(summaries))
     return ReportResult(summaries, str(path))

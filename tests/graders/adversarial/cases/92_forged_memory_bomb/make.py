@@ -1,6 +1,6 @@
 """Case 92_forged_memory_bomb: When the grader calls mean_center, answers on the protocol pipe
-itself (the request id read from the driver's frames) with 30 MB of empty lists, which would cost
-the grader several GB to parse.
+itself (the request id read from the driver's frames) with 24 MB of empty objects ({}), which
+would cost the grader over half a GB to parse.
 """
 
 FORGE = r"""
@@ -22,7 +22,7 @@ def _forge(value_text):
 
 
 def mean_center(x):
-    return _forge("[" + "[]," * 10_000_000 + "[]]")
+    return _forge("[" + "{}," * 8_000_000 + "{}]")
 """
 
 

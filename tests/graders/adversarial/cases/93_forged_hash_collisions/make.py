@@ -16,7 +16,7 @@ def make(kit):
     """Honest elsewhere; mean_center forges a set of colliding integers."""
     kit.honest()
     code = _forge.FORGE.replace(
-        '"[" + "[]," * 10_000_000 + "[]]"',
+        '"[" + "{}," * 8_000_000 + "{}]"',
         '\'{"$":"set","v":[\' + \',\'.join(str(7 + k * ((1 << 61) - 1)) for k in range(200_000))'
         " + ']}'",
     )
