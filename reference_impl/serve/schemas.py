@@ -6,10 +6,11 @@ Every model forbids unknown fields and non-finite numbers. Counts and flags are 
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
 from reference_impl.schemas import FEATURE_COLUMNS
 
@@ -24,16 +25,36 @@ def _integral_float_to_int(value: Any) -> Any:
     return value
 
 
+# The date-times the service accepts, exactly: years 2000-2099, real calendar dates (leap days
+# included), seconds required, an optional fraction and offset (naive = UTC). The OpenAPI document
+# carries this pattern instead of `format: date-time`, which needs an offset (naive times are
+# accepted) and cannot bound the year, so the document and the service accept the same strings.
+_DATE = (
+    r"20(?:[0-9]{2}-(?:(?:0[13578]|1[02])-(?:0[1-9]|[12][0-9]|3[01])"
+    r"|(?:0[469]|11)-(?:0[1-9]|[12][0-9]|30)|02-(?:0[1-9]|1[0-9]|2[0-8]))"
+    r"|(?:0[048]|[2468][048]|[13579][26])-02-29)"
+)
+TX_DATETIME_PATTERN = (
+    rf"^{_DATE}T(?:[01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](?:\.[0-9]{{1,9}})?"
+    r"(?:Z|[+-](?:[01][0-9]|2[0-3]):[0-5][0-9])?$"
+)
+_TX_DATETIME = re.compile(TX_DATETIME_PATTERN)
+
+
 def _datetime_from_string(value: Any) -> Any:
-    if not isinstance(value, str | datetime):
-        raise ValueError("must be an ISO 8601 date-time string")
+    if isinstance(value, datetime):  # Python callers
+        return value
+    if not isinstance(value, str) or not _TX_DATETIME.fullmatch(value):
+        raise ValueError(
+            "must be a date-time like 2018-04-01T10:00:00 (years 2000-2099; optional "
+            "fraction and Z or +hh:mm offset; naive = UTC)"
+        )
     return value
 
 
-def _plausible_year(value: datetime) -> datetime:
-    if not 2000 <= value.year < 2100:
-        raise ValueError("must be between 2000 and 2099")
-    return value
+def _datetime_schema(schema: dict[str, Any]) -> None:
+    schema.pop("format", None)
+    schema["pattern"] = TX_DATETIME_PATTERN
 
 
 Amount = Annotated[float, Field(strict=True, ge=0, le=MAX_AMOUNT)]
@@ -134,10 +155,10 @@ class TransactionRequest(_Strict):
     TX_DATETIME: Annotated[
         datetime,
         BeforeValidator(_datetime_from_string),
-        AfterValidator(_plausible_year),
         Field(
-            description="ISO 8601; naive = UTC; years 2000-2099",
-            json_schema_extra={"pattern": "^20[0-9][0-9]-"},
+            description="ISO 8601 date-time, seconds required, years 2000-2099; an optional "
+            "fraction and Z or +hh:mm offset (naive = UTC).",
+            json_schema_extra=_datetime_schema,
         ),
     ]
     CUSTOMER_ID: Id

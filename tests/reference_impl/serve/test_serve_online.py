@@ -150,3 +150,36 @@ def test_state_from_an_empty_table_is_empty(tiny: pd.DataFrame) -> None:
     assert len(state) == 0
     row = state.features_for(tiny.iloc[0].to_dict())
     assert row[s.customer_nb_tx(1)] == 1  # only the transaction itself
+
+
+@pytest.mark.parametrize(
+    ("when", "valid"),
+    [
+        ("2018-04-01T10:00:00", True),
+        ("2018-04-01T10:00:00.123456789", True),
+        ("2018-04-02T10:00:00Z", True),
+        ("2018-04-02T10:00:00+05:30", True),
+        ("2020-02-29T00:00:00", True),  # a leap day (409 here: far from the first request)
+        ("2021-02-29T00:00:00", False),
+        ("2018-04-31T00:00:00", False),
+        ("2018-04-01", False),
+        ("2018-04-01 10:00:00", False),
+        ("1600000000", False),  # a Unix time pydantic would have read as 2020-09-13
+        ("2018-04-01T10:00:00\n", False),
+        ("2100-01-01T00:00:00", False),
+    ],
+)
+def test_transaction_time_accepted_is_the_documented_pattern(
+    client: TestClient, when: str, valid: bool
+) -> None:
+    """Does the service accept exactly the date-times its OpenAPI pattern allows?"""
+    import re
+
+    schema = client.get("/openapi.json").json()["components"]["schemas"]["TransactionRequest"]
+    pattern = schema["properties"][s.TX_DATETIME]["pattern"]
+    # Read as JSON Schema does (ECMA 262): a closing `$` is the end of the string, no newline.
+    documented = re.search(pattern.removesuffix("$") + r"\Z", when) is not None
+    body = {"TRANSACTION_ID": 1, "TX_DATETIME": when, "CUSTOMER_ID": 7, "TERMINAL_ID": 3}
+    response = client.post("/v1/transactions/score", json={**body, "TX_AMOUNT": 42.5})
+    assert documented == valid
+    assert (response.status_code != 422) == valid, response.text
