@@ -79,6 +79,7 @@ class Entry:
     path: str
     skip: str = ""
     lab_file: str = ""  # name inside the course lab folder
+    notes: list[str] = field(default_factory=list)
 
     @property
     def label(self) -> str:
@@ -148,7 +149,16 @@ def copy_course(entries: list[Entry], gd: Path, lab_dir: Path) -> None:
                 dest = lab_dir / rel
                 dest.parent.mkdir(parents=True, exist_ok=True)
                 dest.write_bytes(data)
-        (lab_dir / e.lab_file).write_bytes(git(gd, "show", f"{e.commit}:{e.path}"))
+        nb = json.loads(git(gd, "show", f"{e.commit}:{e.path}"))
+        spec = nb.setdefault("metadata", {}).get("kernelspec") or {}
+        if spec.get("name") != "python3":  # a course's own kernel name: run it on this Python
+            e.notes.append(f"kernelspec {spec.get('name')!r} run as python3")
+            nb["metadata"]["kernelspec"] = {
+                "name": "python3",
+                "language": "python",
+                "display_name": "Python 3",
+            }
+        (lab_dir / e.lab_file).write_text(json.dumps(nb, indent=1))
 
 
 def classify(code: str) -> str:
@@ -156,6 +166,14 @@ def classify(code: str) -> str:
         if re.search(rule, code, re.M):
             return name
     return "plain asserts"
+
+
+def cause(code: str, why: str) -> str:
+    """The pattern a differing cell most likely shows: our failure first, then the test's code."""
+    m = re.search(r"NameError: name '(\w+)' is not defined", why)
+    if m and "your code raised" in why and re.search(rf"^\s*[\w, ]*\b{m[1]}\b[\w, ]*=", code, re.M):
+        return "P3 student code reads a test's global"
+    return classify(code)
 
 
 def make_submissions(course: Path, lab: str, entries: list[Entry]) -> None:
@@ -235,11 +253,13 @@ def report(
                 pp[0] += cell not in bad_cells
                 pp[1] += 1
             for cell, theirs, mine in bad:
-                diffs.append([o.entry.label, v, cell, classify(o.sources.get(cell, "")), theirs,
-                              mine, o.why[v].get(cell, "")[:120]])  # fmt: skip
+                why = o.why[v].get(cell, "")
+                diffs.append([o.entry.label, v, cell, cause(o.sources.get(cell, ""), why), theirs,
+                              mine, why[:120]])  # fmt: skip
             row.append(f"{len(o.cells) - len(bad)}/{len(o.cells)}")
         solved_nb = sum(o.theirs["solved"].get(c, 0.0) for c in o.cells)
         row.append(f"{solved_nb:g}/{full:g}")
+        row.append("; ".join(dict.fromkeys(o.entry.notes)))
         rows.append(row)
     total = [sum(x[0] for x in per_variant.values()), sum(x[1] for x in per_variant.values())]
     n_sub = len(outcomes) * len(VARIANTS)
@@ -274,7 +294,7 @@ def report(
         "## Differing test cells",
         "",
         kit.markdown_table(
-            ["notebook", "variant", "test cell", "pattern", "nbgrader", "ours", "our failure"],
+            ["notebook", "variant", "test cell", "likely cause", "nbgrader", "ours", "our failure"],
             diffs,
         )
         if diffs

@@ -35,13 +35,13 @@ PATTERN_LAB = "patterns"
 EXAMPLE_LAB = "ps1"
 
 
-def _nbgrader_docs() -> Path:
+def example_dir() -> Path:
+    """nbgrader's documentation course (``source/ps1``, ``submitted/``, ``grades.csv``)."""
     import nbgrader
 
     return Path(nbgrader.__file__).parent / "docs" / "source" / "user_guide"
 
 
-EXAMPLE = _nbgrader_docs()
 EXAMPLE_STUDENTS = ("bitdiddle", "hacker")
 
 
@@ -89,11 +89,12 @@ def build_pattern_course(
 
 def build_example_course(root: Path, engine: str) -> Path:
     """nbgrader's own example (``ps1``) from its wheel: released here, submissions as shipped."""
-    shutil.copytree(EXAMPLE / "source" / EXAMPLE_LAB, root / "source" / EXAMPLE_LAB)
+    example = example_dir()
+    shutil.copytree(example / "source" / EXAMPLE_LAB, root / "source" / EXAMPLE_LAB)
     release(root, EXAMPLE_LAB, engine)
     for student in EXAMPLE_STUDENTS:
         shutil.copytree(
-            EXAMPLE / "submitted" / student / EXAMPLE_LAB,
+            example / "submitted" / student / EXAMPLE_LAB,
             root / "submitted" / student / EXAMPLE_LAB,
         )
     return root
@@ -101,7 +102,7 @@ def build_example_course(root: Path, engine: str) -> Path:
 
 def example_grades_csv() -> dict[str, float]:
     """The totals nbgrader's documentation ships for the example (``grades.csv``)."""
-    with (EXAMPLE / "grades.csv").open() as f:
+    with (example_dir() / "grades.csv").open() as f:
         return {r["student_id"]: float(r["score"]) for r in csv.DictReader(f)}
 
 
