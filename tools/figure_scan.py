@@ -24,7 +24,7 @@ import yaml
 
 ROOT = Path(__file__).resolve().parents[1]
 ALLOWLIST = Path(__file__).with_name("figure_allowlist.yml")
-PLACEHOLDER = re.compile(r"\{\{(?:\s|[A-Za-z_]\w*\.)[^{}]*?\}\}")  # as course_figures
+PLACEHOLDER = re.compile(r"(?<!\$)\{\{(?:\s|[A-Za-z_]\w*\.)[^{}]*?\}\}")  # as course_figures
 METRIC = re.compile(
     r"(?<![\w@])(?:ROC AUC|AUC(?: ROC)?|AP|average precision|CP@(?:k|\d+)|card precision"
     r"|recall|precision|Brier(?: score)?|PSI|latency|req/s|ms)(?![\w@])",

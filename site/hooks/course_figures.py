@@ -33,7 +33,8 @@ from typing import Any
 DATA_DIR = "_data"  # under the docs dir (course/)
 # `{{` + a space, or `{{name.`: mermaid's hexagon nodes (`{{Label}}`, `{{Label:<br/>x}}`) never
 # match; anything else that opens like this is meant as a figure and must parse.
-PLACEHOLDER = re.compile(r"\{\{((?:\s|[A-Za-z_]\w*\.)[^{}]*?)\}\}")
+# `${{ … }}` (GitHub Actions expressions in a lesson's YAML) is left alone too.
+PLACEHOLDER = re.compile(r"(?<!\$)\{\{((?:\s|[A-Za-z_]\w*\.)[^{}]*?)\}\}")
 OPS = {
     ast.Add: operator.add,
     ast.Sub: operator.sub,

@@ -120,9 +120,11 @@ def test_a_bad_placeholder_names_file_and_line(text: str, message: str) -> None:
     assert message in str(err.value)
 
 
-def test_mermaid_hexagons_are_not_placeholders() -> None:
-    """Does `{{Label}}` in a mermaid diagram stay as written?"""
-    text = "T{{Trigger:<br/>schedule}} --> P"
+@pytest.mark.parametrize(
+    "text", ["T{{Trigger:<br/>schedule}} --> P", "python-version: ${{ matrix.python }}"]
+)
+def test_mermaid_hexagons_and_actions_expressions_are_not_placeholders(text: str) -> None:
+    """Do `{{Label}}` in a mermaid diagram and `${{ … }}` in a workflow stay as written?"""
     assert course_figures.render(text, _results(), where="t.md") == text
 
 
