@@ -15,6 +15,7 @@ from rich.table import Table
 from rich.text import Text
 
 from graders import __version__
+from graders import defaults as D
 from graders.errors import GraderError
 
 app = typer.Typer(
@@ -35,7 +36,8 @@ CourseDir = Annotated[
 ]
 AsJson = Annotated[bool, typer.Option("--json", help="Print the result as JSON.")]
 CellTimeout = Annotated[
-    float | None, typer.Option("--cell-timeout", help="Seconds per cell (default 30).")
+    float | None,
+    typer.Option("--cell-timeout", help=f"Seconds per cell (default {D.CELL_TIMEOUT_S:g})."),
 ]
 
 
@@ -151,10 +153,12 @@ def autograde(
     ] = False,
     cell_timeout: CellTimeout = None,
     wall_time: Annotated[
-        float | None, typer.Option("--wall-time", help="Seconds per notebook (default 600).")
+        float | None,
+        typer.Option("--wall-time", help=f"Seconds per notebook (default {D.WALL_TIME_S:g})."),
     ] = None,
     memory_mb: Annotated[
-        int | None, typer.Option("--memory-mb", help="Memory limit per notebook.")
+        int | None,
+        typer.Option("--memory-mb", help=f"Memory limit per notebook (default {D.MEMORY_MB})."),
     ] = None,
     as_json: AsJson = False,
 ) -> None:

@@ -9,26 +9,36 @@ from typing import Any
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from graders import defaults as D
+
 
 class GraderSettings(BaseSettings):
     """Defaults of the grading engine; each can be set by environment or CLI option."""
 
     model_config = SettingsConfigDict(env_prefix="MLOPS_GRADE_")
 
-    cell_timeout_s: float = Field(30.0, description="Per-cell (and per-call) timeout in seconds.")
-    wall_time_s: float = Field(600.0, description="Wall-time limit of one notebook's process.")
-    memory_mb: int = Field(2048, description="Address-space limit of the student's process.")
-    max_procs: int = Field(64, description="Process limit of the student's uid.")
-    max_file_mb: int = Field(100, description="Largest file the student's code may write.")
-    max_output_bytes: int = Field(1 << 20, description="Captured output kept per cell.")
-    max_notebook_mb: float = Field(20.0, description="Larger submitted notebooks are refused.")
+    cell_timeout_s: float = Field(
+        D.CELL_TIMEOUT_S, description="Per-cell (and per-call) timeout in seconds."
+    )
+    wall_time_s: float = Field(
+        D.WALL_TIME_S, description="Wall-time limit of one notebook's process."
+    )
+    memory_mb: int = Field(D.MEMORY_MB, description="Address-space limit of the student's process.")
+    max_procs: int = Field(D.MAX_PROCS, description="Process limit of the student's uid.")
+    max_file_mb: int = Field(
+        D.MAX_FILE_MB, description="Largest file the student's code may write."
+    )
+    max_output_bytes: int = Field(D.MAX_OUTPUT_BYTES, description="Captured output kept per cell.")
+    max_notebook_mb: float = Field(
+        D.MAX_NOTEBOOK_MB, description="Larger submitted notebooks are refused."
+    )
     max_copyback_files: int = Field(
-        2000,
+        D.MAX_COPYBACK_FILES,
         description="Most files and folders of the executed work folder kept in autograded/"
         " (the graded notebooks first); the rest is left out, status error:copyback-limit.",
     )
     max_copyback_mb: int = Field(
-        100,
+        D.MAX_COPYBACK_MB,
         description="Most bytes (apparent size: a sparse file counts whole) of the executed work"
         " folder kept in autograded/; the rest is left out, status error:copyback-limit.",
     )
@@ -39,7 +49,7 @@ class GraderSettings(BaseSettings):
         True, description="Bind names set by public test code in the student's namespace."
     )
     scorer_memory_mb: int = Field(
-        2048,
+        D.SCORER_MEMORY_MB,
         description="Memory the trusted process that runs test code may add to what the worker"
         " maps (it is a fork of the worker, confined and unprivileged).",
     )
@@ -48,6 +58,17 @@ class GraderSettings(BaseSettings):
         description="Fork each notebook's process from a per-worker warm sandbox that has"
         " imported the lab's modules (isolating backends only); false: a new sandbox each time.",
     )
+    # Where a run grades (not part of a task's configuration: `GradeConfig` leaves them out).
+    scheduler: str | None = Field(
+        None,
+        description="tcp://HOST:PORT of a Dask scheduler: autograde on its workers instead of a"
+        " local process pool (needs the 'cluster' extra).",
+    )
+    worker_course_dir: str | None = Field(
+        None,
+        description="Where the Dask workers see the course folder (a shared file system);"
+        " default: the same path as the machine that runs autograde.",
+    )
 
 
 @lru_cache
@@ -55,29 +76,32 @@ def get_settings() -> GraderSettings:
     return GraderSettings()  # type: ignore[call-arg]  # values come from the environment
 
 
+_RUN_ONLY = ("scheduler", "worker_course_dir")
+
+
 @dataclass(frozen=True)
 class GradeConfig:
     """Everything a grading task needs besides paths; plain values, so it pickles to any worker."""
 
-    cell_timeout_s: float = 30.0
-    wall_time_s: float = 600.0
-    memory_mb: int = 2048
-    max_procs: int = 64
-    max_file_mb: int = 100
-    max_output_bytes: int = 1 << 20
-    max_notebook_mb: float = 20.0
-    max_copyback_files: int = 2000
-    max_copyback_mb: int = 100
+    cell_timeout_s: float = D.CELL_TIMEOUT_S
+    wall_time_s: float = D.WALL_TIME_S
+    memory_mb: int = D.MEMORY_MB
+    max_procs: int = D.MAX_PROCS
+    max_file_mb: int = D.MAX_FILE_MB
+    max_output_bytes: int = D.MAX_OUTPUT_BYTES
+    max_notebook_mb: float = D.MAX_NOTEBOOK_MB
+    max_copyback_files: int = D.MAX_COPYBACK_FILES
+    max_copyback_mb: int = D.MAX_COPYBACK_MB
     shell: str = "auto"
     allow_unsandboxed: bool = False
     share_test_bindings: bool = True
-    scorer_memory_mb: int = 2048
+    scorer_memory_mb: int = D.SCORER_MEMORY_MB
     warm: bool = True
 
     @classmethod
     def from_settings(cls, **overrides: Any) -> GradeConfig:
         s = get_settings()
-        values = {k: getattr(s, k) for k in GraderSettings.model_fields}
+        values = {k: getattr(s, k) for k in GraderSettings.model_fields if k not in _RUN_ONLY}
         values.update({k: v for k, v in overrides.items() if v is not None})
         return cls(**values)
 

@@ -35,6 +35,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from graders import defaults as D
 from graders.kernel.client import (
     GraderLimit,
     KernelClient,
@@ -63,7 +64,7 @@ class ScorerLimits:
         file_mb: Largest file test code may write (in its own ``/tmp``).
     """
 
-    memory_mb: int = 2048
+    memory_mb: int = D.SCORER_MEMORY_MB
     cpu_s: int = 600
     wall_s: float = 660.0
     file_mb: int = 64

@@ -13,7 +13,7 @@ from graders.kernel.client import KernelClient, KernelDied
 
 PACKAGE = Path(__file__).resolve().parents[1]
 # What the driver imports from this repository; nothing else of it is shown to the sandbox.
-DRIVER_PATHS = (PACKAGE / "__init__.py", PACKAGE / "kernel")
+DRIVER_PATHS = (PACKAGE / "__init__.py", PACKAGE / "defaults.py", PACKAGE / "kernel")
 DRIVER_ARGV = (sys.executable, "-m", "graders.kernel.driver")
 # Packages of this repository that lab notebooks may import (read-only; they hold no secrets).
 # `labs/`, source notebooks and the rest of the repository stay invisible to the sandbox.

@@ -8,6 +8,8 @@ import resource
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from graders import defaults as D
+
 MIB = 1 << 20
 
 
@@ -25,12 +27,12 @@ class Limits:
         nofile: Open file descriptors per process (RLIMIT_NOFILE).
     """
 
-    cell_timeout_s: float = 30.0
-    wall_time_s: float = 600.0
-    memory_mb: int = 2048
-    max_procs: int = 64
-    max_file_mb: int = 100
-    max_output_bytes: int = 1 << 20
+    cell_timeout_s: float = D.CELL_TIMEOUT_S
+    wall_time_s: float = D.WALL_TIME_S
+    memory_mb: int = D.MEMORY_MB
+    max_procs: int = D.MAX_PROCS
+    max_file_mb: int = D.MAX_FILE_MB
+    max_output_bytes: int = D.MAX_OUTPUT_BYTES
     nofile: int = 256
 
     def __post_init__(self) -> None:
