@@ -160,6 +160,21 @@ def autograde(
         int | None,
         typer.Option("--memory-mb", help=f"Memory limit per notebook (default {D.MEMORY_MB})."),
     ] = None,
+    scheduler: Annotated[
+        str | None,
+        typer.Option(
+            "--scheduler",
+            help="Grade on a Dask cluster: tcp://HOST:PORT of its scheduler (default: the "
+            "MLOPS_GRADE_SCHEDULER setting, else a process pool on this machine).",
+        ),
+    ] = None,
+    worker_course_dir: Annotated[
+        str | None,
+        typer.Option(
+            "--worker-course-dir",
+            help="Where the Dask workers see the course folder (default: the same path).",
+        ),
+    ] = None,
     as_json: AsJson = False,
 ) -> None:
     """Grade every submission of LAB in `submitted/*/LAB`, sandboxed and in parallel.
@@ -168,6 +183,7 @@ def autograde(
 
     * `mlops-grade autograde lab01 --course-dir course/`
     * `mlops-grade autograde lab01 --student alice --force --json`
+    * `mlops-grade autograde lab04 --scheduler tcp://grader-0:8786` (on a Dask cluster)
     """
     from graders.autograde import autograde as run
     from graders.config import GradeConfig
@@ -192,7 +208,9 @@ def autograde(
             lambda: run(
                 course_dir=course_dir, lab=lab, students=student, workers=workers, force=force,
                 config=config, on_start=lambda n: progress.update(task, total=n),
-                on_result=lambda r: progress.advance(task),
+                on_result=lambda r: progress.advance(task), scheduler=scheduler,
+                worker_course_dir=worker_course_dir,
+                on_cluster=None if as_json else lambda info: _print_cluster(info, progress.console),
             )
         )  # fmt: skip
     if as_json:
@@ -212,9 +230,22 @@ def autograde(
     for status, names in result.by_status().items():
         table.add_row(Text(status), str(len(names)), Text(", ".join(names)))
     console.print(table)
+    if result.per_worker:
+        counts = ", ".join(f"{w} {n}" for w, n in result.per_worker.items())
+        console.print(f"results per worker: {counts}", markup=False)
     if result.skipped:
         console.print(f"skipped {len(result.skipped)} already graded (use --force to regrade)")
     _say_manual_pending(course_dir, lab)
+
+
+def _print_cluster(info: Any, out: Console) -> None:
+    """The cluster a run grades on: each worker's sandbox (or why it refuses), the dashboard."""
+    out.print(f"Dask scheduler {info.scheduler}", markup=False)
+    if info.dashboard:
+        out.print(f"dashboard: {info.dashboard}", markup=False)
+    for w in info.workers:
+        mark = "grades" if w.accepts else "REFUSES"
+        out.print(f"  {w.address} ({w.host}, slot {w.slot}) {mark}: {w.reason}", markup=False)
 
 
 def _say_manual_pending(course_dir: Path, lab: str) -> None:
