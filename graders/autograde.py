@@ -1,9 +1,10 @@
 """autograde: grade a whole cohort in parallel; one writer (this process) fills the gradebook.
 
 Each submission is a `GradeTask` run by `grade_submission` in a process pool (or in this process
-for one worker); results come back here and are written one transaction per submission, so a
-crash or ``kill -9`` loses nothing already graded. Re-running skips graded submissions unless
-``force``; regrading replaces every row of that submission.
+for one worker), or on a Dask cluster's workers with ``scheduler`` (`graders.cluster`); results
+come back here and are written one transaction per submission, so a crash or ``kill -9`` loses
+nothing already graded. Re-running skips graded submissions unless ``force``; regrading replaces
+every row of that submission.
 """
 
 from __future__ import annotations
@@ -45,6 +46,8 @@ class AutogradeResult:
     results: list[SubmissionResult] = field(default_factory=list)
     skipped: list[str] = field(default_factory=list)
     wall_s: float = 0.0
+    cluster: dict[str, Any] | None = None  # on a Dask cluster: scheduler, dashboard, workers
+    per_worker: dict[str, int] = field(default_factory=dict)  # results per cluster worker
 
     def by_status(self) -> dict[str, list[str]]:
         """Students per status (``graded``, ``error:...``, ``tampered:...``)."""
@@ -63,6 +66,8 @@ class AutogradeResult:
             "skipped": self.skipped,
             "by_status": self.by_status(),
             "results": [r.to_dict() for r in self.results],
+            "cluster": self.cluster,
+            "per_worker": self.per_worker,
         }
 
 
@@ -91,6 +96,9 @@ def autograde(
     config: GradeConfig | None = None,
     on_start: Callable[[int], None] | None = None,
     on_result: Callable[[SubmissionResult], None] | None = None,
+    scheduler: str | None = None,
+    worker_course_dir: str | None = None,
+    on_cluster: Callable[[Any], None] | None = None,
 ) -> AutogradeResult:
     """Grade every submission of ``lab`` under ``course_dir/submitted``.
 
@@ -103,25 +111,52 @@ def autograde(
         config: Limits and sandbox policy (default: settings).
         on_start: Called with the number of tasks before grading starts.
         on_result: Called after each submission is written to the gradebook.
+        scheduler: ``tcp://HOST:PORT`` of a Dask scheduler: grade on its workers instead of a
+            local pool (default: the ``MLOPS_GRADE_SCHEDULER`` setting, else the pool).
+        worker_course_dir: Where the workers see ``course_dir`` (default: the same path).
+        on_cluster: Called with the `graders.cluster.ClusterInfo` once the workers are set up.
     """
+    from graders.config import get_settings
+
     course = Course(Path(course_dir))
     config = config or GradeConfig.from_settings()
     workers = max(1, workers or os.cpu_count() or 1)
-    backend = _select_backend(config.allow_unsandboxed)
-    with Gradebook.open_existing(course.gradebook) as gb:
+    scheduler = scheduler or get_settings().scheduler
+    with contextlib.ExitStack() as stack:
+        gb = stack.enter_context(Gradebook.open_existing(course.gradebook))
         notebooks = gb.lab_notebooks(lab)
         everyone = course.students()
         chosen = [s for s in everyone if students is None or s in students]
         unknown = sorted(set(students or []) - set(everyone))
         if unknown:
             raise GraderError(f"no submission folder for: {', '.join(unknown)}")
+        engine = None
+        if scheduler:
+            from graders.cluster import DaskEngine
+
+            engine = stack.enter_context(
+                DaskEngine.connect(
+                    scheduler,
+                    course_dir=course.root,
+                    worker_course_dir=worker_course_dir or get_settings().worker_course_dir,
+                    allow_unsandboxed=config.allow_unsandboxed,
+                    modules=lab_modules(notebooks),
+                )
+            )
+            backend: Any = engine
+            workers = engine.workers
+            if on_cluster:
+                on_cluster(engine.info)
+        else:
+            backend = _select_backend(config.allow_unsandboxed)
         done = set() if force else gb.finished(lab)
         todo = [s for s in chosen if s not in done]
-        summary = AutogradeResult(lab, backend.name, backend.isolating, workers)
+        name = engine.backend if engine else backend.name
+        summary = AutogradeResult(lab, name, backend.isolating, workers)
         summary.skipped = [s for s in chosen if s in done]
         run_id = gb.start_run(
             lab=lab,
-            backend=backend.name,
+            backend=name,
             isolating=backend.isolating,
             allow_unsandboxed=config.allow_unsandboxed,
             workers=workers,
@@ -148,7 +183,11 @@ def autograde(
             if on_result:
                 on_result(result)
 
-        if workers == 1 or len(tasks) <= 1:
+        if engine is not None:
+            summary.cluster = engine.info.to_dict()
+            engine.run(tasks, record)
+            summary.per_worker = dict(sorted(engine.per_worker.items()))
+        elif workers == 1 or len(tasks) <= 1:
             set_worker_slot(1)
             for task in tasks:
                 try:

@@ -1,0 +1,394 @@
+"""Autograde on a Dask cluster: the same `GradeTask`s as the process pool, one writer (the client).
+
+``autograde(..., scheduler="tcp://HOST:8786")`` connects here instead of starting a pool.
+
+* **Each worker process** gets a `GraderPlugin`: it claims a uid slot on its machine (one per
+  grading process, as the pool's workers have), runs the sandbox's capability probe *there*, checks
+  that it sees the course folder and can import the lab's instructor modules, and only then offers
+  the ``mlops-grade`` resource. Every task asks for one unit of it, so a worker without a working
+  sandbox (unless the run allows unsandboxed grading) never receives a submission, and a worker
+  process grades one submission at a time whatever its thread count (its warm sandbox, like
+  `graders.grade_task`'s, belongs to the process).
+* **Data**: the lab travels as task data (each task carries the instructor cells recorded in the
+  gradebook, a few kB); submissions and the ``autograded/`` output go through the course folder,
+  which every worker must see on a shared file system — at the same path as here, or at
+  ``worker_course_dir``. Outputs of up to 100 MB per submission then never pass through the
+  scheduler, and the gradebook never leaves this machine.
+* **One writer**: results come back with `as_completed` and the caller writes each one in its own
+  transaction as it arrives, so a stopped run resumes where it stopped.
+* **Faults**: a worker that dies mid-task has its task rescheduled by Dask on another worker; a
+  task whose workers all die (``distributed.scheduler.allowed-failures`` + 1 of them) ends as
+  ``error:grader-crashed`` for that submission only. An exception of the grading code gets one
+  more try, then is recorded as ``error:grader-crashed`` too. The scheduler going away stops the
+  run with `SchedulerGone`; every result received before is already in the gradebook.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import fcntl
+import importlib
+import logging
+import os
+import socket
+import uuid
+from collections import Counter
+from collections.abc import Callable, Iterator
+from dataclasses import asdict, dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+from graders.errors import GraderError
+from graders.grade_task import GradeTask, close_warm, crashed, grade_submission, set_worker_slot
+from graders.results import SubmissionResult
+
+RESOURCE = "mlops-grade"  # one unit per worker process that may grade
+PLUGIN = "mlops-grader"
+SLOT_LOCK_DIR = "/tmp/mlops-uid-locks"  # graders/sandbox/uids.py keeps its uid locks there too
+MAX_SLOT = 998  # slot 999 is the capability probe's
+
+
+class SchedulerGone(GraderError):
+    """The scheduler stopped answering during a run."""
+
+
+@dataclass(frozen=True)
+class WorkerReport:
+    """What a worker process found when the run's plugin set it up."""
+
+    address: str
+    host: str
+    pid: int
+    slot: int
+    backend: str
+    isolating: bool
+    accepts: bool
+    reason: str
+
+
+@dataclass
+class ClusterInfo:
+    """The cluster a run grades on, as found when it connected."""
+
+    scheduler: str
+    dashboard: str
+    workers: list[WorkerReport] = field(default_factory=list)
+
+    @property
+    def accepting(self) -> list[WorkerReport]:
+        return [w for w in self.workers if w.accepts]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "scheduler": self.scheduler,
+            "dashboard": self.dashboard,
+            "workers": [asdict(w) for w in self.workers],
+        }
+
+
+# -- the worker side -----------------------------------------------------------------------------
+
+_report: WorkerReport | None = None
+_slot: tuple[int, int | None] | None = None  # this process's slot and the lock holding it
+
+
+def claim_slot(lock_dir: str = SLOT_LOCK_DIR) -> tuple[int, int | None]:
+    """The lowest slot no other grading process on this machine holds, and the lock holding it."""
+    with contextlib.suppress(OSError):
+        os.makedirs(lock_dir, mode=0o700, exist_ok=True)
+    for slot in range(1, MAX_SLOT + 1):
+        try:
+            fd = os.open(f"{lock_dir}/mlops-grade-slot-{slot}.lock", os.O_RDWR | os.O_CREAT, 0o600)
+        except OSError:
+            return 1, None  # no lock files here: slot 1 (uid claims still keep uids apart)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            os.close(fd)
+            continue
+        return slot, fd
+    raise GraderError(f"every grading slot 1-{MAX_SLOT} of this machine is taken")
+
+
+def assess_worker(
+    address: str, *, allow_unsandboxed: bool, course_dir: str, modules: list[str]
+) -> WorkerReport:
+    """Claim a slot, probe the sandbox, and decide whether this process may grade (and why not)."""
+    global _slot
+    from graders.sandbox import probe
+
+    if _slot is None:  # held for the life of the process; a new run keeps it
+        _slot = claim_slot()
+    slot = _slot[0]
+    set_worker_slot(slot)
+    best = probe()[0]
+    if best.usable:
+        backend, isolating, accepts, reason = best.name, True, True, best.reason
+    elif allow_unsandboxed:
+        backend, isolating, accepts = "local", False, True
+        reason = f"UNSANDBOXED (--allow-unsandboxed): {best.reason}"
+    else:
+        backend, isolating, accepts = "none", False, False
+        reason = f"refuses tasks: no isolating sandbox ({best.reason})"
+    if accepts and not (Path(course_dir) / "submitted").is_dir():
+        accepts = False
+        reason = (
+            f"refuses tasks: cannot see the course folder at {course_dir} (mount it there on "
+            "every worker, or name where workers see it: MLOPS_GRADE_WORKER_COURSE_DIR)"
+        )
+    if accepts:
+        for module in modules:  # the trusted side runs these imports for every test cell
+            try:
+                importlib.import_module(module)
+            except Exception as exc:
+                accepts = False
+                reason = f"refuses tasks: cannot import {module} ({type(exc).__name__}: {exc})"
+                break
+    return WorkerReport(
+        address, socket.gethostname(), os.getpid(), slot, backend, isolating, accepts, reason
+    )
+
+
+def _plugin_base() -> type:
+    try:
+        from distributed import WorkerPlugin
+    except ImportError:  # the module stays importable without the extra
+        return object
+    return WorkerPlugin
+
+
+class GraderPlugin(_plugin_base()):  # type: ignore[misc]
+    """Sets each worker process up for one run: slot, probe, resource (see the module doc)."""
+
+    name = PLUGIN
+
+    def __init__(self, *, allow_unsandboxed: bool, course_dir: str, modules: list[str]) -> None:
+        self.allow_unsandboxed = allow_unsandboxed
+        self.course_dir = course_dir
+        self.modules = list(modules)
+
+    async def setup(self, worker: Any) -> None:
+        global _report
+        # The probe starts a sandbox and the imports take seconds: off the worker's event loop.
+        _report = await asyncio.to_thread(
+            assess_worker,
+            worker.address,
+            allow_unsandboxed=self.allow_unsandboxed,
+            course_dir=self.course_dir,
+            modules=self.modules,
+        )
+        await worker.set_resources(**{RESOURCE: 1 if _report.accepts else 0})
+
+    async def teardown(self, worker: Any) -> None:
+        global _report
+        _report = None
+        await asyncio.to_thread(close_warm)  # the next run may grade another lab
+        with contextlib.suppress(Exception):  # the worker may be closing
+            await worker.set_resources(**{RESOURCE: 0})
+
+
+def worker_report() -> WorkerReport | None:
+    """This worker's report (run on every worker by the client after registering the plugin)."""
+    return _report
+
+
+def grade_on_worker(
+    task: GradeTask, grade: Callable[[GradeTask], SubmissionResult] = grade_submission
+) -> tuple[SubmissionResult, str]:
+    """The Dask task: grade one submission here; return the result and this worker's address."""
+    from distributed import get_worker
+
+    address = get_worker().address
+    if _report is None or not _report.accepts:  # resources keep tasks away; this is a backstop
+        why = _report.reason if _report else "was not set up for this run"
+        raise GraderError(f"worker {address} {why}")
+    return grade(task), address
+
+
+# -- the client side -----------------------------------------------------------------------------
+
+
+def _distributed() -> Any:
+    try:
+        import distributed
+    except ImportError:
+        raise GraderError(
+            "--scheduler needs Dask distributed: pip install 'mlops-course[cluster]'"
+        ) from None
+    return distributed
+
+
+class DaskEngine:
+    """A connection to a Dask scheduler that grades `GradeTask`s on its workers."""
+
+    def __init__(self, client: Any, info: ClusterInfo, course_dir: Path, worker_dir: str) -> None:
+        self.client = client
+        self.info = info
+        self.course_dir = course_dir
+        self.worker_dir = worker_dir
+        self.per_worker: Counter[str] = Counter()
+
+    @property
+    def backend(self) -> str:
+        names = sorted({w.backend for w in self.info.accepting})
+        return "dask:" + "+".join(names)
+
+    @property
+    def isolating(self) -> bool:
+        return all(w.isolating for w in self.info.accepting)
+
+    @property
+    def workers(self) -> int:
+        return len(self.info.accepting)
+
+    @classmethod
+    @contextlib.contextmanager
+    def connect(
+        cls,
+        scheduler: str,
+        *,
+        course_dir: Path,
+        worker_course_dir: str | None = None,
+        allow_unsandboxed: bool = False,
+        modules: list[str] | None = None,
+        timeout_s: float = 30.0,
+    ) -> Iterator[DaskEngine]:
+        """Connect, set every worker up for this run, and refuse when no worker can grade."""
+        distributed = _distributed()
+        # Dask logs every failed reconnection with a traceback; the run says it in one line.
+        stack = contextlib.ExitStack()
+        stack.enter_context(_quiet("distributed"))
+        try:
+            client = distributed.Client(
+                scheduler, timeout=timeout_s, set_as_default=False, name="mlops-grade"
+            )
+        except (OSError, TimeoutError, ValueError) as exc:
+            stack.close()
+            raise GraderError(f"cannot reach the Dask scheduler at {scheduler}: {exc}") from None
+        worker_dir = worker_course_dir or str(course_dir)
+        try:
+            try:
+                client.wait_for_workers(1, timeout=timeout_s)
+            except TimeoutError:
+                raise GraderError(
+                    f"no worker joined the Dask scheduler at {scheduler} within {timeout_s:g} s"
+                ) from None
+            plugin = GraderPlugin(
+                allow_unsandboxed=allow_unsandboxed, course_dir=worker_dir, modules=modules or []
+            )
+            client.register_plugin(plugin, name=PLUGIN)
+            reports = client.run(worker_report)
+            info = ClusterInfo(
+                scheduler=scheduler,
+                dashboard=_dashboard(client),
+                workers=[
+                    r or WorkerReport(a, "?", 0, 0, "none", False, False, "plugin did not set up")
+                    for a, r in sorted(reports.items())
+                ],
+            )
+            if not info.accepting:
+                why = "; ".join(f"{w.address}: {w.reason}" for w in info.workers)
+                raise GraderError(f"no worker of {scheduler} can grade: {why}")
+            yield cls(client, info, Path(course_dir), worker_dir)
+        finally:
+            _close(client)
+            stack.close()
+
+    def worker_task(self, task: GradeTask) -> GradeTask:
+        """The task with its paths as the workers see the course folder."""
+        root = str(self.course_dir)
+
+        def move(path: str) -> str:
+            return self.worker_dir + path[len(root) :] if path.startswith(root) else path
+
+        return replace(
+            task, submission_dir=move(task.submission_dir), output_dir=move(task.output_dir)
+        )
+
+    def run(
+        self,
+        tasks: list[GradeTask],
+        record: Callable[[SubmissionResult], None],
+        grade: Callable[[GradeTask], SubmissionResult] = grade_submission,
+    ) -> None:
+        """Grade ``tasks`` on the cluster; ``record`` each result here, as it arrives."""
+        distributed = _distributed()
+        token = uuid.uuid4().hex[:8]
+        futures = {}
+        for task in tasks:
+            key = f"grade-{task.lab}-{task.student}-{token}"
+            fut = self.client.submit(
+                grade_on_worker, self.worker_task(task), grade, key=key, pure=False, retries=1,
+                resources={RESOURCE: 1},
+            )  # fmt: skip
+            futures[fut.key] = (fut, task)
+        recorded = 0
+        try:
+            for fut in distributed.as_completed(
+                [f for f, _ in futures.values()], loop=self.client.loop
+            ):
+                task = futures[fut.key][1]
+                result = self._outcome(fut, task, distributed, recorded, len(tasks))
+                record(result)
+                recorded += 1
+        finally:
+            # Interrupted (Ctrl-C, the scheduler gone): nothing more is graded for this run.
+            with contextlib.suppress(Exception):
+                self.client.cancel([f for f, _ in futures.values()], force=True)
+
+    def _outcome(
+        self, fut: Any, task: GradeTask, distributed: Any, recorded: int, total: int
+    ) -> SubmissionResult:
+        status = fut.status
+        if status == "finished":
+            try:
+                result, address = fut.result()
+            except Exception as exc:  # the result could not be fetched
+                if self.client.status not in ("running", "connecting"):
+                    raise self._gone(recorded, total) from None
+                return crashed(task, exc)
+            self.per_worker[address] += 1
+            return result
+        if status == "error":
+            error = fut.exception()
+            if isinstance(error, distributed.KilledWorker):
+                error = RuntimeError(
+                    "every Dask worker that ran this submission died while grading it"
+                )
+            return crashed(task, error)
+        raise self._gone(recorded, total)  # cancelled: only when the scheduler went away
+
+    def _gone(self, recorded: int, total: int) -> SchedulerGone:
+        return SchedulerGone(
+            f"the Dask scheduler at {self.info.scheduler} went away after {recorded} of {total} "
+            "results; every one of them is in the gradebook. Start the cluster again and re-run "
+            "the same command: graded submissions are skipped"
+        )
+
+
+@contextlib.contextmanager
+def _quiet(name: str) -> Iterator[None]:
+    log = logging.getLogger(name)
+    level = log.level
+    log.setLevel(logging.CRITICAL)
+    try:
+        yield
+    finally:
+        log.setLevel(level)
+
+
+def _dashboard(client: Any) -> str:
+    with contextlib.suppress(Exception):
+        if "dashboard" in client.scheduler_info().get("services", {}):
+            return str(client.dashboard_link)
+    return ""
+
+
+def _close(client: Any) -> None:
+    """Remove the run's plugin (workers close their warm sandboxes) and disconnect, briefly."""
+    if client.status == "running":
+        with contextlib.suppress(Exception):
+            client.unregister_worker_plugin(PLUGIN)
+    with contextlib.suppress(Exception):
+        client.close(timeout=5)
