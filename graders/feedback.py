@@ -15,7 +15,7 @@ from graders.course import Course
 from graders.gradebook import Gradebook
 from graders.manual import ManualGrades, manual_grades
 from graders.notebooks import write_atomic
-from graders.results import NotebookResult, SubmissionResult
+from graders.results import NotebookResult, Status, SubmissionResult
 
 STATUS_WORDS = {
     "kernel-died": "Your notebook's process stopped before every test could run "
@@ -55,10 +55,11 @@ class FeedbackResult:
 
 
 def _status_note(nb: NotebookResult) -> str:
-    if nb.status.startswith("error:"):
-        words = STATUS_WORDS.get(nb.status[6:], "This notebook could not be graded normally.")
+    status = Status.parse(nb.status)
+    if status.is_error:
+        words = STATUS_WORDS.get(status.detail, "This notebook could not be graded normally.")
         return f'<p class="note"><b>{escape(nb.status)}</b>: {escape(words)}</p>'
-    if nb.status.startswith("tampered:"):
+    if status.kind == "tampered":
         what = ", ".join(sorted({t.split(":")[0] for t in nb.tampering}))
         return (
             f'<p class="note"><b>{escape(nb.status)}</b>: instructor cells were changed '

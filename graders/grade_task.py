@@ -24,7 +24,7 @@ from graders.kernel.session import open_kernel
 from graders.kernel.warm import WarmSandbox, empty_dir, lab_imports
 from graders.notebooks import NotebookError, dumps, load_notebook, write_atomic
 from graders.pipelines import AUTOGRADE, run_pipeline
-from graders.results import GRADED, NotebookResult, SubmissionResult, TestResult
+from graders.results import GRADED, NotebookResult, Status, SubmissionResult, TestResult
 from graders.sandbox.copyback import return_workdir
 from graders.scorer import score_notebook
 from graders.scoring import TestSpec
@@ -179,8 +179,7 @@ def code_fault(cell_errors: list[str], tests: list[TestResult]) -> tuple[str, st
 
 
 def _status(tampering: list[str]) -> str:
-    kinds = sorted({t.split(":")[0] for t in tampering})
-    return "tampered:" + ",".join(kinds) if kinds else GRADED
+    return str(Status.tampered(tampering))
 
 
 def grade_notebook(

@@ -63,18 +63,60 @@ UNGRADED_REASONS = frozenset(
 )
 
 
+@dataclass(frozen=True)
+class Status:
+    """A status as a value: ``kind`` (graded / error / tampered) and its ``detail`` (the error's
+    reason, or the tampering kinds). Stored and shown as text: ``error:timeout``,
+    ``tampered:edited-test-cell,changed-metadata``, ``graded``."""
+
+    kind: str
+    detail: str = ""
+
+    @classmethod
+    def parse(cls, text: str) -> Status:
+        kind, _, detail = str(text).partition(":")
+        return cls(kind, detail) if kind in ("error", "tampered") else cls(GRADED)
+
+    @classmethod
+    def error(cls, reason: str) -> Status:
+        return cls("error", reason)
+
+    @classmethod
+    def tampered(cls, findings: list[str]) -> Status:
+        """From findings such as ``edited-test-cell:test_x``: the kinds, sorted, once each."""
+        kinds = sorted({f.split(":")[0] for f in findings})
+        return cls("tampered", ",".join(kinds)) if kinds else cls(GRADED)
+
+    def __str__(self) -> str:
+        return f"{self.kind}:{self.detail}" if self.kind != GRADED else GRADED
+
+    @property
+    def is_error(self) -> bool:
+        return self.kind == "error"
+
+    @property
+    def ungraded(self) -> bool:
+        """Whether the score must not be used as a grade."""
+        return self.kind == "error" and self.detail in UNGRADED_REASONS
+
+
 def is_ungraded(status: str) -> bool:
     """Whether a status means the score must not be used as a grade."""
-    return status.startswith(ERROR_PREFIX) and status[len(ERROR_PREFIX) :] in UNGRADED_REASONS
+    return Status.parse(status).ungraded
 
 
-def worst_status(statuses: list[str]) -> str:
-    """Return the status that matters most: errors, then tampering, then ``graded``."""
-    errors = [s for s in statuses if s.startswith(ERROR_PREFIX)]
+def most_serious(statuses: list[str]) -> str:
+    """The status that matters most: an ungradable error, then any error, then every
+    tampering kind found together, then ``graded``."""
+    parsed = [Status.parse(s) for s in statuses]
+    errors = [s for s in parsed if s.is_error]
     if errors:
-        return next((s for s in errors if is_ungraded(s)), errors[0])
-    kinds = sorted({k for s in statuses if s.startswith(TAMPERED_PREFIX) for k in s[9:].split(",")})
-    return TAMPERED_PREFIX + ",".join(kinds) if kinds else GRADED
+        return str(next((s for s in errors if s.ungraded), errors[0]))
+    kinds = sorted({k for s in parsed if s.kind == "tampered" for k in s.detail.split(",") if k})
+    return str(Status("tampered", ",".join(kinds))) if kinds else GRADED
+
+
+worst_status = most_serious  # the name the engine used before
 
 
 @dataclass

@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from graders.results import Status
 from graders.sandbox.workdir import remove_tree
 
 STATUS = "error:copyback-limit"
@@ -244,5 +245,5 @@ def return_workdir(
     for nb in result.notebooks:
         note = back.summary()
         nb.reason = f"{nb.reason}; {note}" if nb.reason else note
-        if back.over_limit and not str(nb.status).startswith("error:"):
+        if back.over_limit and not Status.parse(nb.status).is_error:
             nb.status = STATUS
