@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from pathlib import Path
 
 import pandas as pd
@@ -12,15 +11,6 @@ from typer.testing import CliRunner
 
 from reference_impl import schemas as s
 from reference_impl.cli import app
-from reference_impl.config import get_settings
-
-
-@pytest.fixture()
-def root(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
-    monkeypatch.setenv("FRAUD_ROOT", str(tmp_path))
-    get_settings.cache_clear()
-    yield tmp_path
-    get_settings.cache_clear()
 
 
 def run(*args: str) -> tuple[int, str]:
