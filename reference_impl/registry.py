@@ -157,7 +157,7 @@ def register(
             reason="; ".join(release.get("reasons", [])),
             tracking_uri=tracking_uri,
             model_name=model_name,
-        )
+        ).version
     return Registration(
         name=model_name,
         version=version,
@@ -209,6 +209,19 @@ def _metadata(
     }
 
 
+@dataclass(frozen=True)
+class Promotion:
+    """A change of champion, as recorded in the history."""
+
+    version: str
+    previous: str | None
+    reason: str
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain dict for JSON."""
+        return asdict(self)
+
+
 def promote(
     models_dir: Path | str,
     version: str,
@@ -216,7 +229,7 @@ def promote(
     reason: str,
     tracking_uri: str | None = None,
     model_name: str = "fraud-detector",
-) -> str:
+) -> Promotion:
     """Make `version` the champion (the version the service loads); record who it replaced and why.
 
     Raises:
@@ -240,7 +253,7 @@ def promote(
     if tracking_uri and mlflow_version:
         client = tracking.mlflow_client(tracking_uri).MlflowClient()
         client.set_registered_model_alias(model_name, "champion", mlflow_version)
-    return version
+    return Promotion(version=version, previous=previous, reason=reason)
 
 
 def _register_mlflow(

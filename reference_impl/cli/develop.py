@@ -241,6 +241,7 @@ def promote(
     reason: Annotated[str, typer.Option(help="Why (recorded in models/history.jsonl).")],
     params: ParamsOption = None,
     track: TrackOption = None,
+    as_json: JsonOption = False,
 ) -> None:
     """Make a registered version (e.g. a challenger) the champion, recording the reason.
 
@@ -250,15 +251,14 @@ def promote(
 
     settings = settings_with(track=track)
     with domain_errors():
-        previous = registry.champion_version(settings.models_dir)
-        registry.promote(
+        done = registry.promote(
             settings.models_dir,
             version,
             reason=reason,
             tracking_uri=settings.tracking,
             model_name=params_with(params).registry.model_name,
         )
-    typer.echo(f"champion: {version} (was {previous})")
+    report(done, as_json, f"champion: {done.version} (was {done.previous})")
 
 
 @app.command()

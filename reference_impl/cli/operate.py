@@ -66,6 +66,7 @@ def replay(
     preset: Annotated[str, typer.Option(help="Simulator size preset.")] = "small",
     seed: Annotated[int, typer.Option(help="Simulator seed.")] = 0,
     out: Annotated[Path | None, typer.Option(help="Scored log (Parquet).")] = None,
+    as_json: JsonOption = False,
 ) -> None:
     """Stream simulated days with a scripted incident (the drill's timeline) to the service.
 
@@ -97,7 +98,11 @@ def replay(
         )
         with atomic_file(target) as tmp:
             log.to_parquet(tmp)
-    typer.echo(f"{len(log):,} transactions scored over {len(days)} days -> {target}")
+    if as_json:
+        summary = {"path": str(target), "n_transactions": len(log), "days": [days[0], days[-1]]}
+        typer.echo(json.dumps(summary, indent=2))
+    else:
+        typer.echo(f"{len(log):,} transactions scored over {len(days)} days -> {target}")
 
 
 @app.command()

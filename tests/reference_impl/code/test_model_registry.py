@@ -125,7 +125,8 @@ def test_challenger_waits_and_promotion_is_explicit_and_recorded(tmp_path: Path)
         registry.promote(models, "v002", reason=" ")
     with pytest.raises(MissingInputError, match="v009"):
         registry.promote(models, "v009", reason="typo")
-    registry.promote(models, "v002", reason="two weeks of shadow traffic")
+    done = registry.promote(models, "v002", reason="two weeks of shadow traffic")
+    assert (done.version, done.previous) == ("v002", "v001")
     assert registry.champion_version(models) == "v002"
     events = [(e["event"], e["version"], e.get("previous")) for e in registry.history(models)]
     assert events == [
