@@ -130,6 +130,9 @@ def test_only_the_overflowing_request_fails_in_a_shared_model_call(unsafe_model:
     """Do requests scored in the same micro-batch as an overflowing one still get their score?"""
     bundle = ModelBundle("t", Path("."), unsafe_model, FEATURE_COLUMNS, "0" * 64, {})
     rows = [[r[n] for n in FEATURE_COLUMNS] for r in (ORDINARY, OVERFLOWING, ORDINARY)]
+    calls: list[int] = []
+    score_rows = bundle.score_rows
+    object.__setattr__(bundle, "score_rows", lambda X: calls.append(len(X)) or score_rows(X))
 
     async def scenario() -> list[Any]:
         batcher = MicroBatcher(lambda: bundle, max_batch=8, on_batch=lambda b, s: None)
@@ -139,6 +142,7 @@ def test_only_the_overflowing_request_fails_in_a_shared_model_call(unsafe_model:
         return results
 
     good, bad, again = asyncio.run(scenario())
+    assert calls == [3]  # one model call for the three requests
     expected = unsafe_model.predict_proba(np.array([rows[0]]))[0, 1]
     assert isinstance(bad, NonFiniteError) and bad.problems[0].inputs == (AVG_1DAY,)
     assert good[0] == pytest.approx(expected) and again[0] == pytest.approx(expected)
