@@ -24,6 +24,7 @@ from graders.notebooks import NotebookError, load_notebook
 from graders.pipelines import CHECK, run_pipeline
 from graders.results import TestResult
 from graders.runner import run_notebook
+from graders.sandbox.backend import Backend
 from graders.scoring import TestSpec
 from graders.steps.base import StepContext
 
@@ -75,7 +76,9 @@ def _has_code(text: str) -> bool:
         return True
 
 
-def check(*, notebook: Path, config: GradeConfig | None = None, backend: Any = None) -> CheckResult:
+def check(
+    *, notebook: Path, config: GradeConfig | None = None, backend: Backend | None = None
+) -> CheckResult:
     """Run ``notebook`` (in a copy of its folder) with its public tests only."""
     started = time.monotonic()
     config = config or GradeConfig.from_settings()

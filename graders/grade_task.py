@@ -25,6 +25,7 @@ from graders.kernel.warm import WarmSandbox, empty_dir, lab_imports
 from graders.notebooks import NotebookError, dumps, load_notebook, write_atomic
 from graders.pipelines import AUTOGRADE, run_pipeline
 from graders.results import GRADED, NotebookResult, Status, SubmissionResult, TestResult
+from graders.sandbox.backend import Backend
 from graders.sandbox.copyback import return_workdir
 from graders.scorer import score_notebook
 from graders.scoring import TestSpec
@@ -63,7 +64,7 @@ def _same_backend(a: Any, b: Any) -> bool:
     return type(a) is type(b) and getattr(a, "use_cgroups", None) == getattr(b, "use_cgroups", None)
 
 
-def warm_sandbox(backend: Any, config: GradeConfig, slot: int) -> WarmSandbox | None:
+def warm_sandbox(backend: Backend, config: GradeConfig, slot: int) -> WarmSandbox | None:
     """This worker's warm sandbox for ``config`` (None when the backend cannot host one)."""
     global _warm
     if not (config.warm and getattr(backend, "isolating", False)):
@@ -96,7 +97,7 @@ class GradeTask:
 
 
 @lru_cache(maxsize=2)
-def _backend(allow_unsandboxed: bool) -> Any:
+def _backend(allow_unsandboxed: bool) -> Backend:
     from graders.sandbox import select_backend
 
     return select_backend(allow_unsandboxed=allow_unsandboxed)
@@ -187,7 +188,7 @@ def grade_notebook(
     spec: LabNotebook,
     work: Path,
     config: GradeConfig,
-    backend: Any,
+    backend: Backend,
     slot: int = 0,
     skipped: dict[str, int] | None = None,
     warm: WarmSandbox | None = None,
@@ -269,7 +270,7 @@ def crashed(task: GradeTask, exc: BaseException) -> SubmissionResult:
     return SubmissionResult(task.student, task.lab, notebooks)
 
 
-def grade_submission(task: GradeTask, *, backend: Any = None) -> SubmissionResult:
+def grade_submission(task: GradeTask, *, backend: Backend | None = None) -> SubmissionResult:
     """Grade every notebook of one submission into ``task.output_dir``.
 
     Runs in this worker's warm sandbox when there is one; a submission during which that sandbox
@@ -291,7 +292,7 @@ def grade_submission(task: GradeTask, *, backend: Any = None) -> SubmissionResul
     return _grade_into(task, backend, None)
 
 
-def _grade_into(task: GradeTask, backend: Any, warm: WarmSandbox | None) -> SubmissionResult:
+def _grade_into(task: GradeTask, backend: Backend, warm: WarmSandbox | None) -> SubmissionResult:
     out = Path(task.output_dir)
     staged = out.parent / f".{out.name}.work-{os.getpid()}"
     shutil.rmtree(staged, ignore_errors=True)

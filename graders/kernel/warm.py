@@ -35,10 +35,13 @@ import tempfile
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from graders.kernel.client import KernelClient, KernelDied, KernelGone, KernelProtocolError
 from graders.kernel.session import DRIVER_PATHS, LAB_PACKAGES, package_dirs, stderr_tail
+
+if TYPE_CHECKING:
+    from graders.sandbox.backend import Backend
 
 ZYGOTE_ARGV = (sys.executable, "-m", "graders.kernel.zygote")
 LIFETIME_S = 7 * 86400.0  # the zygote's own watchdog; each notebook has its own deadline
@@ -114,7 +117,7 @@ class WarmSandbox:
 
     def __init__(
         self,
-        backend: Any,
+        backend: Backend,
         *,
         limits: Any,
         slot: int = 0,
