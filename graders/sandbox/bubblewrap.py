@@ -156,11 +156,15 @@ class BubblewrapBackend:
             self._give_back(workdir, owner.st_uid, owner.st_gid, stage, cgroup)
             release(uid_lock)  # only now: no process of this uid is left
 
-        proc = SandboxedProcess(popen, limits, kill_all=kill_all, on_exit=on_exit)
-        proc.cgroup = cgroup.description if cgroup else ""
-        proc.uid = uid
-        proc.init_pid = lambda: info.child_pid(timeout=1.0)
-        return proc
+        return SandboxedProcess(
+            popen,
+            limits,
+            kill_all=kill_all,
+            on_exit=on_exit,
+            uid=uid,
+            cgroup=cgroup.description if cgroup else "",
+            init_pid=lambda: info.child_pid(timeout=1.0),
+        )
 
     def _give_back(
         self, workdir: Path, uid: int, gid: int, stage: Path, cgroup: Cgroup | None

@@ -29,6 +29,9 @@ class SandboxedProcess:
         limits: The limits it runs under.
         kill_all: Kills everything the sandbox started (namespace or process group).
         on_exit: Called once after the process has been reaped (e.g. give the workdir back).
+        uid: The uid the code runs as (default: this process's).
+        cgroup: Which cgroup caps apply ("" = rlimits only).
+        init_pid: Host pid of the sandbox's PID-namespace init, when the backend has one.
     """
 
     def __init__(
@@ -37,6 +40,10 @@ class SandboxedProcess:
         limits: Limits,
         kill_all: Callable[[], None],
         on_exit: Callable[[], None] | None = None,
+        *,
+        uid: int | None = None,
+        cgroup: str = "",
+        init_pid: Callable[[], int | None] | None = None,
     ) -> None:
         self._popen = popen
         self._limits = limits
@@ -47,10 +54,9 @@ class SandboxedProcess:
         self._stderr = bytearray()
         self._stderr_dropped = 0
         self.timed_out = False
-        self.cgroup = ""  # which cgroup caps apply ("" = rlimits only)
-        self.uid = os.getuid()  # the uid the code runs as (the backend sets it)
-        # Host pid of the sandbox's PID-namespace init, when the backend has one (bubblewrap).
-        self.init_pid: Callable[[], int | None] = lambda: None
+        self.cgroup = cgroup
+        self.uid = os.getuid() if uid is None else uid
+        self.init_pid: Callable[[], int | None] = init_pid or (lambda: None)
         assert popen.stdin is not None and popen.stdout is not None and popen.stderr is not None
         self.stdin: IO[bytes] = popen.stdin
         self.stdout: IO[bytes] = popen.stdout
