@@ -5,7 +5,7 @@ a bounded asyncio HTTP/1.1 client (keep-alive, fixed concurrency, fixed duration
 requests/s and p50/p99 latency of single scoring, transactions/s of batch scoring, and then
 hot-swaps our service's model ≥ 20 times under load, counting failed requests.
 
-The model is the registered one (<FRAUD_ROOT>/models, LATEST) when there is one, else a 100-tree
+The model is the registered one (<FRAUD_ROOT>/models, CHAMPION) when there is one, else a 100-tree
 random forest (depth 20, the handbook's best family) fitted on random features.
 
 Run: .venv/bin/python benchmarks/serving_load.py [--model logistic] [--rounds 3] [--seconds 3]

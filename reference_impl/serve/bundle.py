@@ -87,15 +87,24 @@ def file_sha256(path: Path) -> str:
 
 
 def resolve_version(models_dir: Path, version: str) -> Path:
-    """Folder of `version` under `models_dir`; 'latest' = the LATEST file, else newest by name."""
+    """Folder of `version` under `models_dir`; 'latest' = the champion (the CHAMPION pointer the
+    registry moves on promotion), never a challenger that is registered but not promoted."""
     if version != "latest":
         path = models_dir / version
         if not (path / "metadata.json").is_file():
             raise BundleError(f"model version {version!r} not found under {models_dir}")
         return path
-    pointer = models_dir / "LATEST"  # written by `fraud register` after each export
-    if pointer.is_file() and (models_dir / pointer.read_text().strip() / "metadata.json").is_file():
-        return models_dir / pointer.read_text().strip()
+    pointer = models_dir / "CHAMPION"  # written by the registry when a version is promoted
+    if pointer.is_file():
+        chosen = models_dir / pointer.read_text().strip()
+        if not (chosen / "metadata.json").is_file():
+            raise BundleError(f"CHAMPION names {chosen.name!r}, which is not under {models_dir}")
+        return chosen
+    if (models_dir / "history.jsonl").is_file():
+        raise BundleError(
+            f"no champion under {models_dir}: promote a registered version "
+            "(`fraud promote vNNN --reason ...`)"
+        )
     candidates = sorted(
         p
         for p in models_dir.glob("*")
