@@ -186,54 +186,93 @@ class BubblewrapBackend:
         uid: int,
     ) -> tuple[list[str], list[tuple[str, str]]]:
         """The full command line, and the `(source, stage)` pairs to bind before the uid drop."""
-        os.chmod(stage, 0o711)
-        etc = stage / "etc"
-        etc.mkdir()
-        (etc / "passwd").write_text(f"sandbox:x:{uid}:{uid}:sandbox:/tmp:/usr/sbin/nologin\n")
-        (etc / "group").write_text(f"sandbox:x:{uid}:\n")
-        for f in etc.iterdir():
-            f.chmod(0o644)
-        etc.chmod(0o755)
-        pairs: list[tuple[str, str]] = []
-        binds: list[str] = []
-        for index, (src, flag) in enumerate(
-            [*((s, "--ro-bind") for s in sources), (workdir, "--bind")]
-        ):
-            if self.as_root:  # reach root-only paths through the private stage
-                entry = stage / str(index)
-                entry.mkdir() if src.is_dir() else entry.touch()
-                pairs.append((str(src), str(entry)))
-                binds += [flag, str(entry), str(src)]
-            else:
-                binds += [flag, str(src), str(src)]
-        run_env = {
-            "PATH": f"{Path(sys.prefix) / 'bin'}:/usr/bin:/bin",
-            "HOME": "/tmp",
-            "TMPDIR": "/tmp",
-            "LANG": "C.UTF-8",
-            "PYTHONDONTWRITEBYTECODE": "1",
-            "MPLBACKEND": "Agg",
-            "MPLCONFIGDIR": "/tmp",
-            **(env or {}),
-        }
-        cmd: list[str] = []
-        if self.as_root:
-            cmd += [str(self.setpriv), f"--reuid={uid}", f"--regid={uid}", "--clear-groups", "--"]
-        cmd += [str(self.bwrap), "--unshare-all", "--unshare-user", "--disable-userns"]
-        cmd += ["--die-with-parent", "--new-session", "--proc", "/proc", "--dev", "/dev"]
-        # Writable tmpfs count as memory, outside RLIMIT_AS: each is capped at max_file_mb.
-        size = str(limits.max_file_mb * MIB)
-        cmd += ["--size", size, "--tmpfs", "/tmp", "--size", size, "--tmpfs", "/dev/shm"]
-        cmd += _system_args()
-        cmd += ["--ro-bind", str(etc / "passwd"), "/etc/passwd"]
-        cmd += ["--ro-bind", str(etc / "group"), "/etc/group"]
-        cmd += binds
-        # The root tmpfs holds the parents bwrap created for the binds: no writable space there.
-        cmd += ["--remount-ro", "/dev", "--remount-ro", "/", "--chdir", str(workdir), "--clearenv"]
-        for key, value in run_env.items():
-            cmd += ["--setenv", key, value]
-        cmd += ["--", *argv]
-        return cmd, pairs
+        _write_stage(stage, uid, [*sources, workdir] if self.as_root else [])
+        return build_command(
+            argv,
+            workdir=workdir,
+            sources=sources,
+            stage=stage,
+            limits=limits,
+            env=env,
+            uid=uid,
+            setpriv=str(self.setpriv) if self.as_root else None,
+            bwrap=str(self.bwrap),
+        )
+
+
+def _write_stage(stage: Path, uid: int, staged: Sequence[Path]) -> None:
+    """The files `build_command` names: the sandbox's passwd/group, and one empty mount point
+    per source reached through the private stage (as root)."""
+    os.chmod(stage, 0o711)
+    etc = stage / "etc"
+    etc.mkdir()
+    (etc / "passwd").write_text(f"sandbox:x:{uid}:{uid}:sandbox:/tmp:/usr/sbin/nologin\n")
+    (etc / "group").write_text(f"sandbox:x:{uid}:\n")
+    for f in etc.iterdir():
+        f.chmod(0o644)
+    etc.chmod(0o755)
+    for index, src in enumerate(staged):
+        entry = stage / str(index)
+        entry.mkdir() if src.is_dir() else entry.touch()
+
+
+def build_command(
+    argv: Sequence[str],
+    *,
+    workdir: Path,
+    sources: Sequence[Path],
+    stage: Path,
+    limits: Limits,
+    env: Mapping[str, str] | None,
+    uid: int,
+    setpriv: str | None,
+    bwrap: str,
+) -> tuple[list[str], list[tuple[str, str]]]:
+    """The command line; writes nothing (`_write_stage` made the files it names).
+
+    With ``setpriv`` (as root) each source is reached through its stage entry, and the
+    ``(source, entry)`` pairs to bind privately before the uid drop are returned.
+    """
+    pairs: list[tuple[str, str]] = []
+    binds: list[str] = []
+    for index, (src, flag) in enumerate(
+        [*((s, "--ro-bind") for s in sources), (workdir, "--bind")]
+    ):
+        if setpriv is not None:  # reach root-only paths through the private stage
+            entry = stage / str(index)
+            pairs.append((str(src), str(entry)))
+            binds += [flag, str(entry), str(src)]
+        else:
+            binds += [flag, str(src), str(src)]
+    run_env = {
+        "PATH": f"{Path(sys.prefix) / 'bin'}:/usr/bin:/bin",
+        "HOME": "/tmp",
+        "TMPDIR": "/tmp",
+        "LANG": "C.UTF-8",
+        "PYTHONDONTWRITEBYTECODE": "1",
+        "MPLBACKEND": "Agg",
+        "MPLCONFIGDIR": "/tmp",
+        **(env or {}),
+    }
+    etc = stage / "etc"
+    cmd: list[str] = []
+    if setpriv is not None:
+        cmd += [setpriv, f"--reuid={uid}", f"--regid={uid}", "--clear-groups", "--"]
+    cmd += [bwrap, "--unshare-all", "--unshare-user", "--disable-userns"]
+    cmd += ["--die-with-parent", "--new-session", "--proc", "/proc", "--dev", "/dev"]
+    # Writable tmpfs count as memory, outside RLIMIT_AS: each is capped at max_file_mb.
+    size = str(limits.max_file_mb * MIB)
+    cmd += ["--size", size, "--tmpfs", "/tmp", "--size", size, "--tmpfs", "/dev/shm"]
+    cmd += _system_args()
+    cmd += ["--ro-bind", str(etc / "passwd"), "/etc/passwd"]
+    cmd += ["--ro-bind", str(etc / "group"), "/etc/group"]
+    cmd += binds
+    # The root tmpfs holds the parents bwrap created for the binds: no writable space there.
+    cmd += ["--remount-ro", "/dev", "--remount-ro", "/", "--chdir", str(workdir), "--clearenv"]
+    for key, value in run_env.items():
+        cmd += ["--setenv", key, value]
+    cmd += ["--", *argv]
+    return cmd, pairs
 
 
 @functools.cache
