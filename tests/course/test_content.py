@@ -20,6 +20,7 @@ MODULES = [
     "03-data-preparation",
     "04-training-and-testing",
     "05-pipelines",
+    "07-monitoring",
 ]
 LESSON_GLOB = "[0-9][0-9]-*.md"
 CARD_ID = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
