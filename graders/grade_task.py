@@ -22,7 +22,7 @@ from graders.gradebook import LabNotebook
 from graders.kernel.client import KernelGone
 from graders.kernel.session import open_kernel
 from graders.kernel.warm import WarmSandbox, empty_dir, lab_imports
-from graders.notebooks import NotebookError, dumps, load_notebook, write_atomic
+from graders.notebooks import NotebookError, dumps, load_notebook, replace_dir, write_atomic
 from graders.pipelines import AUTOGRADE, run_pipeline
 from graders.results import GRADED, NotebookResult, Status, SubmissionResult, TestResult
 from graders.sandbox.backend import Backend
@@ -315,11 +315,7 @@ def _grade_into(task: GradeTask, backend: Backend, warm: WarmSandbox | None) -> 
         # The executed work folder returns bounded: copied from a warm sandbox, pruned in place
         # after a cold one (graders/sandbox/copyback.py).
         return_workdir(work, staged, task.config, task.notebooks, result)
-        old = out.parent / f".{out.name}.old-{os.getpid()}"
-        if out.exists():
-            out.rename(old)
-        staged.rename(out)
-        shutil.rmtree(old, ignore_errors=True)
+        replace_dir(staged, out)
     finally:
         shutil.rmtree(staged, ignore_errors=True)
         if warm is not None:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import stat
 import tempfile
 from pathlib import Path
@@ -85,6 +86,17 @@ def load_notebook(path: Path, *, max_mb: float = 20.0) -> dict[str, Any]:
 
 def dumps(nb: dict[str, Any]) -> str:
     return json.dumps(nb, indent=1, ensure_ascii=False, sort_keys=True) + "\n"
+
+
+def replace_dir(staged: Path, dest: Path) -> None:
+    """Put the finished folder ``staged`` where ``dest`` is: readers see the old folder or the new
+    one, never a half-written one (the old one is moved aside, then removed)."""
+    old = dest.parent / f".{dest.name}.old-{os.getpid()}"
+    shutil.rmtree(old, ignore_errors=True)
+    if dest.exists():
+        dest.rename(old)
+    staged.rename(dest)
+    shutil.rmtree(old, ignore_errors=True)
 
 
 def write_atomic(path: Path, text: str) -> None:

@@ -15,7 +15,7 @@ from typing import Any
 from graders.course import Course
 from graders.errors import GraderError
 from graders.gradebook import Gradebook
-from graders.notebooks import NotebookError, dumps, load_notebook
+from graders.notebooks import NotebookError, dumps, load_notebook, replace_dir
 from graders.pipelines import RELEASE, run_pipeline
 from graders.steps.base import StepContext
 from graders.steps.scan_leaks import find_leak
@@ -117,12 +117,7 @@ def release(*, course_dir: Path, lab: str, revision: str | None = None) -> Relea
             result.files.append(str(path.relative_to(src)))
         with Gradebook(course.gradebook) as gb:
             result.revision = gb.record_release(lab, recorded, reason=(revision or "").strip())
-        old = dest.parent / f".{lab}.old"
-        shutil.rmtree(old, ignore_errors=True)
-        if dest.exists():
-            dest.rename(old)
-        tmp.rename(dest)
-        shutil.rmtree(old, ignore_errors=True)
+        replace_dir(tmp, dest)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     return result
