@@ -9,6 +9,8 @@ from pathlib import Path
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from reference_impl.schemas import DEFAULT_DELAY_DAYS
+
 
 class ServeSettings(BaseSettings):
     """What the service loads, how much it accepts, and how it logs."""
@@ -31,7 +33,9 @@ class ServeSettings(BaseSettings):
         default=None, description="Last day of history loaded (e.g. the day before a replay)."
     )
     label_delay_days: int = Field(
-        default=7, ge=1, description="Label delay d of the terminal-risk features (as trained)."
+        default=DEFAULT_DELAY_DAYS,
+        ge=1,
+        description="Label delay d of the terminal-risk features (as trained).",
     )
     max_clock_jump_days: int = Field(
         default=7, ge=1, description="Online path: refuse times this far from the latest seen."

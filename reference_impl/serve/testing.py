@@ -7,7 +7,6 @@ service can be exercised without running the pipeline.
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +14,7 @@ import numpy as np
 import pandas as pd
 import sklearn
 
+from reference_impl import atomic
 from reference_impl.schemas import FEATURE_COLUMNS
 from reference_impl.serve.bundle import file_sha256
 
@@ -51,29 +51,29 @@ def write_bundle(
 ) -> Path:
     """Save `model` and its metadata.json under `models_dir/version` (temp folder, then rename)."""
     final = models_dir / version
-    tmp = models_dir / f".{version}.tmp"
-    tmp.mkdir(parents=True, exist_ok=False)
-    artifact = tmp / f"model.{fmt}"
-    if fmt == "skops":
-        import skops.io as sio
+    if final.exists():
+        raise FileExistsError(f"{final} already exists")
+    with atomic.atomic_directory(final, mode=0o755) as tmp:
+        artifact = tmp / f"model.{fmt}"
+        if fmt == "skops":
+            import skops.io as sio
 
-        sio.dump(model, artifact)
-    else:
-        import joblib
+            sio.dump(model, artifact)
+        else:
+            import joblib
 
-        joblib.dump(model, artifact)
-    metadata = {
-        "version": version,
-        "artifact": artifact.name,
-        "sha256": file_sha256(artifact),
-        "features": list(features),
-        "library_versions": {"scikit-learn": sklearn_version, "numpy": np.__version__},
-        "metrics": {"average_precision": 0.5, "card_precision_at_100": 0.2},
-        "data_hash": "random-" + version,
-        "threshold": threshold,
-    }
-    (tmp / "metadata.json").write_text(json.dumps(metadata, indent=2))
-    os.replace(tmp, final)
+            joblib.dump(model, artifact)
+        metadata = {
+            "version": version,
+            "artifact": artifact.name,
+            "sha256": file_sha256(artifact),
+            "features": list(features),
+            "library_versions": {"scikit-learn": sklearn_version, "numpy": np.__version__},
+            "metrics": {"average_precision": 0.5, "card_precision_at_100": 0.2},
+            "data_hash": "random-" + version,
+            "threshold": threshold,
+        }
+        (tmp / "metadata.json").write_text(json.dumps(metadata, indent=2))
     return final
 
 
