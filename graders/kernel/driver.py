@@ -21,6 +21,7 @@ import signal
 import sys
 import tempfile
 import traceback
+import types
 from typing import Any
 
 from graders.kernel.decode import Decoder
@@ -60,7 +61,14 @@ class Driver:
 
     def __init__(self, proto_in: Any, proto_out: Any, fd_capture: Any) -> None:
         self.proto_in, self.proto_out, self.fd_capture = proto_in, proto_out, fd_capture
-        self.ns: dict[str, Any] = {"__name__": "__main__", "__builtins__": __builtins__}
+        # The student's namespace is the __dict__ of the module registered as __main__, as in
+        # Jupyter: code that looks names up through sys.modules[cls.__module__] (pydantic
+        # resolving `x: Amount` where `Amount` is an alias defined in an earlier cell,
+        # dataclasses, typing.get_type_hints, pickle) finds the student's names.
+        main = types.ModuleType("__main__")
+        main.__dict__["__builtins__"] = __builtins__
+        sys.modules["__main__"] = main
+        self.ns: dict[str, Any] = main.__dict__
         self.handles: dict[int, Any] = {}
         self.shell: Any = None
         self.mode = "auto"
@@ -296,10 +304,12 @@ class Driver:
         try:
             tree = ast.parse(code)
             last = tree.body.pop() if tree.body and isinstance(tree.body[-1], ast.Expr) else None
-            exec(compile(tree, "<cell>", "exec"), self.ns)
+            # dont_inherit: this module's `from __future__ import annotations` must not turn the
+            # student's annotations into strings (FastAPI and pydantic read them as Jupyter does).
+            exec(compile(tree, "<cell>", "exec", dont_inherit=True), self.ns)
             if last is not None:
                 expr = ast.Expression(last.value)  # type: ignore[attr-defined]
-                value = eval(compile(expr, "<cell>", "eval"), self.ns)
+                value = eval(compile(expr, "<cell>", "eval", dont_inherit=True), self.ns)
                 if value is not None:
                     self.ns["_"] = value
                     print(repr(value))

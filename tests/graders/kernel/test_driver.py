@@ -113,3 +113,24 @@ def test_membership_is_decided_on_plain_items(kernel: KernelClient) -> None:
     )
     obj = kernel.get(["obj"])["obj"]
     assert "a" in obj and "ratio" not in obj
+
+
+def test_student_annotations_are_evaluated_as_in_jupyter(kernel: KernelClient) -> None:
+    """Do annotations stay objects (no inherited `from __future__ import annotations`), and do
+    names looked up through the `__main__` module (pydantic, get_type_hints) find the student's?
+    """
+    res = kernel.exec(
+        "import typing\n"
+        "Amount = typing.Annotated[float, 'non-negative']\n"
+        "def local_model():\n"
+        "    class Local:\n"
+        "        pass\n"
+        "    def route(body: Local) -> None:\n"
+        "        pass\n"
+        "    return route.__annotations__['body'] is Local\n"
+        "class Row:\n"
+        "    amount: 'Amount'\n"
+        "ok = [local_model(), typing.get_type_hints(Row, include_extras=True)['amount'] is Amount]"
+    )
+    assert res.ok, res.error
+    assert kernel.get(["ok"]) == {"ok": [True, True]}
