@@ -152,6 +152,23 @@ def serving_figures(raw: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
+def timeline_figures(raw: dict[str, Any]) -> dict[str, Any]:
+    """benchmarks/monitor_timeline.py JSON → per incident, daily PSI (`d<day>`), weekly AP.
+
+    Lessons 7.2/7.3 draw them as charts (mermaid xychart) from placeholders.
+    """
+    out: dict[str, Any] = {"thresholds": dict(raw["thresholds"])}
+    for name, inc in raw["incidents"].items():
+        out[name] = {
+            "daily": {f"d{day}": dict(row) for day, row in inc["daily"].items()},
+            "weekly": {
+                f"w{row['first_day']}": {k: row[k] for k in ("ap", "ap_se", "frauds")}
+                for row in inc["weekly"]
+            },
+        }
+    return out
+
+
 @dataclass(frozen=True)
 class FigureSet:
     """One benchmark run whose figures the course quotes."""
@@ -197,6 +214,15 @@ SETS = [
         output="{out}.d/decisions.json",
     ),
     FigureSet(
+        "drift_timeline_small",
+        "benchmarks/monitor_timeline.py",
+        ("--seed", "0", "--out", "{out}"),
+        preset="small",
+        seed=0,
+        cheap=True,
+        extract=timeline_figures,
+    ),
+    FigureSet(
         "models_full",
         "benchmarks/reference_model.py",
         ("--preset", "full", "--seed", "0", *MODELS),
@@ -240,7 +266,8 @@ def provenance(figure_set: FigureSet, seconds: float) -> dict[str, Any]:
             versions[lib] = importlib.metadata.version(lib)
         except importlib.metadata.PackageNotFoundError:
             versions[lib] = "absent"
-    dirty = _git("status", "--porcelain", "--", "reference_impl", "benchmarks", "params.yaml")
+    # Uncommitted changes to what the script runs: the revision alone does not pin the code then.
+    dirty = _git("status", "--porcelain", "--", "reference_impl", figure_set.script, "params.yaml")
     return {
         "command": figure_set.command(),
         "make_target": "numbers" if figure_set.cheap else "numbers-full",
