@@ -5,9 +5,10 @@ local mirror into ``build/parity/corpus/`` (the notebooks never enter git): each
 itself, three submissions are made from that engine's release (``solved``: the source's solutions;
 ``blank``: the release as is; ``half``: solutions for the first half of the answer cells), both
 engines grade them, and every autograder test cell is compared. Prints (and writes to
-``build/parity/real_courses.md``) test cells equal overall, on correct submissions, per variant,
-per course and per pattern of issue 15 (classified from the test cell's code), the differing
-cells, and the wall time per notebook submission of each engine.
+``build/parity/real_courses.md``; per-cell points in ``real_courses.json``) test cells equal
+overall, on correct submissions, per variant, per course and per pattern of issue 15 (classified
+from the test cell's code), the differing cells, and the wall time per notebook submission of
+each engine. A notebook with one answer cell has a ``half`` submission equal to ``blank``.
 
     python benchmarks/nbgrader_parity.py                       # whole manifest
     python benchmarks/nbgrader_parity.py --mirrors /work/.mirror --only LU,QR
@@ -261,6 +262,14 @@ def report(
         row.append(f"{solved_nb:g}/{full:g}")
         row.append("; ".join(dict.fromkeys(o.entry.notes)))
         rows.append(row)
+    from graders.results import is_ungraded
+
+    ungraded = sorted(
+        f"{o.entry.label}/{v}: {o.status[v]}"
+        for o in outcomes
+        for v in VARIANTS
+        if is_ungraded(o.status[v]) or o.status[v] == "not graded"
+    )
     total = [sum(x[0] for x in per_variant.values()), sum(x[1] for x in per_variant.values())]
     n_sub = len(outcomes) * len(VARIANTS)
     theirs_s, ours_s = sum(walls["nbgrader"]), sum(walls["ours"])
@@ -274,6 +283,8 @@ def report(
         f"- blank: {pct(*per_variant['blank'])}; half-done: {pct(*per_variant['half'])}",
         f"- wall time per notebook submission: nbgrader {theirs_s / max(n_sub, 1):.2f} s, "
         f"ours {ours_s / max(n_sub, 1):.2f} s (1 worker; {n_sub} submissions)",
+        f"- our submissions without a usable grade (engine failure, not a difference in "
+        f"semantics): {len(ungraded)}" + (": " + ", ".join(ungraded[:20]) if ungraded else ""),
         "",
         "## Per notebook (test cells equal: solved, blank, half; nbgrader's score of the solution)",
         "",
@@ -320,6 +331,8 @@ def main() -> None:
     parser.add_argument("--only", default="", help="comma-separated notebook names (stems)")
     args = parser.parse_args()
 
+    from graders.errors import GraderError
+
     only = {s.strip() for s in args.only.split(",") if s.strip()}
     entries = [e for e in read_manifest(args.manifest) if not only or e.label in only]
     skipped: list[tuple[Entry, str]] = []
@@ -355,16 +368,28 @@ def main() -> None:
             got, nb_wall, our_wall = grade_course(
                 slug, group, mirrors[repo], args.workdir, args.timeout
             )
-        except Exception as exc:  # a course one engine refuses must not stop the others
+        except (GraderError, RuntimeError, subprocess.TimeoutExpired) as exc:
+            # An engine refused the course (release or autograde failed): report, go on.
             skipped += [(e, f"{type(exc).__name__}: {exc}"[:300]) for e in group]
             continue
         outcomes += got
         walls["nbgrader"].append(nb_wall)
         walls["ours"].append(our_wall)
+    if not outcomes:
+        raise SystemExit("no notebook was graded: " + "; ".join(w for _, w in skipped)[:2000])
     text = report(outcomes, skipped, walls)
     out = ROOT / "build" / "parity" / "real_courses.md"
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(text)
+    kit.write_json(
+        out.with_suffix(".json"),
+        [
+            {"course": o.entry.course, "repo": o.entry.repo, "commit": o.entry.commit,
+             "path": o.entry.path, "points": o.cells, "nbgrader": o.theirs, "ours": o.ours,
+             "our_failures": o.why, "our_status": o.status}
+            for o in outcomes
+        ],
+    )  # fmt: skip
     print(text)
     print(f"→ {out.relative_to(ROOT)}")
 

@@ -1,10 +1,13 @@
-"""One minimal nbgrader notebook per test-cell pattern of issue 15 (P1-P19), written here.
+"""One minimal nbgrader notebook per test-cell pattern of issue 15 (P1-P18), written here.
+
+P19 (a library stub that outlives its notebook and changes later grades) is the P18 notebook
+graded as a cohort in two orders (`test_grades_do_not_depend_on_order_or_workers`).
 
 Each pattern is an instructor (source) notebook: a locked set-up cell, one solution cell, and two
 or three autograder test cells that use the pattern. Three submissions are made from a release:
 ``solved`` (the solution), ``blank`` (the release as is) and ``partial`` (an answer that nbgrader
-scores as half right: one test cell passes, another fails). P18 is the exception on purpose: its
-``partial`` answer takes the forbidden shortcut (``np.linalg.solve``) that a hidden test stubs out.
+scores as half right: one test cell passes, another fails). P18's ``partial`` answer is the
+forbidden shortcut (``np.linalg.solve``) that its hidden test stubs out, so it fails that cell.
 """
 
 from __future__ import annotations
