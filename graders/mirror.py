@@ -124,9 +124,10 @@ class _Instrument:
         return ast.fix_missing_locations(ast.copy_location(ast.Expr(wrapped), stmt))
 
 
-def instrument(code: str, names: set[str], modules: set[str]) -> ast.Module:
-    """``code`` parsed, with `Mirror` calls after statements that change shared state."""
-    tree = ast.parse(code)
+def instrument(code: str | ast.Module, names: set[str], modules: set[str]) -> ast.Module:
+    """``code`` (text or an already parsed tree, changed in place), with `Mirror` calls after
+    statements that change shared state. Line numbers stay those of the original text."""
+    tree = ast.parse(code) if isinstance(code, str) else code
     tree.body = _Instrument(names, modules).body(tree.body)
     return tree
 

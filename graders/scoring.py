@@ -206,7 +206,7 @@ def _exec(code: str, ns: dict[str, Any], sink: io.StringIO, mirror: Mirror | Non
     tree = ast.parse(python_source(code))
     if mirror is not None:
         modules = {n for n, v in ns.items() if isinstance(v, types.ModuleType)}
-        tree = instrument(ast.unparse(tree), mirror.names, modules)
+        tree = instrument(tree, mirror.names, modules)  # keeps the test's line numbers
         ns[SYNC] = mirror
         ns["globals"] = lambda: StudentGlobals(mirror.client, ns)
     ns.setdefault("get_ipython", lambda: IPythonShim(ns))

@@ -198,3 +198,13 @@ def test_p12_a_student_function_that_changes_its_argument(kernel: KernelClient) 
     )
     result, _ = score(kernel, student, test)
     assert result.passed, result.detail or result.message
+
+
+def test_the_failing_line_is_the_tests_own_line(kernel: KernelClient) -> None:
+    """With comments, blank lines and a helper def before it, is the failing line named right?"""
+    test = (
+        "# a comment\n\ndef helper(v):\n    # inside\n    return v\n\n"
+        "data = [1]\nassert helper(f(2)) == 5  # the one that fails"
+    )
+    result, _ = score(kernel, "def f(v):\n    return v + 1", test)
+    assert not result.passed and "assert helper(f(2)) == 5" in result.message
