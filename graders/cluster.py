@@ -2,13 +2,15 @@
 
 ``autograde(..., scheduler="tcp://HOST:8786")`` connects here instead of starting a pool.
 
-* **Each worker process** gets a `GraderPlugin`: it claims a uid slot on its machine (one per
-  grading process, as the pool's workers have), runs the sandbox's capability probe *there*, checks
-  that it sees the course folder and can import the lab's instructor modules, and only then offers
-  the ``mlops-grade`` resource. Every task asks for one unit of it, so a worker without a working
-  sandbox (unless the run allows unsandboxed grading) never receives a submission, and a worker
-  process grades one submission at a time whatever its thread count (its warm sandbox, like
-  `graders.grade_task`'s, belongs to the process).
+* **Each worker process** is started with ``--resources mlops-grade=1`` and gets a
+  `GraderPlugin`: it claims a uid slot on its machine (one per grading process, as the pool's
+  workers have), runs the sandbox's capability probe *there*, checks that it sees the course
+  folder and can import the lab's instructor modules, and withdraws the resource when it cannot
+  grade (no sandbox, unless the run allows unsandboxed grading). Every task asks for one unit of
+  it, so a worker that cannot grade never receives a submission, and a worker process grades one
+  submission at a time whatever its thread count (its warm sandbox, like `graders.grade_task`'s,
+  belongs to the process). The resource is declared at start rather than added by the plugin:
+  Dask looks for a worker for waiting tasks when one registers, not when its resources grow.
 * **Data**: the lab travels as task data (each task carries the instructor cells recorded in the
   gradebook, a few kB); submissions and the ``autograded/`` output go through the course folder,
   which every worker must see on a shared file system — at the same path as here, or at
@@ -17,9 +19,10 @@
 * **One writer**: results come back with `as_completed` and the caller writes each one in its own
   transaction as it arrives, so a stopped run resumes where it stopped.
 * **Faults**: a worker that dies mid-task has its task rescheduled by Dask on another worker; a
-  task whose workers all die (``distributed.scheduler.allowed-failures`` + 1 of them) ends as
-  ``error:grader-crashed`` for that submission only. An exception of the grading code gets one
-  more try, then is recorded as ``error:grader-crashed`` too. The scheduler going away stops the
+  task whose workers all die (``distributed.scheduler.allowed-failures`` + 1 of them), and then
+  again when it runs alone (see `DaskEngine.run`), ends as ``error:grader-crashed`` for that
+  submission only. An exception of the grading code gets one more try, then is recorded as
+  ``error:grader-crashed`` too. The scheduler going away stops the
   run with `SchedulerGone`; every result received before is already in the gradebook.
 """
 
@@ -32,8 +35,9 @@ import importlib
 import logging
 import os
 import socket
+import time
 import uuid
-from collections import Counter
+from collections import Counter, deque
 from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
@@ -44,6 +48,10 @@ from graders.grade_task import GradeTask, close_warm, crashed, grade_submission,
 from graders.results import SubmissionResult
 
 RESOURCE = "mlops-grade"  # one unit per worker process that may grade
+NO_RESOURCE = (
+    f"started without --resources {RESOURCE}=1 (every grading worker needs it: it keeps tasks "
+    "away from workers that cannot grade, and one submission at a time per worker process)"
+)
 PLUGIN = "mlops-grader"
 SLOT_LOCK_DIR = "/tmp/mlops-uid-locks"  # graders/sandbox/uids.py keeps its uid locks there too
 MAX_SLOT = 998  # slot 999 is the capability probe's
@@ -90,6 +98,7 @@ class ClusterInfo:
 # -- the worker side -----------------------------------------------------------------------------
 
 _report: WorkerReport | None = None
+_advertised: float | None = None  # the RESOURCE this worker process registered with
 _slot: tuple[int, int | None] | None = None  # this process's slot and the lock holding it
 
 
@@ -169,23 +178,30 @@ class GraderPlugin(_plugin_base()):  # type: ignore[misc]
         self.modules = list(modules)
 
     async def setup(self, worker: Any) -> None:
-        global _report
+        global _report, _advertised
+        if _advertised is None:  # what the worker was started with (--resources)
+            _advertised = worker.state.total_resources.get(RESOURCE, 0)
         # The probe starts a sandbox and the imports take seconds: off the worker's event loop.
-        _report = await asyncio.to_thread(
+        report = await asyncio.to_thread(
             assess_worker,
             worker.address,
             allow_unsandboxed=self.allow_unsandboxed,
             course_dir=self.course_dir,
             modules=self.modules,
         )
-        await worker.set_resources(**{RESOURCE: 1 if _report.accepts else 0})
+        if not _advertised:
+            report = replace(report, accepts=False, reason=f"refuses tasks: {NO_RESOURCE}")
+        _report = report
+        # Only ever lowered from what the worker registered with (or put back to it): a resource
+        # raised after registration would not wake the tasks already waiting for one.
+        want = 1 if report.accepts else 0
+        if worker.state.total_resources.get(RESOURCE, 0) != want and _advertised:
+            await worker.set_resources(**{RESOURCE: want})
 
     async def teardown(self, worker: Any) -> None:
         global _report
         _report = None
         await asyncio.to_thread(close_warm)  # the next run may grade another lab
-        with contextlib.suppress(Exception):  # the worker may be closing
-            await worker.set_resources(**{RESOURCE: 0})
 
 
 def worker_report() -> WorkerReport | None:
@@ -201,8 +217,9 @@ def grade_on_worker(
 
     address = get_worker().address
     if _report is None or not _report.accepts:  # resources keep tasks away; this is a backstop
-        why = _report.reason if _report else "was not set up for this run"
-        raise GraderError(f"worker {address} {why}")
+        from distributed import Reschedule
+
+        raise Reschedule()  # to a worker that offers the resource
     return grade(task), address
 
 
@@ -228,6 +245,8 @@ class DaskEngine:
         self.course_dir = course_dir
         self.worker_dir = worker_dir
         self.per_worker: Counter[str] = Counter()
+        self._slots_at = float("-inf")
+        self._slots_n = len(info.accepting)
 
     @property
     def backend(self) -> str:
@@ -252,10 +271,19 @@ class DaskEngine:
         worker_course_dir: str | None = None,
         allow_unsandboxed: bool = False,
         modules: list[str] | None = None,
-        timeout_s: float = 30.0,
+        timeout_s: float | None = None,
     ) -> Iterator[DaskEngine]:
-        """Connect, set every worker up for this run, and refuse when no worker can grade."""
+        """Connect, set every worker up for this run, and refuse when no worker can grade.
+
+        ``timeout_s`` (default: Dask's ``distributed.comm.timeouts.connect``, 30 s) bounds the
+        connection and the wait for a first worker.
+        """
         distributed = _distributed()
+        if timeout_s is None:
+            import dask
+            from dask.utils import parse_timedelta
+
+            timeout_s = parse_timedelta(dask.config.get("distributed.comm.timeouts.connect"), "s")
         # Dask logs every failed reconnection with a traceback; the run says it in one line.
         stack = contextlib.ExitStack()
         stack.enter_context(_quiet("distributed"))
@@ -312,52 +340,88 @@ class DaskEngine:
         record: Callable[[SubmissionResult], None],
         grade: Callable[[GradeTask], SubmissionResult] = grade_submission,
     ) -> None:
-        """Grade ``tasks`` on the cluster; ``record`` each result here, as it arrives."""
+        """Grade ``tasks`` on the cluster; ``record`` each result here, as it arrives.
+
+        Only about one task per grading worker is out at a time (the next one leaves before a
+        result is written): Dask counts a worker's death against every task assigned to it, so
+        a cohort handed out at once would put thousands of innocent tasks next to each dying
+        worker. A task that every worker running it died on may have been next to the culprit:
+        like the pool's ladder, it runs once more *alone* (nothing else out), and only a death
+        then makes it ``error:grader-crashed``.
+        """
         distributed = _distributed()
         token = uuid.uuid4().hex[:8]
-        futures = {}
-        for task in tasks:
-            key = f"grade-{task.lab}-{task.student}-{token}"
+        waiting, suspects = deque(tasks), deque[GradeTask]()
+        out: dict[str, tuple[Any, GradeTask, int]] = {}
+        done = distributed.as_completed([], loop=self.client.loop)
+
+        def send(task: GradeTask, attempt: int) -> None:
             fut = self.client.submit(
-                grade_on_worker, self.worker_task(task), grade, key=key, pure=False, retries=1,
-                resources={RESOURCE: 1},
+                grade_on_worker, self.worker_task(task), grade, pure=False, retries=1,
+                key=f"grade-{task.lab}-{task.student}-{token}-{attempt}", resources={RESOURCE: 1},
             )  # fmt: skip
-            futures[fut.key] = (fut, task)
+            out[fut.key] = (fut, task, attempt)
+            done.add(fut)
+
+        def top_up() -> None:
+            if suspects or any(attempt for _, _, attempt in out.values()):
+                if suspects and not out:  # the others are done: the next suspect runs alone
+                    send(suspects.popleft(), 1)
+                return
+            while waiting and len(out) < self._slots():
+                send(waiting.popleft(), 0)
+
         recorded = 0
         try:
-            for fut in distributed.as_completed(
-                [f for f, _ in futures.values()], loop=self.client.loop
-            ):
-                task = futures[fut.key][1]
-                result = self._outcome(fut, task, distributed, recorded, len(tasks))
+            top_up()
+            for fut in done:
+                _, task, attempt = out.pop(fut.key)
+                value, error = self._fetch(fut, recorded, len(tasks))
+                if attempt == 0 and isinstance(error, distributed.KilledWorker):
+                    suspects.append(task)
+                    top_up()
+                    continue
+                top_up()
+                if error is None:
+                    result, address = value
+                    self.per_worker[address] += 1
+                elif isinstance(error, distributed.KilledWorker):
+                    why = "every Dask worker that ran this submission died while grading it"
+                    result = crashed(task, RuntimeError(why))
+                else:
+                    result = crashed(task, error)
                 record(result)
                 recorded += 1
+                fut.release()  # recorded: the result need not outlive its worker
         finally:
             # Interrupted (Ctrl-C, the scheduler gone): nothing more is graded for this run.
-            with contextlib.suppress(Exception):
-                self.client.cancel([f for f, _ in futures.values()], force=True)
+            if out:
+                with contextlib.suppress(Exception):
+                    self.client.cancel([f for f, _, _ in out.values()], force=True)
 
-    def _outcome(
-        self, fut: Any, task: GradeTask, distributed: Any, recorded: int, total: int
-    ) -> SubmissionResult:
-        status = fut.status
-        if status == "finished":
+    def _slots(self) -> int:
+        """Worker processes that offer the grading resource now (refreshed every 2 s)."""
+        now = time.monotonic()
+        if now - self._slots_at > 2:
+            with contextlib.suppress(Exception):
+                workers = self.client.scheduler_info(n_workers=-1)["workers"].values()
+                self._slots_n = sum(1 for w in workers if w.get("resources", {}).get(RESOURCE))
+            self._slots_at = now
+        return max(1, self._slots_n)
+
+    def _fetch(self, fut: Any, recorded: int, total: int) -> tuple[Any, Exception | None]:
+        """The task's value, or the exception it ended with; `SchedulerGone` if there is none.
+
+        A result lost with its worker before it reached us is computed again by Dask (and
+        ``result()`` waits for it).
+        """
+        if fut.status != "cancelled":  # cancelled: only when the scheduler went away
             try:
-                result, address = fut.result()
-            except Exception as exc:  # the result could not be fetched
-                if self.client.status not in ("running", "connecting"):
-                    raise self._gone(recorded, total) from None
-                return crashed(task, exc)
-            self.per_worker[address] += 1
-            return result
-        if status == "error":
-            error = fut.exception()
-            if isinstance(error, distributed.KilledWorker):
-                error = RuntimeError(
-                    "every Dask worker that ran this submission died while grading it"
-                )
-            return crashed(task, error)
-        raise self._gone(recorded, total)  # cancelled: only when the scheduler went away
+                return fut.result(), None
+            except Exception as exc:
+                if self.client.status in ("running", "connecting"):
+                    return None, exc
+        raise self._gone(recorded, total)
 
     def _gone(self, recorded: int, total: int) -> SchedulerGone:
         return SchedulerGone(
