@@ -44,12 +44,15 @@ def _npy(arr: Any) -> str:
     return base64.b64encode(buf.getvalue()).decode("ascii")
 
 
-def _column(values: Any, budget: Budget, depth: int) -> Any:
+def _column(
+    values: Any, budget: Budget, depth: int, register: Callable[[Any], int] | None = None
+) -> Any:
     import numpy as np
 
     arr = values.to_numpy() if hasattr(values, "to_numpy") else np.asarray(values)
     if arr.dtype.hasobject:
-        return {"$": "list", "v": [encode(v, budget, depth + 1) for v in arr.tolist()]}
+        # Objects in an object column get real handles too (a -1 handle answers nothing).
+        return {"$": "list", "v": [encode(v, budget, depth + 1, register) for v in arr.tolist()]}
     return {"$": "ndarray", "npy": _npy(arr)}
 
 
@@ -62,15 +65,15 @@ def _pandas(obj: Any, budget: Budget, depth: int, register: Callable[[Any], int]
         return {
             "$": "dataframe",
             "columns": [encode(c, budget, depth + 1, register) for c in obj.columns.tolist()],
-            "data": [_column(c, budget, depth) for c in cols],
-            "index": _column(obj.index, budget, depth),
+            "data": [_column(c, budget, depth, register) for c in cols],
+            "index": _column(obj.index, budget, depth, register),
         }
     budget.take(int(obj.size))
     return {
         "$": "series",
         "name": encode(obj.name, budget, depth + 1, register),
-        "data": _column(obj, budget, depth),
-        "index": _column(obj.index, budget, depth),
+        "data": _column(obj, budget, depth, register),
+        "index": _column(obj.index, budget, depth, register),
     }
 
 
@@ -102,7 +105,9 @@ def _handle(obj: Any, register: Callable[[Any], int]) -> dict[str, Any]:
     }
     if _is(obj, type):  # a class: what `isinstance(x, ThisClass)` compares on the trusted side
         out["class_mro"] = _mro_names(obj)
-    ref = (_library_ref(obj) if callable(obj) else None) or _ufunc_ref(obj)
+    # A proxy (trusted side) names no library object, and asking it would call the sandbox.
+    proxy = getattr(type(obj), "_grader_proxy", False) is True
+    ref = None if proxy else (_library_ref(obj) if callable(obj) else None) or _ufunc_ref(obj)
     if ref:
         out["ref"] = ref
     return out
@@ -216,5 +221,5 @@ def _numpy_or_pandas(obj: Any, budget: Budget, depth: int, reg: Callable[[Any], 
     if pd is not None and (_is(obj, pd.DataFrame) or _is(obj, pd.Series)):
         return _pandas(obj, budget, depth, reg)
     if pd is not None and _is(obj, pd.Index):
-        return {"$": "index", "data": _column(obj, budget, depth)}
+        return {"$": "index", "data": _column(obj, budget, depth, reg)}
     return None

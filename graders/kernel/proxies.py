@@ -24,6 +24,7 @@ class RemoteObject:
     """A student object living in the sandbox, known by a handle."""
 
     __slots__ = ("_client", "_handle", "_type", "_repr", "_mro", "_ref", "_class_mro")
+    _grader_proxy = True  # read on the class by `encode`, never forwarded to the sandbox
 
     def __init__(
         self,

@@ -208,3 +208,15 @@ def test_the_failing_line_is_the_tests_own_line(kernel: KernelClient) -> None:
     )
     result, _ = score(kernel, "def f(v):\n    return v + 1", test)
     assert not result.passed and "assert helper(f(2)) == 5" in result.message
+
+
+def test_student_objects_inside_a_frame_go_back_as_themselves(kernel: KernelClient) -> None:
+    """A frame with an object column of the student's own objects (fitted models in lab 4):
+    can the test pass it back into the student's code (it crashed the scorer once)?"""
+    student = (
+        "import pandas as pd\nclass Model:\n    def __init__(self, k):\n        self.k = k\n"
+        "models = pd.DataFrame({'name': ['a', 'b'], 'model': [Model(1), Model(2)]})\n"
+        "def total(frame):\n    return sum(m.k for m in frame['model'])"
+    )
+    result, _ = score(kernel, student, "assert total(models) == 3\nassert models.shape == (2, 2)")
+    assert result.passed, result.detail or result.message
