@@ -77,6 +77,16 @@ def _init_worker(counter: Any) -> None:
         set_worker_slot(counter.value)
 
 
+def _preload(modules: list[str]) -> None:
+    """Import the lab's instructor modules once here, as a pool worker has them from the
+    forkserver: each notebook's scorer is a fork of this process and would import them again."""
+    import importlib
+
+    for module in modules:
+        with contextlib.suppress(Exception):
+            importlib.import_module(module)
+
+
 def _select_backend(allow_unsandboxed: bool) -> Any:
     from graders.sandbox import SandboxUnavailable, select_backend
 
@@ -189,6 +199,7 @@ def autograde(
             summary.per_worker = dict(sorted(engine.per_worker.items()))
         elif workers == 1 or len(tasks) <= 1:
             set_worker_slot(1)
+            _preload(lab_modules(notebooks))  # what the pool's forkserver preloads
             for task in tasks:
                 try:
                     result = grade_submission(task, backend=backend)

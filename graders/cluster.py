@@ -342,12 +342,12 @@ class DaskEngine:
     ) -> None:
         """Grade ``tasks`` on the cluster; ``record`` each result here, as it arrives.
 
-        Only about one task per grading worker is out at a time (the next one leaves before a
-        result is written): Dask counts a worker's death against every task assigned to it, so
-        a cohort handed out at once would put thousands of innocent tasks next to each dying
-        worker. A task that every worker running it died on may have been next to the culprit:
-        like the pool's ladder, it runs once more *alone* (nothing else out), and only a death
-        then makes it ``error:grader-crashed``.
+        Two tasks per grading worker are out at a time (one running, the next already there, so
+        a worker never waits for this client): Dask counts a worker's death against every task
+        assigned to it, so a cohort handed out at once would put thousands of innocent tasks
+        next to each dying worker. A task that every worker running it died on may have been
+        next to the culprit: like the pool's ladder, it runs once more *alone* (nothing else
+        out), and only a death then makes it ``error:grader-crashed``.
         """
         distributed = _distributed()
         token = uuid.uuid4().hex[:8]
@@ -368,7 +368,7 @@ class DaskEngine:
                 if suspects and not out:  # the others are done: the next suspect runs alone
                     send(suspects.popleft(), 1)
                 return
-            while waiting and len(out) < self._slots():
+            while waiting and len(out) < 2 * self._slots():
                 send(waiting.popleft(), 0)
 
         recorded = 0
