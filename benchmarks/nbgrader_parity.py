@@ -289,7 +289,7 @@ def report(
         "## Per notebook (test cells equal: solved, blank, half; nbgrader's score of the solution)",
         "",
         kit.markdown_table(
-            ["course", "notebook", "test cells", *VARIANTS, "nbgrader solved"], rows
+            ["course", "notebook", "test cells", *VARIANTS, "nbgrader solved", "notes"], rows
         ),
         "",
         "## Per course",
