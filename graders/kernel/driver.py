@@ -295,6 +295,9 @@ class Driver:
             from IPython.core.interactiveshell import InteractiveShell
 
             self.shell = InteractiveShell.instance(user_ns=self.ns)
+            # Figures render with the Agg backend here: `%matplotlib inline` (or notebook) is a
+            # no-op instead of an error that would skip the rest of its cell (the imports below).
+            self.shell.register_magic_function(lambda line: None, "line", "matplotlib")
             sys.stdout = sys.stderr = self.out
         result = self.shell.run_cell(code, store_history=False, silent=False)
         exc = result.error_before_exec or result.error_in_exec

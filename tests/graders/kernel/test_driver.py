@@ -134,3 +134,14 @@ def test_student_annotations_are_evaluated_as_in_jupyter(kernel: KernelClient) -
     )
     assert res.ok, res.error
     assert kernel.get(["ok"]) == {"ok": [True, True]}
+
+
+def test_matplotlib_magic_does_not_stop_the_cell(tmp_path: Path) -> None:
+    """Does a cell starting with `%matplotlib inline` still run its imports (as in Jupyter)?"""
+    from graders.kernel.session import open_kernel
+    from graders.sandbox import Limits, LocalBackend
+
+    with open_kernel(LocalBackend(), workdir=tmp_path, limits=Limits(cell_timeout_s=20)) as k:
+        res = k.exec("%matplotlib inline\nimport math\nroot = math.sqrt(4)")
+        assert res.error is None, res.error
+        assert k.get(["root"]) == {"root": 2.0}
