@@ -21,7 +21,14 @@ from dataclasses import dataclass
 from typing import Any
 
 from graders import cells as C
-from graders.kernel.client import CALL_BUDGET, KernelClient, KernelGone, RemoteError
+from graders.kernel.client import (
+    CALL_BUDGET,
+    STATEFUL_MODULES,
+    KernelClient,
+    KernelGone,
+    RemoteError,
+)
+from graders.kernel.proxies import RemoteObject
 from graders.mirror import SYNC, Mirror, StudentGlobals, instrument
 from graders.results import TestResult
 
@@ -251,7 +258,10 @@ def run_test_cell(
     carry = {} if carry is None else carry
     client.calls_left = CALL_BUDGET
     try:
-        names = [n for n in free_names(spec.source) if n not in base and n not in carry]
+        read = free_names(spec.source)
+        # A stateful library (pyplot) is read from the student's process: its figures are there.
+        stateful = [n for n in read if _stateful(base.get(n)) and n not in carry]
+        names = [n for n in read if (n not in base or n in stateful) and n not in carry]
         binds = bound_names(spec.source)
     except SyntaxError as exc:
         return [
@@ -259,6 +269,9 @@ def run_test_cell(
         ], ""
     try:
         fetched = client.get(names)
+        for n in stateful:  # only the student's own copy of that very module replaces ours
+            if n in fetched and not _same_module(fetched[n], base[n]):
+                del fetched[n]
         ns = {**base, **fetched, **carry}
         student = set(fetched) | _globals_read(client)
         if setup.strip():
@@ -285,6 +298,16 @@ def run_test_cell(
             results.append(unit(i, False, _failure(exc, group.code, group.hidden)))
         carry.update({n: group_ns[n] for n in binds if n in group_ns})
     return results, sink.getvalue()
+
+
+def _stateful(value: Any) -> bool:
+    return isinstance(value, types.ModuleType) and value.__name__ in STATEFUL_MODULES
+
+
+def _same_module(proxy: Any, module: types.ModuleType) -> bool:
+    return isinstance(proxy, RemoteObject) and object.__getattribute__(proxy, "_repr").startswith(
+        f"<module '{module.__name__}'"
+    )
 
 
 def _globals_read(client: KernelClient) -> set[str]:

@@ -350,6 +350,10 @@ def write_back(target: Any, value: Any) -> None:
             target[...] = value
 
 
+# Modules whose state is the student's work (their figures): a test reading `plt.gca()` means the
+# student's pyplot, so these are proxies even when the instructor imported them too.
+STATEFUL_MODULES = frozenset({"matplotlib.pyplot"})
+
 # Names under which a notebook conventionally binds a library module (besides the module's own).
 MODULE_ALIASES = {
     "np": "numpy",
@@ -373,6 +377,8 @@ def conventional_module(name: str, value: Any) -> Any:
         return None
     module = value.get("name")
     if not isinstance(module, str) or module.split(".")[0] not in SAFE_PACKAGES:
+        return None
+    if module in STATEFUL_MODULES:  # the student's figures live in the student's pyplot
         return None
     if name != module.rsplit(".", 1)[-1] and MODULE_ALIASES.get(name) != module:
         return None

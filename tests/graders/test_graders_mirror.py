@@ -220,3 +220,17 @@ def test_student_objects_inside_a_frame_go_back_as_themselves(kernel: KernelClie
     )
     result, _ = score(kernel, student, "assert total(models) == 3\nassert models.shape == (2, 2)")
     assert result.passed, result.detail or result.message
+
+
+def test_p10_plt_in_a_test_is_the_students_pyplot(kernel: KernelClient) -> None:
+    """Does `plt.gca().lines` in a test see the line the student drew?"""
+    student = (
+        "import matplotlib\nmatplotlib.use('Agg')\nimport matplotlib.pyplot as plt\n"
+        "plt.figure()\nplt.plot([0, 1, 2], [0, 1, 4])"
+    )
+    test = (
+        "assert len(plt.gca().lines) == 1\nassert list(plt.gca().lines[0].get_ydata()) == [0, 1, 4]"
+    )
+    imports = "import numpy as np\nimport matplotlib.pyplot as plt"
+    result, _ = score(kernel, student, test, imports=imports)
+    assert result.passed, result.detail or result.message
