@@ -61,8 +61,8 @@ def _call(kind: str, *values: str, at: ast.stmt) -> ast.stmt:
 
 
 class _Instrument:
-    def __init__(self, names: set[str], modules: set[str]) -> None:
-        self.names, self.modules = names, modules
+    def __init__(self, names: set[str], modules: set[str], hidden_lines: set[int]) -> None:
+        self.names, self.modules, self.hidden_lines = names, modules, hidden_lines
 
     def body(self, stmts: list[ast.stmt]) -> list[ast.stmt]:
         out: list[ast.stmt] = []
@@ -97,7 +97,9 @@ class _Instrument:
         extra = []
         bound = [n for t in targets for n in _target_names(t) if n in self.names]
         if bound:
-            extra.append(_call("set", *bound, at=stmt))
+            # A binding on a public line of a cell that also holds hidden code is public.
+            kind = "set_hidden" if stmt.lineno in self.hidden_lines else "set"
+            extra.append(_call(kind, *bound, at=stmt))
         for t in targets:
             if isinstance(t, ast.Attribute):
                 owner = _dotted(t.value)
@@ -124,12 +126,33 @@ class _Instrument:
         return ast.fix_missing_locations(ast.copy_location(ast.Expr(wrapped), stmt))
 
 
-def instrument(code: str | ast.Module, names: set[str], modules: set[str]) -> ast.Module:
+def instrument(
+    code: str | ast.Module,
+    names: set[str],
+    modules: set[str],
+    hidden_lines: set[int] | None = None,
+) -> ast.Module:
     """``code`` (text or an already parsed tree, changed in place), with `Mirror` calls after
-    statements that change shared state. Line numbers stay those of the original text."""
+    statements that change shared state. Line numbers stay those of the original text;
+    ``hidden_lines`` are the (1-based) lines inside hidden-test regions."""
     tree = ast.parse(code) if isinstance(code, str) else code
-    tree.body = _Instrument(names, modules).body(tree.body)
+    tree.body = _Instrument(names, modules, hidden_lines or set()).body(tree.body)
     return tree
+
+
+def hidden_lines(code: str) -> set[int]:
+    """Line numbers (1-based) of ``code`` inside ``### BEGIN/END HIDDEN TESTS`` regions."""
+    from graders import cells as C
+
+    inside, out = False, set()
+    for number, line in enumerate(code.split("\n"), 1):
+        if C.has_marker(line, C.BEGIN_HIDDEN):
+            inside = True
+        elif C.has_marker(line, C.END_HIDDEN):
+            inside = False
+        elif inside:
+            out.add(number)
+    return out
 
 
 class Mirror:
@@ -167,14 +190,18 @@ class Mirror:
     def _del(self, *names: str) -> None:
         self.client.request("delete", names=[n for n in names if n not in self.ns])
 
-    def _set(self, *names: str) -> None:
+    def _set(self, *names: str, public: bool = True) -> None:
+        allowed = self.values_allowed and public
         values = {
             n: self.ns[n]
             for n in names
-            if n in self.ns and (self.values_allowed or isinstance(self.ns[n], RemoteObject))
+            if n in self.ns and (allowed or isinstance(self.ns[n], RemoteObject))
         }
         if values:
             self.client.set(values)
+
+    def _set_hidden(self, *names: str) -> None:
+        self._set(*names, public=False)
 
     def _module(self, owner: str) -> types.ModuleType | None:
         module = eval(owner, self.ns)  # noqa: S307 - a dotted name the test code wrote

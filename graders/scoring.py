@@ -29,7 +29,7 @@ from graders.kernel.client import (
     RemoteError,
 )
 from graders.kernel.proxies import RemoteObject
-from graders.mirror import SYNC, Mirror, StudentGlobals, instrument
+from graders.mirror import SYNC, Mirror, StudentGlobals, hidden_lines, instrument
 from graders.results import TestResult
 
 BUILTIN_NAMES = frozenset(dir(builtins))
@@ -213,7 +213,7 @@ def _exec(code: str, ns: dict[str, Any], sink: io.StringIO, mirror: Mirror | Non
     tree = ast.parse(python_source(code))
     if mirror is not None:
         modules = {n for n, v in ns.items() if isinstance(v, types.ModuleType)}
-        tree = instrument(tree, mirror.names, modules)  # keeps the test's line numbers
+        tree = instrument(tree, mirror.names, modules, hidden_lines(code))  # same line numbers
         ns[SYNC] = mirror
         ns["globals"] = lambda: StudentGlobals(mirror.client, ns)
     ns.setdefault("get_ipython", lambda: IPythonShim(ns))
@@ -275,6 +275,8 @@ def run_test_cell(
         ns = {**base, **fetched, **carry}
         student = set(fetched) | _globals_read(client)
         if setup.strip():
+            # The set-up of `# TEST:` groups arrives without its markers: public only when the
+            # cell has no hidden region at all.
             public = not C.has_marker(spec.source, C.BEGIN_HIDDEN)
             _exec(setup, ns, sink, Mirror(client, ns, public, student))
             carry.update({n: ns[n] for n in binds if n in ns})
@@ -288,7 +290,10 @@ def run_test_cell(
     for i, group in enumerate(groups):
         group_ns = dict(ns)
         try:
-            _exec(group.code, group_ns, sink, Mirror(client, group_ns, not group.hidden, student))
+            # Bindings of hidden lines never carry trusted values (statement by statement); a
+            # group without `# TEST:` markers mixes public and hidden lines.
+            public = not group.hidden or not group.name
+            _exec(group.code, group_ns, sink, Mirror(client, group_ns, public, student))
             if client.gone is not None:  # a bare `except:` in the test swallowed the death
                 raise client.gone
             results.append(unit(i, True, ""))

@@ -234,3 +234,18 @@ def test_p10_plt_in_a_test_is_the_students_pyplot(kernel: KernelClient) -> None:
     imports = "import numpy as np\nimport matplotlib.pyplot as plt"
     result, _ = score(kernel, student, test, imports=imports)
     assert result.passed, result.detail or result.message
+
+
+def test_public_lines_of_a_mixed_cell_reach_the_student_hidden_lines_do_not(
+    kernel: KernelClient,
+) -> None:
+    """In one nbgrader cell with public and hidden lines: does the public `A` reach a student
+    function reading the global, while the hidden `secret` never does?"""
+    student = "def trace_of_A():\n    return float(A.trace())\ndef peek():\n    return secret"
+    test = (
+        "A = np.eye(3)\nassert trace_of_A() == 3\n### BEGIN HIDDEN TESTS\n"
+        "secret = 42\ntry:\n    peek()\nexcept NameError:\n    pass\nelse:\n"
+        "    raise AssertionError('hidden value reached the student')\n### END HIDDEN TESTS"
+    )
+    result, _ = score(kernel, student, test)
+    assert result.passed, result.detail or result.message
