@@ -169,6 +169,12 @@ def timeline_figures(raw: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
+def scaleout_figures(raw: dict[str, Any]) -> dict[str, Any]:
+    """benchmarks/grading_scaleout.py JSON: pool vs Dask timings, per-notebook times of labs 1
+    and 4, and the projection (hours per cohort size and core count) built from them."""
+    return dict(raw)
+
+
 @dataclass(frozen=True)
 class FigureSet:
     """One benchmark run whose figures the course quotes."""
@@ -249,6 +255,15 @@ SETS = [
         cheap=False,  # timings: a rerun moves them (module 6)
         extract=serving_figures,
         output=str(ROOT / "build" / "reports" / "bench" / "serving_load_forest.json"),
+    ),
+    FigureSet(
+        "grading_scaleout",
+        "benchmarks/grading_scaleout.py",
+        ("--n", "100", "--out", "{out}"),
+        preset="none",
+        seed=0,
+        cheap=False,  # timings on a shared machine (the instructors' "large cohort" page)
+        extract=scaleout_figures,
     ),
 ]
 
