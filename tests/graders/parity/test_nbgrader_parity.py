@@ -47,12 +47,6 @@ from .patterns import BY_NAME, PATTERNS, VARIANTS, notebook_sha
 KNOWN_GAPS: dict[str, str] = {
     "p05_aliasing/solved": "P5: a student list and the array it holds arrive as separate copies,"
     " so `lst == [1, arr]` raises the ambiguous-truth ValueError",
-    "p08_magic_in_setup/solved": "P8: a set-up cell starting with %matplotlib inline does not bind"
-    " its imports for the tests (NameError: np)",
-    "p10_pyplot_state/solved": "P10: plt.gca() in a test is the grader's pyplot, not the student's"
-    " figure",
-    "p10_pyplot_state/partial": "P10: plt.gca() in a test is the grader's pyplot, not the"
-    " student's figure",
     "p16_timing/solved": "P16: timing 20 calls also times copying the 32 MB argument 20 times",
     "p16_timing/partial": "P16: timing 20 calls also times copying the 32 MB argument 20 times",
     "p17_magics_in_tests/solved": "P17: a test cell that is only `ls` (automagic) raises NameError",
