@@ -199,11 +199,14 @@ class FigureSet:
 
 # The families the lessons compare (the pipeline's default three; the opt-in blend is slow).
 MODELS = ("--families", "logreg", "random_forest", "hist_gb", "--skip-pipeline", "--out", "{out}")
+SMALL_MODELS = ("--families", "logreg", "random_forest", "--skip-pipeline", "--out", "{out}")
 SETS = [
     FigureSet(
         "models_small",
         "benchmarks/reference_model.py",
-        ("--preset", "small", "--seed", "0", *MODELS),
+        # The two families the small-preset figures quote (CI recomputes this set: boosting,
+        # which no lesson quotes on this preset, would double its time).
+        ("--preset", "small", "--seed", "0", *SMALL_MODELS),
         preset="small",
         seed=0,
         cheap=True,
