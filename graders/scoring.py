@@ -209,8 +209,26 @@ def _failure(exc: BaseException, code: str, hidden: bool) -> tuple[str, str]:
     return (f"the hidden test raised {kind}" if secret else f"{kind}: {exc}"), full
 
 
+# IPython's automagic: a line that is only one of these names (and no variable of that name
+# exists) is the shell command, e.g. `ls`. Shell commands are not run in the grader.
+AUTOMAGIC = frozenset({"ls", "ll", "pwd", "cd", "who", "whos", "env", "history", "clear"})
+
+
+def _automagic_lines(tree: ast.Module, ns: dict[str, Any]) -> ast.Module:
+    tree.body = [
+        ast.copy_location(ast.Pass(), s)
+        if isinstance(s, ast.Expr)
+        and isinstance(s.value, ast.Name)
+        and s.value.id in AUTOMAGIC
+        and s.value.id not in ns
+        else s
+        for s in tree.body
+    ]
+    return tree
+
+
 def _exec(code: str, ns: dict[str, Any], sink: io.StringIO, mirror: Mirror | None = None) -> None:
-    tree = ast.parse(python_source(code))
+    tree = _automagic_lines(ast.parse(python_source(code)), ns)
     if mirror is not None:
         modules = {n for n, v in ns.items() if isinstance(v, types.ModuleType)}
         tree = instrument(tree, mirror.names, modules, hidden_lines(code))  # same line numbers

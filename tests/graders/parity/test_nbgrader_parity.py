@@ -49,10 +49,6 @@ KNOWN_GAPS: dict[str, str] = {
     " so `lst == [1, arr]` raises the ambiguous-truth ValueError",
     "p16_timing/solved": "P16: timing 20 calls also times copying the 32 MB argument 20 times",
     "p16_timing/partial": "P16: timing 20 calls also times copying the 32 MB argument 20 times",
-    "p17_magics_in_tests/solved": "P17: a test cell that is only `ls` (automagic) raises NameError",
-    "p17_magics_in_tests/blank": "P17: a test cell that is only `ls` (automagic) raises NameError",
-    "p17_magics_in_tests/partial": "P17: a test cell that is only `ls` (automagic) raises"
-    " NameError",
 }
 
 TABLE_DIR = REPO / "build" / "parity"
