@@ -226,9 +226,17 @@ def autograde(
     )
     table.add_column("status")
     table.add_column("count", justify="right")
-    table.add_column("students")
+    table.add_column("score", justify="right")
+    table.add_column("students (score)")
+    total = {r.student: (r.total, r.possible) for r in result.results}
     for status, names in result.by_status().items():
-        table.add_row(Text(status), str(len(names)), Text(", ".join(names)))
+        scores = [total[n][0] for n in names if n in total]
+        possible = max((total[n][1] for n in names if n in total), default=0.0)
+        span = f"{min(scores):g}–{max(scores):g}" if len(set(scores)) > 1 else f"{scores[0]:g}"
+        listed = ", ".join(f"{n} ({total[n][0]:g})" if n in total else n for n in names)
+        table.add_row(
+            Text(status), str(len(names)), f"{span} / {possible:g}" if scores else "", Text(listed)
+        )
     console.print(table)
     if result.per_worker:
         counts = ", ".join(f"{w} {n}" for w, n in result.per_worker.items())

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from graders.course import Course
+from graders.errors import GraderError
 from graders.gradebook import Gradebook
 from graders.manual import ManualGrades, manual_grades
 from graders.notebooks import write_atomic
@@ -138,6 +139,10 @@ def feedback(*, course_dir: Path, lab: str, students: list[str] | None = None) -
         gb.lab_notebooks(lab)  # a clear error when the lab was never released
         results = gb.results(lab)
         manual = manual_grades(gb, lab)
+        graded = sorted({r.student for r in results})
+        for name in students or []:
+            if name not in graded:
+                raise GraderError(gb.unknown(f"graded submission of {lab} by", name, graded))
     for result in results:
         if students is not None and result.student not in students:
             continue

@@ -211,6 +211,22 @@ class Gradebook:
             ),
         )
 
+    @staticmethod
+    def unknown(kind: str, name: str, known: list[str], first: str | None = None) -> str:
+        """One line for a name that is not in the gradebook: the closest known ones, or the
+        command that would put it there."""
+        import difflib
+
+        close = (
+            difflib.get_close_matches(name, known, n=3, cutoff=0.5)
+            or [k for k in known if k.startswith(name)][:3]
+        )
+        if close:
+            return f"no {kind} '{name}' in the gradebook; did you mean {', '.join(close)}?"
+        listed = f" (known: {', '.join(known[:10])})" if known else ""
+        hint = f"; run `{first}` first" if first and not known else ""
+        return f"no {kind} '{name}' in the gradebook{listed}{hint}"
+
     def labs(self) -> list[str]:
         return [
             r[0]
@@ -226,9 +242,7 @@ class Gradebook:
             (lab,),
         ).fetchall()
         if not rows:
-            raise GraderError(
-                f"lab '{lab}' is not in the gradebook: run `mlops-grade release {lab}` first"
-            )
+            raise GraderError(self.unknown("lab", lab, self.labs(), f"mlops-grade release {lab}"))
         earlier: dict[tuple[str, str], list[str]] = {}
         for nb, gid, text in self.db.execute(
             "SELECT notebook, grade_id, released_source FROM mlops_released_cell WHERE lab=? "

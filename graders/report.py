@@ -22,6 +22,7 @@ from rich.table import Table
 from rich.text import Text
 
 from graders.course import Course
+from graders.errors import GraderError
 from graders.gradebook import Gradebook
 from graders.manual import manual_grades
 from graders.notebooks import write_atomic
@@ -145,6 +146,8 @@ def report(
     """Summarize the gradebook; write the HTML page (default ``<course>/reports/report.html``)."""
     course = Course(Path(course_dir))
     with Gradebook.open_existing(course.gradebook) as gb:
+        if lab is not None and lab not in gb.labs():
+            raise GraderError(gb.unknown("lab", lab, gb.labs()))  # never an empty report
         results = gb.results(lab)
         labs = [lab] if lab else sorted({r.lab for r in results})
         pending = {name: sum(len(m.pending) for m in manual_grades(gb, name).values())

@@ -85,8 +85,33 @@ def test_autograde_table_prints_student_ids_literally(
     done.results = [SubmissionResult(n, "lab01", [NotebookResult("lab01")]) for n in names]
     monkeypatch.setattr(autograde_module, "autograde", lambda **_: done)
     result = runner.invoke(
-        app, ["autograde", "lab[bold]01", "--course-dir", str(tmp_path)], env={"COLUMNS": "200"}
+        app, ["autograde", "lab[bold]01", "--course-dir", str(tmp_path)], env={"COLUMNS": "300"}
     )
     assert result.exit_code == 0, result.output
-    assert "alice[conceal]_x, [bold red]bob[/], carol[link=http://x]c[/link]" in result.output
+    listed = "alice[conceal]_x (0), [bold red]bob[/] (0), carol[link=http://x]c[/link] (0)"
+    assert listed in result.output
     assert "lab[bold]01: 3 graded" in result.output
+
+
+@pytest.mark.slow
+@pytest.mark.sandbox
+def test_unknown_names_fail_with_the_known_ones_and_scores_are_shown(
+    sample_course: Path, submit: object, isolating_backend: object
+) -> None:
+    """Does the autograde table show scores; do an unknown lab (close to a known one) and an
+    unknown student exit 1 naming what exists; does `report --lab` never overwrite the report
+    with an empty one?"""
+    submit("ann")  # type: ignore[operator]
+    course = ["--course-dir", str(sample_course)]
+    graded = runner.invoke(app, ["autograde", "lab01", *course])
+    assert graded.exit_code == 0 and "8 / 8" in graded.output and "ann (8)" in graded.output
+    close = runner.invoke(app, ["autograde", "lab1", *course])
+    assert close.exit_code == 1 and "did you mean lab01?" in close.output
+    page = sample_course / "reports" / "report.html"
+    assert runner.invoke(app, ["report", *course]).exit_code == 0
+    before = page.read_text()
+    report = runner.invoke(app, ["report", "--lab", "nope", *course])
+    assert report.exit_code == 1 and "no lab 'nope'" in report.output
+    assert page.read_text() == before
+    nobody = runner.invoke(app, ["feedback", "lab01", "--student", "bob", *course])
+    assert nobody.exit_code == 1 and "ann" in nobody.output
