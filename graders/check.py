@@ -82,6 +82,8 @@ def check(
     """Run ``notebook`` (in a copy of its folder) with its public tests only."""
     started = time.monotonic()
     config = config or GradeConfig.from_settings()
+    if not Path(notebook).is_file():  # a learner's own path: say so, not "was not submitted"
+        raise GraderError(f"no notebook at {notebook}")
     try:
         nb = load_notebook(Path(notebook), max_mb=config.max_notebook_mb)
     except NotebookError as exc:

@@ -115,3 +115,10 @@ def test_unknown_names_fail_with_the_known_ones_and_scores_are_shown(
     assert page.read_text() == before
     nobody = runner.invoke(app, ["feedback", "lab01", "--student", "bob", *course])
     assert nobody.exit_code == 1 and "ann" in nobody.output
+
+
+def test_check_of_a_missing_file_says_so(tmp_path: Path) -> None:
+    """Does `check missing.ipynb` say there is no such notebook (not "was not submitted")?"""
+    result = runner.invoke(app, ["check", str(tmp_path / "missing.ipynb")])
+    assert result.exit_code == 1
+    assert result.output.strip() == f"error: no notebook at {tmp_path / 'missing.ipynb'}"
