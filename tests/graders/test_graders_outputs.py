@@ -133,3 +133,40 @@ def test_report_tables_print_names_literally(graded: Path) -> None:
     )
     print_tables([summary], Console(file=out, width=200))
     assert "lab[bold]01" in out.getvalue() and "test_[conceal]x" in out.getvalue()
+
+
+def test_feedback_is_the_learners_notebook_with_results_in_place(
+    graded: Path,
+) -> None:
+    """Is the page titled like the notebook, with the learner's code and answers (escaped),
+    each test cell's public code and results in place, and no hidden test code?"""
+    import json
+    import shutil
+
+    from grader_helpers import SOLUTIONS, fill_answers, read_notebook
+
+    released = read_notebook(graded / "release" / "lab01" / "lab01.ipynb")
+    nb = fill_answers(released, SOLUTIONS)
+    for cell in nb["cells"]:
+        if cell["metadata"].get("nbgrader", {}).get("grade_id") == "why_center":
+            cell["source"] = "<script>alert('x')</script> because means differ"
+    out = graded / "autograded" / "ann" / "lab01"
+    out.mkdir(parents=True)
+    (out / "lab01.ipynb").write_text(json.dumps(nb))
+    feedback(course_dir=graded, lab="lab01", students=["ann"])
+    page = (graded / "feedback" / "ann" / "lab01" / "lab01.html").read_text()
+    source = (graded / "source" / "lab01" / "lab01.ipynb").read_text()
+    heading = next(
+        line.lstrip("# ").strip()
+        for c in json.loads(source)["cells"]
+        if c["cell_type"] == "markdown"
+        for line in "".join(c["source"]).splitlines()
+        if line.startswith("#")
+    )
+    assert f"<title>{heading}" in page.replace("&#x27;", "'")
+    assert "Your notebook, with the results in place" in page
+    assert "x - x.mean()" in page  # the learner's own code
+    assert "&lt;script&gt;alert" in page and "<script>alert" not in page
+    assert "np.arange(10.0)" not in page and "BEGIN HIDDEN" not in page  # hidden tests
+    assert "mean_center(x), [-1.0, 0.0, 1.0]" in page  # a test cell's public code
+    shutil.rmtree(out)
