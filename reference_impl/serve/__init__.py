@@ -12,7 +12,8 @@ Routes:
 * ``POST /v1/transactions/score`` — a raw transaction, features from the online state;
   ``POST /v1/labels`` — a delayed fraud label for the online state;
 * ``GET /v1/model``, ``POST /v1/model/reload`` (load → verify → warm up → atomic swap);
-* ``GET /health/live``, ``GET /health/ready``, ``GET /metrics`` (Prometheus).
+* ``GET /health`` (the readiness summary), ``GET /health/live``, ``GET /health/ready``,
+  ``GET /metrics`` (Prometheus).
 
 Statuses (each declared, with its body schema, on every route that can return it): 200; 400 a
 body that is not JSON (bad syntax, not UTF-8) or a non-numeric Content-Length; 403 admin token;

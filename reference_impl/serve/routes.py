@@ -208,19 +208,37 @@ async def live() -> HealthResponse:
     return HealthResponse(status="alive")
 
 
-@router.get(
-    "/health/ready",
-    response_model=HealthResponse,
-    responses={**_errors(), 503: {"model": HealthResponse, "description": "No model loaded yet."}},
-    tags=["health"],
-)
-async def ready(store: deps.Store, response: Response) -> HealthResponse:
-    """Ready to score: a verified model is loaded (send traffic only when 200)."""
+_READY_RESPONSES: dict[int | str, dict[str, Any]] = {
+    **_errors(),
+    200: {"model": HealthResponse, "description": "A verified model is loaded and scores."},
+    503: {"model": HealthResponse, "description": "No model loaded yet (`detail` says why)."},
+}
+
+
+def _readiness(store: deps.Store, response: Response) -> HealthResponse:
     bundle = store.current
     if bundle is None:
         response.status_code = 503
         return HealthResponse(status="not ready", detail=store.last_error)
     return HealthResponse(status="ready", model_version=bundle.version)
+
+
+@router.get(
+    "/health/ready", response_model=HealthResponse, responses=_READY_RESPONSES, tags=["health"]
+)
+async def ready(store: deps.Store, response: Response) -> HealthResponse:
+    """Ready to score: a verified model is loaded (send traffic only when 200)."""
+    return _readiness(store, response)
+
+
+@router.get("/health", response_model=HealthResponse, responses=_READY_RESPONSES, tags=["health"])
+async def health(store: deps.Store, response: Response) -> HealthResponse:
+    """The summary a person or a load balancer asks first: the readiness of /health/ready.
+
+    200 with `status: ready` and the model version when a verified model scores; 503 with
+    `status: not ready` and the reason otherwise. /health/live only says the process answers.
+    """
+    return _readiness(store, response)
 
 
 @router.get(

@@ -205,6 +205,8 @@ def test_health_and_model_info(client: TestClient) -> None:
     assert client.get("/health/live").json()["status"] == "alive"
     ready = client.get("/health/ready")
     assert ready.status_code == 200 and ready.json()["model_version"] == "v1"
+    summary = client.get("/health")  # the address people try first answers the same
+    assert summary.status_code == 200 and summary.json() == ready.json()
     info = client.get("/v1/model").json()
     assert info["version"] == "v1"
     assert info["features"] == list(FEATURE_COLUMNS)

@@ -102,6 +102,8 @@ def test_starts_without_model_and_is_not_ready(tmp_path: Path, features: dict[st
         assert client.get("/health/live").status_code == 200
         ready = client.get("/health/ready")
         assert ready.status_code == 503 and "no registered model" in ready.json()["detail"]
+        summary = client.get("/health")
+        assert summary.status_code == 503 and summary.json() == ready.json()
         assert client.post("/v1/score", json=features).status_code == 503
         assert client.get("/v1/model").status_code == 503
         from reference_impl.serve.testing import train_demo_model
@@ -109,6 +111,7 @@ def test_starts_without_model_and_is_not_ready(tmp_path: Path, features: dict[st
         write_bundle(tmp_path, "v1", train_demo_model(n=500))
         assert client.post("/v1/model/reload", json={}).status_code == 200
         assert client.get("/health/ready").status_code == 200
+        assert client.get("/health").json()["status"] == "ready"
 
 
 def test_admin_token_guards_reload(settings: ServeSettings) -> None:
