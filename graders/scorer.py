@@ -210,6 +210,10 @@ def _child(
 ) -> None:
     code = 0
     try:
+        # Only the pipes to the sandbox and the report pipe stay open: an inherited descriptor
+        # (the gradebook's SQLite file when grading in the main process) would stay writable
+        # after the uid drop.
+        _close_fds_but({0, 1, 2, out_fd, client.proc.stdin.fileno(), client.proc.stdout.fileno()})
         client.proc = _PipeOnly(client.proc)
         base = trusted_base(sources)  # the instructor's imports, before the walls go up
         confine(limits, uid=uid, stage=stage, workdir=workdir)
@@ -244,6 +248,14 @@ def _child(
             traceback.print_exc(limit=-8)  # the instructor's terminal: why the scorer failed
     finally:
         os._exit(code)
+
+
+def _close_fds_but(keep: set[int]) -> None:
+    for name in os.listdir("/proc/self/fd"):
+        fd = int(name)
+        if fd not in keep:
+            with contextlib.suppress(OSError):
+                os.close(fd)
 
 
 def confine(

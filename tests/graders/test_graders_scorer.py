@@ -103,3 +103,18 @@ def test_nothing_a_test_patches_survives_into_the_next_notebook(
     outcome = run(kernel, tmp_path, "x = 1", "import numpy as np\nnp.linalg.solve = None")
     assert outcome.tests[0].passed
     assert np.linalg.solve is solve
+
+
+def test_no_descriptor_of_the_worker_reaches_the_test_code(
+    kernel: KernelClient, tmp_path: Path
+) -> None:
+    """A file the worker holds open (the gradebook, when grading in the main process): is its
+    descriptor closed in the scoring process, so the test code cannot write through it?"""
+    with open(tmp_path / "gradebook.db", "w") as held:
+        fd = held.fileno()
+        test = (
+            f"try:\n    os.fstat({fd})\nexcept OSError:\n    pass\n"
+            "else:\n    raise AssertionError('the worker descriptor is open here')"
+        )
+        outcome = run(kernel, tmp_path, "x = 1", test)
+    assert outcome.tests[0].passed, outcome.tests[0].detail or outcome.tests[0].message
