@@ -51,8 +51,13 @@ def local_scorer(model: Any) -> Scorer:
     return score
 
 
-def api_batch_scorer(client: Any, *, chunk: int = 2_000) -> Scorer:
-    """Score through POST /v1/score/batch of a running service (`client`: an httpx.Client)."""
+def api_batch_scorer(
+    client: Any, *, chunk: int = 2_000, on_scored: Callable[[int], None] | None = None
+) -> Scorer:
+    """Score through POST /v1/score/batch of a running service (`client`: an httpx.Client).
+
+    `on_scored(n)` is called after each request with the number of transactions it scored.
+    """
 
     def score(day: pd.DataFrame) -> np.ndarray:
         rows = day[list(s.FEATURE_COLUMNS)].to_dict("records")
@@ -61,16 +66,23 @@ def api_batch_scorer(client: Any, *, chunk: int = 2_000) -> Scorer:
             response = client.post("/v1/score/batch", json={"transactions": rows[i : i + chunk]})
             response.raise_for_status()
             out.extend(response.json()["scores"])
+            if on_scored is not None:
+                on_scored(len(rows[i : i + chunk]))
         return np.asarray(out)
 
     return score
 
 
-def api_online_scorer(client: Any, *, delay_days: int = s.DEFAULT_DELAY_DAYS) -> Scorer:
+def api_online_scorer(
+    client: Any,
+    *,
+    delay_days: int = s.DEFAULT_DELAY_DAYS,
+    on_scored: Callable[[int], None] | None = None,
+) -> Scorer:
     """Send raw transactions one by one to POST /v1/transactions/score; labels follow later.
 
     The labels of day d are posted to /v1/labels when day d + delay starts, as an investigation
-    team would report them.
+    team would report them. `on_scored(1)` is called after each scored transaction.
     """
     pending: dict[int, pd.DataFrame] = {}
 
@@ -95,6 +107,8 @@ def api_online_scorer(client: Any, *, delay_days: int = s.DEFAULT_DELAY_DAYS) ->
             response = client.post("/v1/transactions/score", json=body)
             response.raise_for_status()
             out.append(response.json()["score"])
+            if on_scored is not None:
+                on_scored(1)
         return np.asarray(out)
 
     return score
@@ -132,8 +146,14 @@ def replay_to_api(
     n_days: int = DRILL.n_days,
     start_day: int = DRILL.drift_start,
     on_day: Callable[[int], None] | None = None,
+    on_total: Callable[[int], None] | None = None,
+    on_scored: Callable[[int], None] | None = None,
 ) -> pd.DataFrame:
-    """Simulate `incident` and stream `days` to the service at `url`; the scored log."""
+    """Simulate `incident` and stream `days` to the service at `url`; the scored log.
+
+    Progress: `on_total(n)` once the simulation knows how many transactions `days` hold, then
+    `on_scored(k)` as each request's `k` transactions are scored, and `on_day(day)` per day.
+    """
     import httpx
 
     if mode not in ("batch", "online"):
@@ -141,10 +161,16 @@ def replay_to_api(
     frame = simulate_incident(
         incident, preset=preset, seed=seed, n_days=n_days, start_day=start_day
     )
+    if on_total is not None:
+        on_total(int(frame[DAY].isin(list(days)).sum()))
     with httpx.Client(base_url=url, timeout=60) as client:
         try:
             client.get("/health/ready").raise_for_status()
         except httpx.HTTPError as exc:
             raise ServiceError(f"service at {url} is not ready: {exc}") from None
-        scorer = api_batch_scorer(client) if mode == "batch" else api_online_scorer(client)
+        scorer = (
+            api_batch_scorer(client, on_scored=on_scored)
+            if mode == "batch"
+            else api_online_scorer(client, on_scored=on_scored)
+        )
         return replay(frame, scorer, days, on_day=on_day)

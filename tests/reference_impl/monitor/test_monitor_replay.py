@@ -46,6 +46,29 @@ def test_api_replay_matches_in_process_scores(live_url: str, model: Any) -> None
     np.testing.assert_allclose(log[SCORE], expected, atol=1e-9)
 
 
+def test_api_replay_reports_progress_in_transactions(live_url: str) -> None:
+    """Does the replay announce its total, then count every scored transaction up to it?"""
+    totals: list[int] = []
+    scored: list[int] = []
+    log = replay_to_api(
+        "none", live_url, days=[44, 45], on_total=totals.append, on_scored=scored.append, **TINY
+    )
+    assert totals == [len(log)] and sum(scored) == len(log) > 0
+
+
+def test_replay_help_says_how_long_and_how_to_run_a_short_replay() -> None:
+    """Does `fraud replay --help` give the full online time and a short run's options?"""
+    from typer.testing import CliRunner
+
+    from reference_impl.cli import app
+
+    text = " ".join(
+        CliRunner().invoke(app, ["replay", "--help"], env={"COLUMNS": "200"}).output.split()
+    )
+    assert "35 minutes" in text and "--first-day 42 --last-day 44" in text
+    assert "progress bar" in text
+
+
 def test_replay_to_a_dead_service_is_one_clear_error() -> None:
     """Is an unreachable service reported in one line instead of a traceback?"""
     with pytest.raises(ValueError, match="is not ready"):
