@@ -57,12 +57,18 @@ kept in this browser only; move it with [export/import on your progress page](..
 
 In Anki: *File → Import…*. Importing a newer version updates your cards instead of duplicating them.
 
-## All {len(deck.cards)} cards
+## Browse the deck
+
+Recall first, read second: the answers stay folded away while you study.
+
+<details class="lf-browse" markdown>
+<summary>Show all {len(deck.cards)} cards with their answers</summary>
 
 <div class="lf-cards" markdown>
 
 {cards}
 </div>
+</details>
 """
 
 

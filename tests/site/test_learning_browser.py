@@ -44,6 +44,35 @@ def test_studying_cards_lowers_the_due_count_after_reload(
     assert page.requests.external() == []
 
 
+ANSWERS = {  # the fixture deck's answers (tests/site/fixtures/course/00-demo/flashcards.yml)
+    "registry": "with its metadata",
+    "drift": "A change of the input distribution",
+    "gate": "Blocks a model whose metrics miss the bar",
+}
+
+
+def _visible_answers(page) -> set[str]:
+    return {
+        card
+        for card, text in ANSWERS.items()
+        if any(node.is_visible() for node in page.get_by_text(text).all())
+    }
+
+
+def test_no_answer_is_visible_until_show_answer(page, fixture_url: str) -> None:
+    """While studying, is every answer hidden until "show answer", and then only that card's?"""
+    page.goto(f"{fixture_url}/00-demo/flashcards.html")
+    _due(page)
+    assert _visible_answers(page) == set()
+    page.mouse.wheel(0, 10_000)  # scrolling down the page gives nothing away either
+    assert _visible_answers(page) == set()
+    current = page.locator(".lf-stage").get_attribute("data-card")
+    page.get_by_role("button", name="Show answer").click()
+    assert _visible_answers(page) == {current}
+    page.get_by_text("Show all 3 cards with their answers").click()
+    assert _visible_answers(page) == set(ANSWERS)
+
+
 def test_again_keeps_a_card_due_and_sm2_intervals_grow(page, fixture_url: str) -> None:
     """Does "again" keep a card in today's queue, and do SM-2 intervals grow 1, 6, 15 days?"""
     page.goto(f"{fixture_url}/00-demo/flashcards.html")
