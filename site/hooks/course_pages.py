@@ -49,8 +49,9 @@ title: "Flashcards · {deck.title}"
 
 <div class="lf-study" data-module="{deck.module}" data-count="{len(deck.cards)}"></div>
 
-{KEYS_HELP} Scheduling follows SM-2 (the SuperMemo 2 algorithm Anki started from) and is
-kept in this browser only; move it with [export/import on your progress page](../progress.md).
+{KEYS_HELP} Scheduling follows FSRS-6 with its published default parameters (the scheduler
+Anki ships since 23.10), aiming at 90 % recall when a card comes back. It is kept in this browser
+only; move it with [export/import on your progress page](../progress.md).
 
 [Download this deck for Anki]({module_apkg}){{ .md-button }}
 [Download all decks]({course_apkg}){{ .md-button }}

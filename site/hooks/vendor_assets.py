@@ -27,6 +27,8 @@ PACKAGES: dict[str, dict[str, str]] = {
         "es5/output/chtml/fonts/woff-v2/": "mathjax/output/chtml/fonts/woff-v2/",
     },
     "iframe-worker@1.0.4": {"shim/index.js": "iframe-worker/shim.js"},
+    # FSRS-6 spaced-repetition scheduler (MIT); its UMD build defines window.FSRS for learning.js.
+    "ts-fsrs@5.4.2": {"dist/index.umd.js": "ts-fsrs/ts-fsrs.umd.js", "LICENSE": "ts-fsrs/LICENSE"},
 }
 
 

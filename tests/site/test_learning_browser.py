@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 from pathlib import Path
 
 import pytest
@@ -73,19 +74,112 @@ def test_no_answer_is_visible_until_show_answer(page, fixture_url: str) -> None:
     assert _visible_answers(page) == set(ANSWERS)
 
 
-def test_again_keeps_a_card_due_and_sm2_intervals_grow(page, fixture_url: str) -> None:
-    """Does "again" keep a card in today's queue, and do SM-2 intervals grow 1, 6, 15 days?"""
+# FSRS-6 default parameters as published by open-spaced-repetition (fsrs4anki wiki, "The
+# Algorithm"; py-fsrs and ts-fsrs DEFAULT_PARAMETERS), and the model's formulas, ported from the
+# wiki independently of ts-fsrs so the browser's scheduler is checked against the reference.
+W = (0.212, 1.2931, 2.3065, 8.2956, 6.4133, 0.8334, 3.0194, 0.001, 1.8722, 0.1666, 0.796,
+     1.4835, 0.0614, 0.2629, 1.6483, 0.6014, 1.8729, 0.5425, 0.0912, 0.0658, 0.1542)  # fmt: skip
+DECAY = -W[20]
+FACTOR = 0.9 ** (1 / DECAY) - 1
+RATING = {"again": 1, "hard": 2, "good": 3, "easy": 4}
+
+
+def _d0(g: int) -> float:
+    return W[4] - math.exp(W[5] * (g - 1)) + 1
+
+
+def _clamp(d: float) -> float:
+    return min(10.0, max(1.0, d))
+
+
+def _fsrs6(s: float, d: float, days: float, grade: str) -> tuple[float, float]:
+    """One review of a card with stability s and difficulty d, `days` after the last one."""
+    g = RATING[grade]
+    r = (1 + FACTOR * days / s) ** DECAY
+    if g == 1:
+        s2 = min(W[11] * d ** -W[12] * ((s + 1) ** W[13] - 1) * math.exp(W[14] * (1 - r)), s)
+    else:
+        bonus = (W[15] if g == 2 else 1) * (W[16] if g == 4 else 1)
+        growth = math.exp(W[8]) * (11 - d) * s ** -W[9] * (math.exp(W[10] * (1 - r)) - 1)
+        s2 = s * (1 + growth * bonus)
+    d2 = d + -W[6] * (g - 3) * (10 - d) / 9
+    return s2, _clamp(W[7] * _d0(4) + (1 - W[7]) * d2)
+
+
+def test_again_keeps_a_card_due_today_after_reload(page, fixture_url: str) -> None:
+    """Does "again" keep a card in today's queue, also after a reload?"""
     page.goto(f"{fixture_url}/00-demo/flashcards.html")
     page.keyboard.press("Space")
     page.keyboard.press("1")
     page.reload()
     assert _due(page) == 3
-    intervals = page.evaluate(
-        """() => { let s = null, out = [];
-                   for (let i = 0; i < 3; i++) { s = LF.schedule(s, "good"); out.push(s.interval); }
-                   out.push(LF.schedule(s, "again").interval); return out; }"""
+
+
+def test_a_new_card_starts_from_the_published_fsrs6_defaults(page, fixture_url: str) -> None:
+    """Is a first review's stability w0..w3 and its difficulty D0(G), as FSRS-6 publishes?"""
+    page.goto(f"{fixture_url}/00-demo/flashcards.html")
+    first = page.evaluate(
+        """() => ["again", "hard", "good", "easy"].map(g => {
+                 const s = LF.schedule(null, g, new Date(2026, 0, 1, 12));
+                 return [s.stability, s.difficulty, s.scheduled_days]; })"""
     )
-    assert intervals == [1, 6, 15, 0]
+    for (stability, difficulty, _), g in zip(first, (1, 2, 3, 4), strict=True):
+        assert stability == pytest.approx(W[g - 1], abs=1e-9)
+        assert difficulty == pytest.approx(_clamp(_d0(g)), abs=1e-6)
+    # At 90 % desired retention the interval is the stability in days, kept in grade order.
+    assert [days for *_, days in first] == [1, 2, 3, 8]
+
+
+def test_reviews_follow_the_fsrs6_formulas(page, fixture_url: str) -> None:
+    """Over good, good, good, again, good (each on its due day), do stability and difficulty
+    match a port of the published FSRS-6 formulas, and is each next interval the stability?"""
+    page.goto(f"{fixture_url}/00-demo/flashcards.html")
+    grades = ["good", "good", "good", "again", "good", "hard", "easy"]
+    states = page.evaluate(
+        """(grades) => { let s = null, now = new Date(2026, 0, 1, 12), out = [];
+             for (const g of grades) {
+               s = LF.schedule(s, g, now); out.push(s);
+               now = new Date(s.due + "T12:00:00"); }
+             return out; }""",
+        grades,
+    )
+    s, d = W[2], _clamp(_d0(3))
+    for grade, before, after in zip(grades[1:], states[:-1], states[1:], strict=True):
+        s, d = _fsrs6(s, d, before["scheduled_days"], grade)
+        assert after["stability"] == pytest.approx(s, rel=1e-6), grade
+        assert after["difficulty"] == pytest.approx(d, rel=1e-6), grade
+    goods = [st for g, st in zip(grades, states, strict=True) if g == "good"][1:]
+    assert [st["scheduled_days"] for st in goods] == [round(st["stability"]) for st in goods]
+    assert [entry[1] for entry in states[-1]["log"]] == grades  # the review log is kept
+
+
+def test_a_stored_sm2_profile_migrates_to_fsrs(page, fixture_url: str) -> None:
+    """Does a learner's SM-2 progress become FSRS state without losing due dates or history?"""
+    page.goto(f"{fixture_url}/00-demo/flashcards.html")
+    page.evaluate(
+        """() => {
+          const day = (n) => { const d = new Date(); d.setDate(d.getDate() + n);
+            return d.toLocaleDateString("sv"); };  // YYYY-MM-DD, local time
+          localStorage.setItem("lf:v1:cards", JSON.stringify({
+            "00-demo/registry": {reps: 3, interval: 15, ef: 2.6, due: day(5), last: day(-10),
+                                 first: day(-30), reviews: 3},
+            "00-demo/drift": {reps: 2, interval: 6, ef: 2.36, due: day(-1), last: day(-7),
+                              first: day(-20), reviews: 2}}));
+        }"""
+    )
+    page.reload()
+    assert _due(page) == 2  # drift (overdue) and the one new card; registry is due in 5 days
+    stored = json.loads(page.evaluate("() => localStorage.getItem('lf:v1:cards')"))
+    registry, drift = stored["00-demo/registry"], stored["00-demo/drift"]
+    assert registry["v"] == 2 and registry["stability"] == 15 and registry["reviews"] == 3
+    assert registry["sm2"] == {"reps": 3, "interval": 15, "ef": 2.6}
+    assert 1 <= drift["difficulty"] <= 10 and drift["stability"] == 6
+    assert registry["difficulty"] < drift["difficulty"]  # the higher-ease card stays the easier
+    page.keyboard.press("Space")
+    page.keyboard.press("3")
+    assert _due(page) == 1
+    graded = json.loads(page.evaluate("() => localStorage.getItem('lf:v1:cards')"))
+    assert graded["00-demo/drift"]["reviews"] == 3 and graded["00-demo/drift"]["stability"] > 6
 
 
 def test_at_most_20_new_cards_a_day_per_module(page, fixture_url: str) -> None:
@@ -145,6 +239,7 @@ def test_progress_survives_reload_and_round_trips_export_import(
     info.value.save_as(exported)
     data = json.loads(exported.read_text())
     assert data["format"] == "mlops-course-progress" and "00-demo/registry" in data["cards"]
+    assert [grade for _, grade in data["cards"]["00-demo/registry"]["log"]] == ["good"]
 
     fresh = browser.new_context().new_page()
     try:
