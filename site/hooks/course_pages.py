@@ -115,6 +115,17 @@ Export it to a JSON file to move to another browser or to show your instructor.
 </div>
 
 Importing replaces the progress stored in this browser with the file's.
+
+<div class="lf-retention">
+<label for="lf-retention">Flashcards: how sure do you want to be of an answer when its card comes
+back?</label>
+<select id="lf-retention">
+<option value="0.8">80 % (fewer reviews)</option>
+<option value="0.85">85 %</option>
+<option value="0.9" selected>90 % (default)</option>
+<option value="0.95">95 % (many more reviews)</option>
+</select>
+</div>
 """
 
 

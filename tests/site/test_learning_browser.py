@@ -153,6 +153,18 @@ def test_reviews_follow_the_fsrs6_formulas(page, fixture_url: str) -> None:
     assert [entry[1] for entry in states[-1]["log"]] == grades  # the review log is kept
 
 
+def test_desired_retention_set_on_the_progress_page_spaces_reviews(page, fixture_url: str) -> None:
+    """Does choosing 80 % retention lengthen intervals as FSRS-6 says, and is it kept on reload?"""
+    page.goto(f"{fixture_url}/progress.html")
+    easy = "() => LF.schedule(null, 'easy', new Date(2026, 0, 1, 12)).scheduled_days"
+    assert page.evaluate(easy) == round(W[3])  # at 90 % the interval is the stability
+    page.locator("#lf-retention").select_option("0.8")
+    page.reload()
+    assert page.locator("#lf-retention").input_value() == "0.8"
+    # Interval for retention r: S / FACTOR * (r ** (1 / DECAY) - 1)
+    assert page.evaluate(easy) == round(W[3] / FACTOR * (0.8 ** (1 / DECAY) - 1))
+
+
 def test_a_stored_sm2_profile_migrates_to_fsrs(page, fixture_url: str) -> None:
     """Does a learner's SM-2 progress become FSRS state without losing due dates or history?"""
     page.goto(f"{fixture_url}/00-demo/flashcards.html")

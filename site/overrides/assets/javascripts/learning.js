@@ -6,6 +6,7 @@
   "use strict";
   var CARDS_KEY = "lf:v1:cards";
   var PROGRESS_KEY = "lf:v1:progress";
+  var SETTINGS_KEY = "lf:v1:settings"; // {retention}: the learner's desired retention
   var QUIZ_PREFIX = "quiz_progress_"; // mkdocs-quiz's own key, per page pathname
   var FORMAT = "mlops-course-progress";
   var NEW_PER_DAY = 20; // new cards introduced per module and day, as Anki's default
@@ -36,8 +37,13 @@
   /* ---- FSRS-6 (ts-fsrs, default parameters), days as the unit: no same-day learning steps ---- */
   var GRADES = { again: 1, hard: 2, good: 3, easy: 4 }; // ts-fsrs Rating
   var REVIEW = 2; // ts-fsrs State.Review
+  var RETENTIONS = [0.8, 0.85, 0.9, 0.95];
+  function retention() {
+    var r = Number(load(SETTINGS_KEY).retention);
+    return RETENTIONS.indexOf(r) >= 0 ? r : 0.9;
+  }
   function scheduler() {
-    return FSRS.fsrs(FSRS.generatorParameters({ enable_fuzz: false, enable_short_term: false, request_retention: 0.9 }));
+    return FSRS.fsrs(FSRS.generatorParameters({ enable_fuzz: false, enable_short_term: false, request_retention: retention() }));
   }
   function toCard(s, now) {
     if (!s) return FSRS.createEmptyCard(now);
@@ -261,6 +267,13 @@
     }
     render();
     var status = document.getElementById("lf-io-status");
+    var keep = document.getElementById("lf-retention");
+    if (keep) {
+      keep.value = String(retention());
+      keep.addEventListener("change", function () {
+        var settings = load(SETTINGS_KEY); settings.retention = Number(keep.value); save(SETTINGS_KEY, settings);
+      });
+    }
     document.getElementById("lf-export").addEventListener("click", function () {
       var blob = new Blob([JSON.stringify(exportProgress(), null, 1)], { type: "application/json" });
       var a = el("a", { href: URL.createObjectURL(blob), download: "mlops-course-progress-" + today() + ".json" });
@@ -271,7 +284,8 @@
       var file = e.target.files[0];
       if (!file) return;
       file.text().then(function (text) {
-        try { importProgress(JSON.parse(text)); status.textContent = "Imported " + file.name + "."; render(); }
+        try { importProgress(JSON.parse(text)); status.textContent = "Imported " + file.name + "."; render();
+          if (keep) keep.value = String(retention()); }
         catch (err) { status.textContent = "Not imported: " + err.message; }
         e.target.value = "";
       });
@@ -285,13 +299,14 @@
       if (raw) quizzes[m.quiz] = JSON.parse(raw);
     });
     return { format: FORMAT, version: 1, exported: new Date().toISOString(),
-      cards: loadCards(), progress: load(PROGRESS_KEY), quizzes: quizzes };
+      cards: loadCards(), progress: load(PROGRESS_KEY), settings: load(SETTINGS_KEY), quizzes: quizzes };
   }
   function importProgress(data) {
     if (!data || data.format !== FORMAT) throw new Error("not a progress file of this course");
     if (data.version !== 1) throw new Error("unsupported version " + data.version);
     save(CARDS_KEY, data.cards || {});
     save(PROGRESS_KEY, data.progress || {});
+    save(SETTINGS_KEY, data.settings || {});
     Object.keys(data.quizzes || {}).forEach(function (rel) {
       localStorage.setItem(QUIZ_PREFIX + pathOf(rel), JSON.stringify(data.quizzes[rel]));
     });
