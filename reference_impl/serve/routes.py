@@ -202,12 +202,6 @@ async def reload_model(
     return await model_info(bundle, store)
 
 
-@router.get("/health/live", response_model=HealthResponse, responses=_errors(), tags=["health"])
-async def live() -> HealthResponse:
-    """The process answers (restart it if not)."""
-    return HealthResponse(status="alive")
-
-
 _READY_RESPONSES: dict[int | str, dict[str, Any]] = {
     **_errors(),
     200: {"model": HealthResponse, "description": "A verified model is loaded and scores."},
@@ -215,12 +209,10 @@ _READY_RESPONSES: dict[int | str, dict[str, Any]] = {
 }
 
 
-def _readiness(store: deps.Store, response: Response) -> HealthResponse:
-    bundle = store.current
-    if bundle is None:
-        response.status_code = 503
-        return HealthResponse(status="not ready", detail=store.last_error)
-    return HealthResponse(status="ready", model_version=bundle.version)
+@router.get("/health/live", response_model=HealthResponse, responses=_errors(), tags=["health"])
+async def live() -> HealthResponse:
+    """The process answers (restart it if not)."""
+    return HealthResponse(status="alive")
 
 
 @router.get(
@@ -228,7 +220,11 @@ def _readiness(store: deps.Store, response: Response) -> HealthResponse:
 )
 async def ready(store: deps.Store, response: Response) -> HealthResponse:
     """Ready to score: a verified model is loaded (send traffic only when 200)."""
-    return _readiness(store, response)
+    bundle = store.current
+    if bundle is None:
+        response.status_code = 503
+        return HealthResponse(status="not ready", detail=store.last_error)
+    return HealthResponse(status="ready", model_version=bundle.version)
 
 
 @router.get("/health", response_model=HealthResponse, responses=_READY_RESPONSES, tags=["health"])
@@ -238,7 +234,7 @@ async def health(store: deps.Store, response: Response) -> HealthResponse:
     200 with `status: ready` and the model version when a verified model scores; 503 with
     `status: not ready` and the reason otherwise. /health/live only says the process answers.
     """
-    return _readiness(store, response)
+    return await ready(store, response)
 
 
 @router.get(
