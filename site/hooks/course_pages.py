@@ -129,7 +129,13 @@ back?</label>
 """
 
 
-def labs_index(rows: list[tuple[Lab, str | None]]) -> str:
+def labs_index(rows: list[tuple[Lab, str | None]], repository: str = "") -> str:
+    """The labs page: every lab, and how a learner gets the labs and the checker.
+
+    `repository` is mkdocs.yml's `extra.course_repository` (the address learners clone); when it
+    is empty the page says so instead of printing a command that cannot work.
+    """
+    first = rows[0][0].name if rows else "lab01_business_to_ml"
     lines = [
         "# Labs",
         "",
@@ -145,17 +151,49 @@ def labs_index(rows: list[tuple[Lab, str | None]]) -> str:
             f"| [{lab.title}]({lab.name}.md) | {where} | "
             f"[{lab.name}.ipynb](download/{lab.name}.ipynb) |"
         )
+    if repository:
+        clone = [
+            "    ```bash",
+            f"    git clone {repository} mlops-course",
+            "    cd mlops-course",
+            "    python3 -m venv .venv",
+            "    .venv/bin/pip install -e '.[labs,grade]' jupyterlab",
+            "    ```",
+        ]
+    else:
+        clone = [
+            "    This site was built without the course repository's address",
+            "    (`extra: course_repository:` in `mkdocs.yml`): ask your instructor for it, clone",
+            "    it, and in its folder run `python3 -m venv .venv` and",
+            "    `.venv/bin/pip install -e '.[labs,grade]' jupyterlab`.",
+        ]
     lines += [
+        "",
+        "## Get started on your own",
+        "",
+        "You need Python 3.11 or newer and git. Once, get the course repository and install the",
+        "labs' packages and the checker (`mlops-grade`) into a virtual environment in it:",
+        "",
+        *clone,
+        "",
+        "Then for each lab: download its notebook from the table above into that folder, open it,",
+        "and check it before you submit (the commands use the environment's own programs, so no",
+        "`activate` is needed):",
+        "",
+        "```bash",
+        f".venv/bin/jupyter lab {first}.ipynb",
+        f".venv/bin/mlops-grade check {first}.ipynb",
+        "```",
         "",
         "## How to open a lab",
         "",
         '=== "On your machine"',
         "",
-        "    From the course repository, after `make run` has set up `.venv`:",
+        "    In the course repository's folder, set up as in",
+        "    [Get started on your own](#get-started-on-your-own):",
         "",
         "    ```bash",
-        "    .venv/bin/pip install -e '.[labs,grade]' jupyterlab",
-        "    .venv/bin/jupyter lab ~/Downloads/labNN_slug.ipynb",
+        "    .venv/bin/jupyter lab labNN_slug.ipynb",
         "    ```",
         "",
         '=== "In the lab container"',
@@ -168,8 +206,9 @@ def labs_index(rows: list[tuple[Lab, str | None]]) -> str:
         "    Log in to your cohort's JupyterHub, use *Upload* in the file browser to add the",
         "    notebook, then open it. The hub has every package the labs need.",
         "",
-        "Before you submit, run the public tests: `mlops-grade check labNN_slug.ipynb` tells you",
-        "what passes and how many hidden tests will also grade your work.",
+        "Before you submit, run the public tests: `.venv/bin/mlops-grade check labNN_slug.ipynb`",
+        "(or `mlops-grade check labNN_slug.ipynb` in the container or on the hub) tells you what",
+        "passes and how many hidden tests will also grade your work.",
         "",
     ]
     return "\n".join(lines)

@@ -133,7 +133,8 @@ def on_files(files: Files, config) -> Files:  # noqa: ANN001
         if files.get_file_from_path(name) is None:
             files.append(File.generated(config, name, content=content))
     if STATE.labs:
-        files.append(File.generated(config, "labs/index.md", content=_labs_index()))
+        repository = str(config.extra.get("course_repository") or "").strip()
+        files.append(File.generated(config, "labs/index.md", content=_labs_index(repository)))
     renders = {}
     for lab in STATE.labs:
         try:
@@ -160,12 +161,12 @@ def _titles() -> dict[str, str]:
     return {d.module: d.title for d in STATE.decks}
 
 
-def _labs_index() -> str:
+def _labs_index(repository: str) -> str:
     rows = [
         (lab, next((m for m in STATE.modules if m.startswith(lab.number + "-")), None))
         for lab in STATE.labs
     ]
-    return course_pages.labs_index(rows)
+    return course_pages.labs_index(rows, repository)
 
 
 def _lab_for(module: str) -> course_labs.Lab | None:
