@@ -66,6 +66,14 @@ def replay(
     preset: Annotated[str, typer.Option(help="Simulator size preset.")] = "small",
     seed: Annotated[int, typer.Option(help="Simulator seed.")] = 0,
     out: Annotated[Path | None, typer.Option(help="Scored log (Parquet).")] = None,
+    concurrency: Annotated[
+        int,
+        typer.Option(
+            min=1,
+            max=32,
+            help="Online mode: requests in flight at once (each card's still in order).",
+        ),
+    ] = 1,
     as_json: JsonOption = False,
 ) -> None:
     """Stream simulated days with a scripted incident (the drill's timeline) to the service.
@@ -80,7 +88,10 @@ def replay(
     sends one request per transaction and one per label: about 140 transactions a second
     (measured on 2 busy cores, small preset), so the whole drill (~243,000 transactions and
     their labels) takes 35 minutes or more. For a short run, send three days:
-    --first-day 42 --last-day 44 (~11,500 transactions, about 1.5 minutes).
+    --first-day 42 --last-day 44 (~11,500 transactions, about 1.5 minutes). --concurrency 8
+    keeps 8 requests in flight: 1.7 times as fast on 2 cores (the service's CPU is the limit),
+    with scores within 0.001 of a sequential replay's (the online state's clock then runs a
+    little ahead of some transactions).
 
     Example: fraud replay --incident card_testing --url http://127.0.0.1:8080
 
@@ -124,6 +135,7 @@ def replay(
             mode=mode,
             preset=preset,
             seed=seed,
+            concurrency=concurrency,
             on_total=started,
             on_scored=lambda n: bar.advance(task, n),
         )

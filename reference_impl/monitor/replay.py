@@ -73,30 +73,68 @@ def api_batch_scorer(
     return score
 
 
+def _in_lanes(keys: Sequence[int], concurrency: int, send: Callable[[int], None]) -> None:
+    """Call `send(i)` for every index: in order within a lane (same key % concurrency), lanes
+    at the same time on at most `concurrency` threads (loopback requests, bounded)."""
+    if concurrency <= 1:
+        for i in range(len(keys)):
+            send(i)
+        return
+    from concurrent.futures import ThreadPoolExecutor
+
+    lanes: dict[int, list[int]] = {}
+    for i, key in enumerate(keys):
+        lanes.setdefault(int(key) % concurrency, []).append(i)
+
+    def run(indices: list[int]) -> None:
+        for i in indices:
+            send(i)
+
+    with ThreadPoolExecutor(max_workers=concurrency) as pool:
+        for _ in pool.map(run, lanes.values()):  # re-raises the first request that failed
+            pass
+
+
 def api_online_scorer(
     client: Any,
     *,
     delay_days: int = s.DEFAULT_DELAY_DAYS,
+    concurrency: int = 1,
     on_scored: Callable[[int], None] | None = None,
 ) -> Scorer:
     """Send raw transactions one by one to POST /v1/transactions/score; labels follow later.
 
     The labels of day d are posted to /v1/labels when day d + delay starts, as an investigation
     team would report them. `on_scored(1)` is called after each scored transaction.
+
+    With `concurrency` > 1, that many requests are in flight at once (the service batches them),
+    yet each card's transactions are still sent one after the other in time order (one lane per
+    card modulo `concurrency`), and each terminal's labels likewise: a card's windows then see
+    the same history as in a sequential replay, and label counts do not depend on order.
     """
     pending: dict[int, pd.DataFrame] = {}
 
     def score(day: pd.DataFrame) -> np.ndarray:
         today = int(day[DAY].iloc[0])
         for labelled in [d for d in pending if d <= today - delay_days]:
-            for row in pending.pop(labelled).itertuples(index=False):
+            labels = list(pending.pop(labelled).itertuples(index=False))
+
+            def send_label(i: int, labels: list[Any] = labels) -> None:
+                row = labels[i]
                 body = {s.TRANSACTION_ID: row[0], s.TERMINAL_ID: row[1], s.TX_FRAUD: row[2]}
                 client.post("/v1/labels", json=body).raise_for_status()
+
+            _in_lanes([row[1] for row in labels], concurrency, send_label)
         pending[today] = day[[s.TRANSACTION_ID, s.TERMINAL_ID, s.TX_FRAUD]]
-        out = []
-        for row in day[
-            [s.TRANSACTION_ID, s.TX_DATETIME, s.CUSTOMER_ID, s.TERMINAL_ID, s.TX_AMOUNT]
-        ].itertuples(index=False):
+        rows = list(
+            day[
+                [s.TRANSACTION_ID, s.TX_DATETIME, s.CUSTOMER_ID, s.TERMINAL_ID, s.TX_AMOUNT]
+            ].itertuples(index=False)
+        )
+        out = np.full(len(rows), np.nan)
+
+        def send(i: int) -> None:
+            row = rows[i]
             body = {
                 s.TRANSACTION_ID: int(row[0]),
                 s.TX_DATETIME: row[1].isoformat(),
@@ -106,10 +144,12 @@ def api_online_scorer(
             }
             response = client.post("/v1/transactions/score", json=body)
             response.raise_for_status()
-            out.append(response.json()["score"])
+            out[i] = response.json()["score"]
             if on_scored is not None:
                 on_scored(1)
-        return np.asarray(out)
+
+        _in_lanes([row[2] for row in rows], concurrency, send)
+        return out
 
     return score
 
@@ -145,12 +185,14 @@ def replay_to_api(
     seed: int = 0,
     n_days: int = DRILL.n_days,
     start_day: int = DRILL.drift_start,
+    concurrency: int = 1,
     on_day: Callable[[int], None] | None = None,
     on_total: Callable[[int], None] | None = None,
     on_scored: Callable[[int], None] | None = None,
 ) -> pd.DataFrame:
     """Simulate `incident` and stream `days` to the service at `url`; the scored log.
 
+    `concurrency`: requests in flight at once in the online mode (see `api_online_scorer`).
     Progress: `on_total(n)` once the simulation knows how many transactions `days` hold, then
     `on_scored(k)` as each request's `k` transactions are scored, and `on_day(day)` per day.
     """
@@ -171,6 +213,6 @@ def replay_to_api(
         scorer = (
             api_batch_scorer(client, on_scored=on_scored)
             if mode == "batch"
-            else api_online_scorer(client, on_scored=on_scored)
+            else api_online_scorer(client, concurrency=concurrency, on_scored=on_scored)
         )
         return replay(frame, scorer, days, on_day=on_day)

@@ -69,6 +69,51 @@ def test_replay_help_says_how_long_and_how_to_run_a_short_replay() -> None:
     assert "progress bar" in text
 
 
+def test_lanes_keep_each_keys_order_and_bound_the_requests_in_flight() -> None:
+    """Concurrent sending: every index once, a key's indices in order, at most N at once?"""
+    import threading
+    import time
+
+    from reference_impl.monitor.replay import _in_lanes
+
+    keys = [i % 5 for i in range(60)]
+    sent: list[int] = []
+    in_flight, peak = 0, 0
+    lock = threading.Lock()
+
+    def send(i: int) -> None:
+        nonlocal in_flight, peak
+        with lock:
+            in_flight += 1
+            peak = max(peak, in_flight)
+        time.sleep(0.002)
+        with lock:
+            in_flight -= 1
+            sent.append(i)
+
+    _in_lanes(keys, 3, send)
+    assert sorted(sent) == list(range(60)) and 1 < peak <= 3
+    for key in range(5):
+        mine = [i for i in sent if keys[i] == key]
+        assert mine == sorted(mine)
+
+
+@pytest.mark.slow
+def test_a_concurrent_online_replay_scores_as_a_sequential_one(tmp_path: Path, model: Any) -> None:
+    """Two fresh services: does --concurrency 8 score every transaction, close to sequential?"""
+    write_bundle(tmp_path, "v1", model)
+    scores = []
+    for concurrency in (1, 8):
+        app = create_app(ServeSettings(models_dir=tmp_path, log_requests=False))
+        with running(app) as url:
+            log = replay_to_api(
+                "none", url, days=[41, 42], mode="online", concurrency=concurrency, **TINY
+            )
+        scores.append(log[SCORE].to_numpy())
+    assert len(scores[0]) == len(scores[1]) > 100
+    np.testing.assert_allclose(scores[1], scores[0], atol=1e-3)
+
+
 def test_replay_to_a_dead_service_is_one_clear_error() -> None:
     """Is an unreachable service reported in one line instead of a traceback?"""
     with pytest.raises(ValueError, match="is not ready"):
