@@ -18,9 +18,6 @@ LIST_RECALL = re.compile(
     r"(?!\s*(%|days?|weeks?|standard))",
     re.I,
 )
-# Modules whose list cards are not split yet (strict xfail: a fixed module must leave the set).
-NOT_YET_SPLIT = {
-}
 
 
 def list_recall_cards(cards: list[dict[str, object]]) -> list[str]:
@@ -32,15 +29,7 @@ def _cards(module: str) -> list[dict[str, object]]:
     return yaml.safe_load(path.read_text(encoding="utf-8"))["cards"]
 
 
-@pytest.mark.parametrize(
-    "module",
-    [
-        pytest.param(m, marks=pytest.mark.xfail(strict=True, reason="issue 23: lists to split"))
-        if m in NOT_YET_SPLIT
-        else m
-        for m in MODULES
-    ],
-)
+@pytest.mark.parametrize("module", MODULES)
 def test_no_card_asks_to_recite_a_list(module: str) -> None:
     """Does every card ask for one fact, with lists split into cards, and >= 20 cards left?"""
     cards = _cards(module)
