@@ -151,8 +151,10 @@ class OnlineFeatureState:
             term = self._terminals.setdefault(int(tx[s.TERMINAL_ID]), _Series())
             cust.add(t, int(to_cents(tx[s.TX_AMOUNT])), tx_id)
             term.add(t, int(label or 0), tx_id)
-            cust.prune(t - self.horizon_us)
-            term.prune(t - self.horizon_us)
+            # One day beyond the horizon: a transaction that arrives after a later one of the
+            # same terminal (concurrent clients, a late payment) still finds its whole window.
+            cust.prune(t - self.horizon_us - DAY_US)
+            term.prune(t - self.horizon_us - DAY_US)
 
     def set_label(self, terminal_id: int, transaction_id: int, label: int) -> bool:
         """Record a label that arrived after the transaction; False if it is no longer held."""

@@ -71,3 +71,26 @@ def test_timezone_aware_requests_are_read_as_utc(tiny_sim: Simulation) -> None:
     naive = state.features_for(rec)
     shifted = rec[s.TX_DATETIME].tz_localize("UTC").tz_convert("Europe/Brussels").isoformat()
     assert state.features_for({**rec, s.TX_DATETIME: shifted}) == naive
+
+
+def test_a_transaction_sent_after_a_later_one_keeps_its_whole_window() -> None:
+    """Out of order within a day (concurrent clients): does the later one's update prune
+    terminal history the earlier one's 30-day window still needs?"""
+    day = pd.Timedelta(days=1)
+    start = pd.Timestamp("2018-04-01")
+    old = {s.CUSTOMER_ID: 1, s.TERMINAL_ID: 9, s.TX_AMOUNT: 10.0, s.TRANSACTION_ID: 1}
+    early = {s.CUSTOMER_ID: 2, s.TERMINAL_ID: 9, s.TX_AMOUNT: 20.0, s.TRANSACTION_ID: 2}
+    late = {s.CUSTOMER_ID: 3, s.TERMINAL_ID: 9, s.TX_AMOUNT: 30.0, s.TRANSACTION_ID: 3}
+    old[s.TX_DATETIME] = start + pd.Timedelta(minutes=30)
+    # 36 days 21.5 hours later: `old` is in early's terminal window (7-day delay + 30 days) ...
+    early[s.TX_DATETIME] = start + 36 * day + pd.Timedelta(hours=22)
+    # ... and is older than the 37-day horizon of `late`, two hours after `early`.
+    late[s.TX_DATETIME] = start + 37 * day + pd.Timedelta(hours=1)
+    in_order = OnlineFeatureState()
+    in_order.update(old, label=1)
+    expected = in_order.features_for(early)
+    assert expected[s.terminal_nb_tx(30)] == 1 and expected[s.terminal_risk(30)] == 1.0
+    swapped = OnlineFeatureState()
+    swapped.update(old, label=1)
+    swapped.update(late)
+    assert swapped.features_for(early) == expected
