@@ -210,6 +210,34 @@ def test_at_most_20_new_cards_a_day_per_module(page, fixture_url: str) -> None:
     assert due == [20, 0, 5]
 
 
+def _option_orders(page) -> list[list[str]]:
+    page.locator(".quiz fieldset").first.wait_for()
+    return page.evaluate(
+        """() => Array.from(document.querySelectorAll(".quiz fieldset")).map(f =>
+                 Array.from(f.querySelectorAll(":scope > div > label")).map(l => l.textContent))"""
+    )
+
+
+def test_quiz_options_are_shuffled_per_learner_and_stable_across_reloads(
+    page, fixture_url: str
+) -> None:
+    """Does a learner see the same option order on every visit, set by their own seed?"""
+    quiz = f"{fixture_url}/00-demo/quiz.html"
+    page.goto(quiz)
+    first = _option_orders(page)
+    for _ in range(3):
+        page.reload()
+        assert _option_orders(page) == first
+    orders = set()
+    for seed in ("a", "b", "c", "d", "e", "f"):
+        page.evaluate(
+            f"() => localStorage.setItem('lf:v1:settings', '{{\"quizSeed\": \"{seed}\"}}')"
+        )
+        page.reload()
+        orders.add(json.dumps(_option_orders(page)))
+    assert len(orders) > 1  # the seed, not the source, decides the order
+
+
 def test_quiz_answer_shows_on_the_progress_page(page, fixture_url: str) -> None:
     """Does answering a quiz question count in the module's quiz score?"""
     page.goto(f"{fixture_url}/00-demo/quiz.html")

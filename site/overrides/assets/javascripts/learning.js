@@ -184,6 +184,32 @@
     show();
   }
 
+  /* ---- quiz options: shuffled once per learner, the same order on every visit ---- */
+  function quizSeed() {
+    var settings = load(SETTINGS_KEY);
+    if (!settings.quizSeed) { settings.quizSeed = Math.random().toString(36).slice(2); save(SETTINGS_KEY, settings); }
+    return settings.quizSeed;
+  }
+  function hash(text) { // FNV-1a, 32 bits
+    var h = 0x811c9dc5;
+    for (var i = 0; i < text.length; i++) { h ^= text.charCodeAt(i); h = Math.imul(h, 0x01000193) >>> 0; }
+    return h;
+  }
+  /* Order each question's options by a hash of (learner seed, page, question, option). mkdocs-quiz
+   * may have shuffled them already; the result does not depend on the order found. */
+  function orderQuizOptions() {
+    var seed = quizSeed();
+    document.querySelectorAll(".quiz fieldset").forEach(function (fieldset) {
+      var quizId = (fieldset.closest(".quiz") || {}).id || "";
+      var options = Array.prototype.slice.call(fieldset.querySelectorAll(":scope > div")).filter(function (d) {
+        return d.querySelector("input[type=radio], input[type=checkbox]");
+      });
+      options.map(function (d) {
+        return [hash(seed + "|" + location.pathname + "|" + quizId + "|" + d.querySelector("input").value), d];
+      }).sort(function (a, b) { return a[0] - b[0]; }).forEach(function (pair) { fieldset.appendChild(pair[1]); });
+    });
+  }
+
   /* ---- progress ---- */
   function quizScore(module) {
     if (!module.quiz) return null;
@@ -333,6 +359,7 @@
   }
 
   function init() {
+    orderQuizOptions();
     document.querySelectorAll(".lf-study").forEach(study);
     var prog = document.getElementById("lf-progress");
     if (prog) progressPage(prog);
