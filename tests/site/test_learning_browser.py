@@ -42,6 +42,8 @@ def test_studying_cards_lowers_the_due_count_after_reload(
     assert _due(page) == 1
     page.goto(f"{fixture_url}/index.html")
     assert _due(page, ".lf-home-total") == 2  # one left in module 0, one new card in module 1
+    # Honest counts: nothing is due for review yet; both are cards never seen.
+    assert "Flashcards today: 0 to review, 2 new" in page.locator(".lf-home-total").inner_text()
     assert page.requests.external() == []
 
 

@@ -108,7 +108,7 @@
   }
   function cardStats(module) {
     var q = dueQueue(module);
-    return { due: q.reviews.length + q.newToday.length, fresh: q.fresh.length,
+    return { due: q.reviews.length + q.newToday.length, reviews: q.reviews.length, newToday: q.newToday.length, fresh: q.fresh.length,
       seen: module.cards.length - q.fresh.length, total: module.cards.length };
   }
 
@@ -341,17 +341,17 @@
   function home(root) {
     var modules = course.modules.filter(function (m) { return m.study; });
     if (!modules.length) return;
-    var total = 0;
+    var total = 0, reviews = 0;
     var list = el("ul", { class: "lf-home-due" });
     modules.forEach(function (m) {
       var s = cardStats(m);
-      total += s.due;
+      total += s.due; reviews += s.reviews;
       var li = el("li", { "data-module": m.slug });
-      li.append(el("a", { href: url(m.study) }, m.title), " — " + s.due + " due");
+      li.append(el("a", { href: url(m.study) }, m.title), " — " + s.reviews + " to review, " + s.newToday + " new");
       list.append(li);
     });
     var p = el("p", { class: "lf-home-total" });
-    p.append(el("strong", {}, total + " flashcards due today"), " · ");
+    p.append(el("strong", {}, "Flashcards today: " + reviews + " to review, " + (total - reviews) + " new"), " · ");
     p.append(el("a", { href: url("progress.html") }, "your progress"));
     p.dataset.due = String(total);
     root.append(p, list);
