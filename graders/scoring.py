@@ -170,13 +170,7 @@ def _failing_line(exc: BaseException, code: str) -> tuple[str, bool]:
     if not frames or not frames[-1].lineno or frames[-1].lineno > len(lines):
         return "", True
     number = frames[-1].lineno
-    inside = False
-    for line in lines[:number]:
-        if C.has_marker(line, C.BEGIN_HIDDEN):
-            inside = True
-        elif C.has_marker(line, C.END_HIDDEN):
-            inside = False
-    return lines[number - 1].strip(), inside
+    return lines[number - 1].strip(), number in hidden_lines(code)
 
 
 def _failure(exc: BaseException, code: str, hidden: bool) -> tuple[str, str]:
