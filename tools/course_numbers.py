@@ -169,6 +169,19 @@ def timeline_figures(raw: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
+def model_views_figures(raw: dict[str, Any]) -> dict[str, Any]:
+    """benchmarks/model_views.py JSON → PR points, reliability bins, KPI curve, permutation
+    importance, partial dependence and the leak experiment (lessons 1.2, 2.3, 4.1, 4.3 draw them
+    as charts). The run's description and timing are not figures."""
+    return {k: v for k, v in raw.items() if k not in ("preset", "seed", "fold", "seconds")}
+
+
+def scheduler_figures(raw: dict[str, Any]) -> dict[str, Any]:
+    """benchmarks/scheduler_simulation.py JSON: per memory model, SM-2 and FSRS-6 at their
+    defaults, week-by-week reviews, the sweeps and the reviews needed per target exam recall."""
+    return {k: v for k, v in raw.items() if k != "seconds"}
+
+
 def scaleout_figures(raw: dict[str, Any]) -> dict[str, Any]:
     """benchmarks/grading_scaleout.py JSON: pool vs Dask timings, per-notebook times of labs 1
     and 4, and the projection (hours per cohort size and core count) built from them."""
@@ -230,6 +243,24 @@ SETS = [
         seed=0,
         cheap=True,
         extract=timeline_figures,
+    ),
+    FigureSet(
+        "model_views_small",
+        "benchmarks/model_views.py",
+        ("--preset", "small", "--seed", "0", "--out", "{out}"),
+        preset="small",
+        seed=0,
+        cheap=True,
+        extract=model_views_figures,
+    ),
+    FigureSet(
+        "scheduler_simulation",
+        "benchmarks/scheduler_simulation.py",
+        ("--seed", "0", "--out", "{out}"),
+        preset="none",
+        seed=0,
+        cheap=True,  # a few seconds, deterministic (the "How this course works" page)
+        extract=scheduler_figures,
     ),
     FigureSet(
         "models_full",

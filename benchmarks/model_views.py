@@ -1,0 +1,204 @@
+"""The reference fraud model seen from outside: the curves and explanations the lessons draw.
+
+On one preset and seed, the pipeline's model (random forest, the `params.yaml` grid: depth 20,
+50 trees) is trained on the training block of the latest prequential test fold and scored on its
+test week. The script records, with the project's own functions:
+
+* `pr`: precision at recall 0.05, 0.10, …, 1.00 (interpolated: the best precision at that recall
+  or more), and the base rate (a random ranking's precision) — lesson 4.1;
+* `reliability`: ten equal-count bins of the score, mean prediction vs observed fraud rate
+  (`metrics.reliability`) — lesson 4.3;
+* `kpi`: residual fraud by count and amount, and recall, at each alert budget (`metrics.kpi_curve`)
+  — lessons 1.2 and 2.3;
+* `importance`: permutation importance (AP drop, `reference_impl.explain`) of every feature and
+  of the correlated groups shuffled together — lesson 4.3;
+* `pdp`: partial dependence of the score on the amount and on the 7-day terminal risk — lesson 4.3;
+* `leak`: the same model trained with one leaky column added (the card's frauds over the 14 days
+  around the payment, computed from labels a real system only gets later): its test AP, its rank
+  in the permutation importance, and its AP once the column holds what serving knows (0) —
+  lesson 4.3's pitfall, on the real data.
+
+`make numbers` writes course/_data/model_views_small.json from it (tools/course_numbers.py).
+
+Run: .venv/bin/python benchmarks/model_views.py [--preset small] [--seed 0] [--out F.json]
+About 30 s on the small preset on an idle 2-core machine.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from sklearn.ensemble import RandomForestClassifier
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from reference_impl import metrics, schemas, splits  # noqa: E402
+from reference_impl.explain import partial_dependence, permutation_importance  # noqa: E402
+from reference_impl.features import build_features  # noqa: E402
+from reference_impl.simulate import config_for, simulate  # noqa: E402
+from reference_impl.train import fraud_score, make_model  # noqa: E402
+
+OUT = ROOT / "build" / "reports" / "model_views.json"
+FEATURES = list(schemas.FEATURE_COLUMNS)
+RECALLS = [round(0.05 * i, 2) for i in range(1, 21)]
+BUDGETS = [5, 10, 20, 30, 40, 50, 75, 100, 150, 200]
+AMOUNT_GRID = list(range(0, 401, 20))  # the S1 rule blocks payments above 220
+RISK_GRID = [round(0.05 * i, 2) for i in range(11)]  # 7-day terminal fraud share 0 … 0.5
+GROUPS = {  # correlated windows, shuffled together as one entry
+    "terminal_risk": [schemas.terminal_risk(n) for n in schemas.WINDOWS],
+    "terminal_nb_tx": [schemas.terminal_nb_tx(n) for n in schemas.WINDOWS],
+    "customer_avg_amount": [schemas.customer_avg_amount(n) for n in schemas.WINDOWS],
+    "customer_nb_tx": [schemas.customer_nb_tx(n) for n in schemas.WINDOWS],
+}
+LEAK = "CARD_FRAUDS_AROUND_14D"
+REPEATS = 3
+
+
+def card_frauds_around(frame: pd.DataFrame, days: int = 7) -> np.ndarray:
+    """Frauds on the same card within ±`days` of each payment (its own label included).
+
+    What a team computes from the labelled history table without asking *when* each label is
+    known: at scoring time the payment's own label and the next week's are not, so serving can
+    only send 0 here. A leak, built on purpose.
+    """
+    t = (
+        frame[schemas.TX_TIME_DAYS].to_numpy(dtype=float)
+        + frame[schemas.TX_DATETIME].dt.hour.to_numpy() / 24.0
+    )
+    card = frame[schemas.CUSTOMER_ID].to_numpy()
+    order = np.lexsort((t, card))
+    key = card[order] * 10_000.0 + t[order]  # cards never overlap: days < 10,000
+    frauds = np.concatenate([[0], np.cumsum(frame[schemas.LABEL].to_numpy()[order])])
+    hi = np.searchsorted(key, key + days, side="right")
+    lo = np.searchsorted(key, key - days, side="left")
+    out = np.empty(len(frame))
+    out[order] = frauds[hi] - frauds[lo]
+    return out
+
+
+def precision_at_recall(y: np.ndarray, score: np.ndarray) -> dict[str, float]:
+    """Interpolated precision (the best precision at this recall or more) at each of `RECALLS`."""
+    from sklearn.metrics import precision_recall_curve
+
+    precision, recall, _ = precision_recall_curve(y, score)
+    return {f"r{round(r * 100):03d}": float(precision[recall >= r - 1e-9].max()) for r in RECALLS}
+
+
+def run(preset: str, seed: int) -> dict[str, Any]:
+    t0 = time.perf_counter()
+    config = config_for(preset, seed=seed)
+    frame = build_features(simulate(config).transactions)
+    frame[LEAK] = card_frauds_around(frame)
+    spec = splits.SplitSpec()
+    anchor = splits.default_anchor(config.n_days, spec)
+    fold = splits.prequential_folds(frame, anchor_day=anchor, spec=spec, kind="test")[-1]
+    train, test = frame.iloc[fold.train_idx], frame.iloc[fold.test_idx]
+    y_train, y = train[schemas.LABEL].to_numpy(), test[schemas.LABEL].to_numpy()
+    day, amount = test[schemas.TX_TIME_DAYS].to_numpy(), test[schemas.TX_AMOUNT].to_numpy()
+
+    model = make_model("random_forest", random_state=0).set_params(
+        model__max_depth=20, model__n_estimators=50
+    )
+    model.fit(train[FEATURES], y_train)
+    score = fraud_score(model, test)
+    rel = metrics.reliability(y, score, n_bins=10)
+    curve = metrics.kpi_curve(day, y, score, amount, BUDGETS)
+    importance = permutation_importance(
+        model, test[FEATURES], y, groups=GROUPS, n_repeats=REPEATS, random_state=seed
+    )
+    pdp_amount = partial_dependence(model, test[FEATURES], schemas.TX_AMOUNT, grid=AMOUNT_GRID)
+    risk = schemas.terminal_risk(7)
+    pdp_risk = partial_dependence(model, test[FEATURES], risk, grid=RISK_GRID)
+
+    # The same forest with the leaky column (no amount ratios: they expect the 15 features).
+    leaky = RandomForestClassifier(n_estimators=50, max_depth=20, random_state=0, n_jobs=-1).fit(
+        train[[*FEATURES, LEAK]], y_train
+    )
+    leak_imp = permutation_importance(
+        leaky, test[[*FEATURES, LEAK]], y, n_repeats=REPEATS, random_state=seed
+    )
+    served = test[[*FEATURES, LEAK]].assign(**{LEAK: 0.0})
+    return {
+        "preset": preset,
+        "seed": seed,
+        "fold": fold.describe(),
+        "test": {"transactions": len(test), "frauds": int(y.sum()), "base_rate": float(y.mean())},
+        "ap": metrics.average_precision(y, score),
+        "pr": precision_at_recall(y, score),
+        "reliability": {
+            f"b{i}": {"predicted": float(p), "observed": float(o), "count": int(c)}
+            for i, (p, o, c) in enumerate(
+                zip(rel.mean_predicted, rel.fraction_positive, rel.count, strict=True)
+            )
+        },
+        "brier": metrics.brier(y, score),
+        "kpi": {
+            f"k{int(row['alerts_per_day'])}": {
+                k: float(row[k]) for k in ("by_count", "by_amount", "recall")
+            }
+            for _, row in curve.iterrows()
+        },
+        "importance": {
+            "baseline_ap": importance.baseline,
+            "repeats": REPEATS,
+            **{imp.name: {"mean": imp.mean, "std": imp.std} for imp in importance.importances},
+            "rank": {name: i + 1 for i, name in enumerate(importance.ranking())},
+        },
+        "pdp": {
+            "amount": {
+                f"a{int(v)}": p for v, p in zip(pdp_amount.grid, pdp_amount.average, strict=True)
+            },
+            "amount_share_below": {
+                f"a{int(v)}": s
+                for v, s in zip(pdp_amount.grid, pdp_amount.share_in_range, strict=True)
+            },
+            "risk7": {
+                f"r{round(v * 100):02d}": p
+                for v, p in zip(pdp_risk.grid, pdp_risk.average, strict=True)
+            },
+            "risk7_share_below": {
+                f"r{round(v * 100):02d}": s
+                for v, s in zip(pdp_risk.grid, pdp_risk.share_in_range, strict=True)
+            },
+        },
+        "leak": {
+            "ap_offline": metrics.average_precision(
+                y, leaky.predict_proba(test[[*FEATURES, LEAK]])[:, 1]
+            ),
+            "ap_served": metrics.average_precision(y, leaky.predict_proba(served)[:, 1]),
+            "importance": leak_imp[LEAK].mean,
+            "rank": leak_imp.ranking().index(LEAK) + 1,
+            "top_importance": leak_imp.importances[0].mean,
+        },
+        "seconds": time.perf_counter() - t0,
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--preset", choices=["tiny", "small", "full"], default="small")
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--out", type=Path, default=OUT, help="where the JSON goes")
+    args = parser.parse_args()
+    res = run(args.preset, args.seed)
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(json.dumps(res, indent=2) + "\n")
+    imp = res["importance"]
+    top = sorted(imp["rank"], key=imp["rank"].get)[:5]
+    print(f"{res['fold']}: AP {res['ap']:.3f}, top features {top}")
+    print(
+        f"leak: AP offline {res['leak']['ap_offline']:.3f}, served {res['leak']['ap_served']:.3f},"
+        f" rank {res['leak']['rank']}; {res['seconds']:.0f} s -> {args.out}"
+    )
+
+
+if __name__ == "__main__":
+    main()
