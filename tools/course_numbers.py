@@ -188,6 +188,13 @@ def scaleout_figures(raw: dict[str, Any]) -> dict[str, Any]:
     return dict(raw)
 
 
+def governance_figures(raw: dict[str, Any]) -> dict[str, Any]:
+    """benchmarks/governance_fraud.py JSON: costs, risk rows, slices, explanations, feedback."""
+    out = {k: v for k, v in raw.items() if k != "meta"}
+    out["block_per_day"] = raw["meta"]["block_per_day"]
+    return out
+
+
 @dataclass(frozen=True)
 class FigureSet:
     """One benchmark run whose figures the course quotes."""
@@ -261,6 +268,15 @@ SETS = [
         seed=0,
         cheap=True,  # a few seconds, deterministic (the "How this course works" page)
         extract=scheduler_figures,
+    ),
+    FigureSet(
+        "governance_small",
+        "benchmarks/governance_fraud.py",
+        ("--seed", "0", "--out", "{out}"),
+        preset="small",
+        seed=0,
+        cheap=True,  # module 8; ~20 s of CPU
+        extract=governance_figures,
     ),
     FigureSet(
         "models_full",

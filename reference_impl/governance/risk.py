@@ -23,6 +23,7 @@ from reference_impl.errors import InvalidInputError
 
 RATINGS = range(1, 6)
 COLUMNS = [
+    "key",
     "failure_mode",
     "affected",
     "severity",
@@ -49,6 +50,7 @@ class FailureMode:
     residual_likelihood: int
     cost_per_event: float = 0.0  # measured price of one occurrence (EUR), 0 if not priced
     events_per_year: float = 0.0
+    key: str = ""  # a short name for reports and the course's figures
 
     def check(self) -> None:
         for field in ("severity", "likelihood", "residual_severity", "residual_likelihood"):
