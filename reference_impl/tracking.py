@@ -89,13 +89,14 @@ def log_run(
     dicts: dict[str, dict[str, Any]],
     children: Sequence[ChildRun] = (),
     model: LoggedModel | None = None,
+    experiment: str = EXPERIMENT,
 ) -> tuple[str, str | None]:
     """Log one parent run (and its nested runs, and a skops model); return run id and model URI.
 
     Per-fold values go in as steps (`step=i`) with their mean and standard deviation, so the
-    MLflow UI can compare the children side by side.
+    MLflow UI can compare the children side by side. Each system logs to its own `experiment`.
     """
-    mlflow = mlflow_client(tracking_uri)
+    mlflow = mlflow_client(tracking_uri, experiment)
     with mlflow.start_run(run_name=run_name) as run:
         mlflow.set_tags({**tags, **{f"version.{k}": v for k, v in library_versions().items()}})
         mlflow.log_params(params)
@@ -143,9 +144,10 @@ def log_to_run(
     dicts: dict[str, dict[str, Any]] | None = None,
     texts: dict[str, str] | None = None,
     files: dict[str, str] | None = None,
+    experiment: str = EXPERIMENT,
 ) -> None:
     """Add to an existing run: tags, metrics, per-fold steps, JSON, text, files (name -> folder)."""
-    mlflow = mlflow_client(tracking_uri)
+    mlflow = mlflow_client(tracking_uri, experiment)
     with mlflow.start_run(run_id=run_id):
         mlflow.set_tags(tags or {})
         mlflow.log_metrics(metrics or {})
