@@ -1,0 +1,271 @@
+"""Draw one lesion and its views: the rendering half of the generator (spec §4.2, steps 3–4).
+
+A lesion is drawn once from its own random stream (`draw_lesion`, `render_lesion`): its outline
+r(θ), its colour patches and its dermoscopic structures. Each *view* of it (`render_view`) is
+that lesion turned by a multiple of 90°, mirrored and shifted a little, laid on the patient's
+skin and photographed by a device: illumination gradient, hairs, vignette, colour cast, blur,
+sensor noise and JPEG compression. Everything is float32 RGB in [0, 1] until the JPEG.
+"""
+
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass
+
+import numpy as np
+from PIL import Image
+from scipy import ndimage
+
+from reference_impl.lesion.schemas import IMAGE_SIZE, MM_PER_PX
+
+N = IMAGE_SIZE
+_YY, _XX = np.mgrid[0:N, 0:N].astype(np.float32)
+_RHO_C = np.hypot(_XX - (N - 1) / 2, _YY - (N - 1) / 2)  # distance from the image centre
+
+# The six colours of the ABCD rule (RGB in [0, 1]).
+PALETTE = np.array(
+    [
+        (0.62, 0.42, 0.27),  # light brown
+        (0.36, 0.22, 0.13),  # dark brown
+        (0.10, 0.08, 0.08),  # black
+        (0.45, 0.52, 0.62),  # blue-gray
+        (0.92, 0.90, 0.88),  # white
+        (0.78, 0.28, 0.28),  # red
+    ],
+    dtype=np.float32,
+)
+_EXTRA_COLOUR_P = {  # which further colours a lesion shows, by label
+    1: np.array([0.18, 0.24, 0.22, 0.22, 0.09, 0.05]),
+    0: np.array([0.32, 0.40, 0.10, 0.05, 0.05, 0.08]),
+}
+STRUCTURES = ("network", "dots", "streaks", "veil", "regression")
+_STRUCTURE_P = {1: np.array([0.8, 0.7, 0.5, 0.5, 0.4]), 0: np.array([0.9, 0.6, 0.1, 0.05, 0.1])}
+# Fitzpatrick-like anchors I..VI of dermoscopic skin (RGB).
+SKIN = np.array(
+    [
+        (0.93, 0.79, 0.71),
+        (0.88, 0.70, 0.60),
+        (0.78, 0.58, 0.45),
+        (0.64, 0.45, 0.31),
+        (0.47, 0.31, 0.21),
+        (0.31, 0.21, 0.15),
+    ],
+    dtype=np.float32,
+)
+
+
+@dataclass(frozen=True)
+class Device:
+    """An acquisition device: what it does to every picture it takes."""
+
+    cast: tuple[float, float, float]
+    vignette_p: float
+    blur: float
+    noise: float
+    quality: tuple[int, int]
+
+
+DEVICES = {
+    "dermlite": Device((1.0, 1.0, 1.0), 0.5, 0.5, 0.015, (85, 95)),
+    "molemax": Device((1.03, 0.98, 0.92), 0.9, 0.8, 0.010, (75, 90)),
+    "phone": Device((1.07, 1.0, 0.88), 0.2, 0.9, 0.030, (70, 85)),
+}
+
+
+@dataclass(frozen=True)
+class LesionSpec:
+    """The latent lesion: label, class and ABCD attributes drawn by the simulator."""
+
+    label: int
+    dx: str
+    A: int
+    B: int
+    C: int
+    D: int
+    diameter_mm: float
+    variant: str = "typical"
+
+
+def _bilinear(cells: int) -> np.ndarray:
+    """(64, cells) matrix that zooms a cells x cells grid to 64 x 64 bilinearly."""
+    pos = np.clip((np.arange(N) + 0.5) * cells / N - 0.5, 0, cells - 1)
+    lo = np.minimum(pos.astype(int), cells - 2)
+    m = np.zeros((N, cells), np.float32)
+    m[np.arange(N), lo] = 1 - (pos - lo)
+    m[np.arange(N), lo + 1] = pos - lo
+    return m
+
+
+_ZOOM = {c: _bilinear(c) for c in (4, 8)}
+
+
+def _upsampled_noise(rng: np.random.Generator, k: int, cells: int = 8) -> np.ndarray:
+    """k smooth random fields (k, 64, 64) in about [-1, 1]: coarse noise, bilinear zoom."""
+    coarse = rng.standard_normal((k, cells, cells), dtype=np.float32)
+    z = _ZOOM[cells]
+    return z @ coarse @ z.T
+
+
+def _patch(field: np.ndarray, inside: np.ndarray, cover: float) -> np.ndarray:
+    """Soft patch where `field` is in its top `cover` share inside the lesion."""
+    t = np.quantile(field[inside], 1 - cover) if inside.any() else 0.0
+    return np.clip((field - t) / 0.15 + 0.5, 0.0, 1.0)
+
+
+def render_lesion(spec: LesionSpec, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray, int]:
+    """The lesion layer: colour (64, 64, 3), opacity (64, 64) and its 7-point score."""
+    cx, cy = ((N - 1) / 2 + rng.normal(0, 1.5, 2)).tolist()
+    dx, dy = _XX - cx, _YY - cy
+    rho, theta = np.hypot(dx, dy), np.arctan2(dy, dx)
+    radius = spec.diameter_mm / 2 / MM_PER_PX
+    e = (0.0, 0.12, 0.25)[spec.A]
+    ang = np.linspace(-np.pi, np.pi, 256, endpoint=False)
+    r = 1 + e * np.cos(ang + rng.uniform(0, 6.3)) + 0.5 * e * np.cos(2 * ang + rng.uniform(0, 6.3))
+    for k in range(5, 12):
+        r += rng.normal(0, 0.012 * spec.B) * np.cos(k * ang + rng.uniform(0, 6.3))
+    table = (radius * np.clip(r, 0.5, 1.6)).astype(np.float32)
+    r_theta = table[((theta + np.pi) * (255.99 / (2 * np.pi))).astype(np.intp)]
+    width = max(0.35, 2.2 - 0.22 * spec.B)
+    alpha = 1 / (1 + np.exp(np.clip((rho - r_theta) / width, -30, 30)))
+    inside = alpha > 0.5
+    rel = rho / np.maximum(r_theta, 1e-3)
+
+    amelanotic = spec.variant == "amelanotic"
+    fields = _upsampled_noise(rng, 8)
+    base = 0 if rng.random() < (0.4 if spec.label else 0.7) else 1
+    colour = np.broadcast_to(PALETTE[base], (N, N, 3)).copy()
+    if amelanotic:
+        colour[:] = (0.85, 0.50, 0.50)
+    colour *= (0.9 + 0.1 * rel.clip(0, 1))[..., None]  # a little darker in the centre
+    p = _EXTRA_COLOUR_P[spec.label].copy()
+    p[base] = 0
+    extra = rng.choice(6, size=spec.C - 1, replace=False, p=p / p.sum())
+    half = np.cos(theta - rng.uniform(0, 6.3)) > 0 if spec.A == 2 else None
+    for j, c in enumerate(extra):
+        patch = _patch(fields[j], inside, rng.uniform(0.12, 0.3))
+        if half is not None:
+            patch = patch * half
+        colour += patch[..., None] * (PALETTE[c] - colour)
+
+    sp = _STRUCTURE_P[spec.label].copy()
+    chosen = set(rng.choice(5, size=spec.D, replace=False, p=sp / sp.sum()))
+    seven = 0
+    dark = np.zeros((N, N), np.float32)
+    if 0 in chosen:  # pigment network: a sinusoidal mesh, warped and heavier when atypical
+        atypical = rng.random() < (0.7 if spec.label else 0.15)
+        f = rng.uniform(1.3, 1.8)
+        warp = 2.5 * fields[6] if atypical else 0.0
+        net = 0.5 * (np.cos(f * (_XX + warp)) + np.cos(f * (_YY - warp)))
+        fade = 1.0 if atypical else np.clip(1.3 - rel, 0, 1)
+        dark += (0.45 if atypical else 0.25) * np.clip(net, 0, 1) ** 3 * fade
+        seven += 2 * atypical
+    if 1 in chosen:  # dots and globules; irregular = peripheral and of varied size
+        irregular = rng.random() < (0.7 if spec.label else 0.2)
+        n = rng.integers(3, 13)
+        where = rng.uniform(0.5, 0.95, n) if irregular else rng.uniform(0, 0.55, n)
+        phi = rng.uniform(-np.pi, np.pi, n)
+        size = rng.uniform(0.6, 1.8 if irregular else 1.0, n)
+        px = (cx + where * radius * np.cos(phi)).astype(np.float32)
+        py = (cy + where * radius * np.sin(phi)).astype(np.float32)
+        size = size.astype(np.float32)
+        d2 = (_XX[None] - px[:, None, None]) ** 2 + (_YY[None] - py[:, None, None]) ** 2
+        dark += 0.7 * np.exp(-d2 / (2 * size[:, None, None] ** 2)).max(axis=0)
+        seven += int(irregular)
+    if 2 in chosen:  # radial streaks at the periphery, past the border
+        phi = rng.uniform(-np.pi, np.pi, rng.integers(6, 15)).astype(np.float32)
+        band = np.nonzero((rel > 0.7) & (rel < 1.25))  # only the periphery is computed
+        diff = np.abs((theta[band][None] - phi[:, None] + np.pi) % (2 * np.pi) - np.pi)
+        streak = np.zeros((N, N), np.float32)
+        streak[band] = np.exp(-((diff * (rho[band] / 0.7)) ** 2)).max(axis=0)
+        dark += 0.6 * streak
+        alpha = np.maximum(alpha, 0.9 * streak)
+        seven += 1
+    veil = 3 in chosen
+    if veil:  # blue-white veil: a blue-gray/white blotch
+        blotch = _patch(fields[7], inside, rng.uniform(0.2, 0.4))
+        colour += 0.7 * blotch[..., None] * (np.array([0.55, 0.62, 0.75], np.float32) - colour)
+        seven += 2
+    if 4 in chosen:  # regression: white areas with fine grey peppering
+        area = _patch(-fields[7], inside, rng.uniform(0.1, 0.25))
+        colour += 0.6 * area[..., None] * (PALETTE[4] - colour)
+        dark += 0.4 * area * (rng.random((N, N)) < 0.12)
+        seven += 1
+    colour = _class_marks(spec, colour, cx, cy, radius, rng)
+    colour *= (1 - np.clip(dark, 0, 0.85))[..., None]
+    return colour, alpha.astype(np.float32), seven
+
+
+def _class_marks(
+    spec: LesionSpec,
+    colour: np.ndarray,
+    cx: float,
+    cy: float,
+    radius: float,
+    rng: np.random.Generator,
+) -> np.ndarray:
+    """What the 7-class mode adds: vessels (bcc), lacunae (vasc), milia (bkl), a scar (df)."""
+    if spec.dx == "vasc":
+        colour[:] = (0.55, 0.15, 0.30)
+    elif spec.dx == "bcc":  # arborizing red lines: random walks from the centre
+        for _ in range(rng.integers(2, 5)):
+            steps = np.cumsum(rng.normal(0, 1.2, (40, 2)), axis=0) + (cx, cy)
+            ix, iy = np.clip(steps.astype(int), 0, N - 1).T
+            colour[iy, ix] = (0.80, 0.15, 0.15)
+    elif spec.dx in ("bkl", "df"):
+        k = 1 if spec.dx == "df" else rng.integers(3, 9)
+        px = (cx + rng.uniform(-0.5, 0.5, k) * radius).astype(np.float32)
+        py = (cy + rng.uniform(-0.5, 0.5, k) * radius).astype(np.float32)
+        size = 0.35 * radius if spec.dx == "df" else 1.0
+        d2 = (_XX[None] - px[:, None, None]) ** 2 + (_YY[None] - py[:, None, None]) ** 2
+        white = np.exp(-d2 / (2 * size**2)).max(axis=0)[..., None]
+        colour += 0.8 * white * (PALETTE[4] - colour)
+    return colour
+
+
+def _hairs(img: np.ndarray, n: int, rng: np.random.Generator) -> None:
+    """Draw n dark curved hairs (quadratic Bézier curves) across the image, in place."""
+    t = np.linspace(0, 1, 90)[:, None]
+    for _ in range(n):
+        p0, p1, p2 = rng.uniform(-8, N + 8, (3, 2))
+        pts = (1 - t) ** 2 * p0 + 2 * (1 - t) * t * p1 + t**2 * p2
+        ix, iy = pts.astype(int).T
+        ok = (ix >= 0) & (ix < N) & (iy >= 0) & (iy < N)
+        img[iy[ok], ix[ok]] = img[iy[ok], ix[ok]] * 0.25 + 0.02
+
+
+def render_view(
+    colour: np.ndarray,
+    alpha: np.ndarray,
+    *,
+    skin: np.ndarray,
+    device: Device,
+    n_hairs: int,
+    rng: np.random.Generator,
+) -> tuple[bytes, np.ndarray]:
+    """One photograph of a lesion: JPEG bytes and the lesion mask in the picture's frame."""
+    k, flip = int(rng.integers(4)), bool(rng.integers(2))
+    shift = rng.integers(-2, 3, 2)
+
+    def move(a: np.ndarray) -> np.ndarray:
+        a = np.rot90(a, k)
+        a = a[:, ::-1] if flip else a
+        return np.roll(a, tuple(shift), axis=(0, 1))
+
+    colour, alpha = move(colour), move(alpha)
+    texture = 1 + 0.04 * _upsampled_noise(rng, 1, 4)[0]
+    background = skin[None, None, :] * texture[..., None]
+    lesion = 0.85 * colour + 0.15 * background
+    img = background + alpha[..., None] * (lesion - background)
+    g, a = rng.uniform(0, 0.12), rng.uniform(0, 2 * np.pi)
+    img *= (1 + g * (np.cos(a) * (_XX - N / 2) + np.sin(a) * (_YY - N / 2)) / (N / 2))[..., None]
+    _hairs(img, n_hairs, rng)
+    if rng.random() < device.vignette_p:
+        img *= np.clip((rng.uniform(29, 34) - _RHO_C) / 3, 0, 1)[..., None]
+    img *= np.asarray(device.cast, np.float32)
+    img = ndimage.gaussian_filter(img, sigma=(device.blur, device.blur, 0))
+    img += device.noise * rng.standard_normal(img.shape, dtype=np.float32)
+    pixels = (np.clip(img, 0, 1) * 255 + 0.5).astype(np.uint8)
+    buf = io.BytesIO()
+    quality = int(rng.integers(device.quality[0], device.quality[1] + 1))
+    Image.fromarray(pixels, "RGB").save(buf, format="JPEG", quality=quality)
+    return buf.getvalue(), alpha > 0.5
