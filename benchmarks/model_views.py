@@ -16,7 +16,16 @@ test week. The script records, with the project's own functions:
 * `leak`: the same model trained with one leaky column added (the card's frauds over the 14 days
   around the payment, computed from labels a real system only gets later): its test AP, its rank
   in the permutation importance, and its AP once the column holds what serving knows (0) —
-  lesson 4.3's pitfall, on the real data.
+  lesson 4.3's pitfall, on the real data;
+* `delay`: test AP when the terminal-risk features use a label delay of 1, 7 or 14 days (the
+  longer labels take, the staler the terminal signal) — lesson 2.1;
+* `eda`: the fraud rate per amount band and by night/day over the whole stream — lesson 2.2;
+* `ablation`: test AP of the same forest without the terminal-risk features, and with the raw
+  columns only (amount, weekend, night) — lessons 0.2 and 3.2;
+* `contract`: what the unchanged model does with a batch whose amounts arrive in cents (a broken
+  contract nobody rejected): AP and the share of the day's top-50 alerts that are fraud — 3.1;
+* `rebalanced`: the forest trained on all frauds and one tenth of the legitimate payments: test AP
+  and mean score against the test week's fraud rate (rebalancing shifts probabilities) — 3.3.
 
 `make numbers` writes course/_data/model_views_small.json from it (tools/course_numbers.py).
 
@@ -60,6 +69,42 @@ GROUPS = {  # correlated windows, shuffled together as one entry
 }
 LEAK = "CARD_FRAUDS_AROUND_14D"
 REPEATS = 3
+DELAYS = [1, 7, 14]
+AMOUNT_BANDS = [0, 50, 100, 150, 200, 220, 300, np.inf]
+TERMINAL = [schemas.terminal_risk(n) for n in schemas.WINDOWS] + [
+    schemas.terminal_nb_tx(n) for n in schemas.WINDOWS
+]
+RAW = [schemas.TX_AMOUNT, schemas.TX_DURING_WEEKEND, schemas.TX_DURING_NIGHT]
+
+
+def forest(**kw: Any) -> RandomForestClassifier:
+    """The pipeline's forest (depth 20, 50 trees) for experiments on other columns."""
+    return RandomForestClassifier(n_estimators=50, max_depth=20, random_state=0, n_jobs=-1, **kw)
+
+
+def fit_score(columns: list[str], train: pd.DataFrame, test: pd.DataFrame) -> np.ndarray:
+    model = forest().fit(train[columns], train[schemas.LABEL])
+    return np.asarray(model.predict_proba(test[columns])[:, 1])
+
+
+def eda(frame: pd.DataFrame) -> dict[str, Any]:
+    """Fraud rate per amount band and by night/day over the whole stream."""
+    y = frame[schemas.LABEL].to_numpy()
+    band = np.digitize(frame[schemas.TX_AMOUNT].to_numpy(), AMOUNT_BANDS[1:-1])
+    out: dict[str, Any] = {"amount_band": {}, "amount_band_share": {}}
+    for i, lo in enumerate(AMOUNT_BANDS[:-1]):
+        inside = band == i
+        out["amount_band"][f"from{int(lo)}"] = float(y[inside].mean())
+        out["amount_band_share"][f"from{int(lo)}"] = float(inside.mean())
+    night = frame[schemas.TX_DURING_NIGHT].to_numpy() == 1
+    out["night"], out["day"] = float(y[night].mean()), float(y[~night].mean())
+    return out
+
+
+def top_alerts_precision(day: np.ndarray, y: np.ndarray, score: np.ndarray, k: int = 50) -> float:
+    """Share of frauds among each day's k highest scores (the investigators' queue)."""
+    alerts = metrics.alerts_under_budget(day, score, alerts_per_day=k)
+    return float(y[alerts.astype(bool)].mean())
 
 
 def card_frauds_around(frame: pd.DataFrame, days: int = 7) -> np.ndarray:
@@ -95,7 +140,8 @@ def precision_at_recall(y: np.ndarray, score: np.ndarray) -> dict[str, float]:
 def run(preset: str, seed: int) -> dict[str, Any]:
     t0 = time.perf_counter()
     config = config_for(preset, seed=seed)
-    frame = build_features(simulate(config).transactions)
+    sim_tx = simulate(config).transactions
+    frame = build_features(sim_tx)
     frame[LEAK] = card_frauds_around(frame)
     spec = splits.SplitSpec()
     anchor = splits.default_anchor(config.n_days, spec)
@@ -126,6 +172,26 @@ def run(preset: str, seed: int) -> dict[str, Any]:
         leaky, test[[*FEATURES, LEAK]], y, n_repeats=REPEATS, random_state=seed
     )
     served = test[[*FEATURES, LEAK]].assign(**{LEAK: 0.0})
+
+    delay_ap = {}
+    for d in DELAYS:  # terminal risk recomputed with another label delay, same rows
+        if d == schemas.DEFAULT_DELAY_DAYS:
+            delay_ap[f"d{d}"] = metrics.average_precision(y, score)
+            continue
+        other = build_features(sim_tx, delay_days=d)
+        delay_ap[f"d{d}"] = metrics.average_precision(
+            y, fit_score(FEATURES, other.iloc[fold.train_idx], other.iloc[fold.test_idx])
+        )
+    no_terminal = [c for c in FEATURES if c not in TERMINAL]
+    cents = test[FEATURES].assign(**{schemas.TX_AMOUNT: test[schemas.TX_AMOUNT] * 100})
+    cents_score = np.asarray(model.predict_proba(cents)[:, 1])
+    rng = np.random.default_rng(seed)
+    keep = (y_train == 1) | (rng.random(len(train)) < 0.1)
+    rebalanced = make_model("random_forest", random_state=0).set_params(
+        model__max_depth=20, model__n_estimators=50
+    )
+    rebalanced.fit(train[FEATURES][keep], y_train[keep])
+    rebalanced_score = fraud_score(rebalanced, test)
     return {
         "preset": preset,
         "seed": seed,
@@ -177,6 +243,27 @@ def run(preset: str, seed: int) -> dict[str, Any]:
             "importance": leak_imp[LEAK].mean,
             "rank": leak_imp.ranking().index(LEAK) + 1,
             "top_importance": leak_imp.importances[0].mean,
+        },
+        "delay": delay_ap,
+        "eda": eda(frame),
+        "ablation": {
+            "all": metrics.average_precision(y, score),
+            "no_terminal": metrics.average_precision(y, fit_score(no_terminal, train, test)),
+            "raw_only": metrics.average_precision(y, fit_score(RAW, train, test)),
+        },
+        "contract": {
+            "ap": metrics.average_precision(y, score),
+            "ap_cents": metrics.average_precision(y, cents_score),
+            "top50_precision": top_alerts_precision(day, y, score),
+            "top50_precision_cents": top_alerts_precision(day, y, cents_score),
+            "mean_score": float(score.mean()),
+            "mean_score_cents": float(cents_score.mean()),
+        },
+        "rebalanced": {
+            "ap": metrics.average_precision(y, rebalanced_score),
+            "mean_score": float(rebalanced_score.mean()),
+            "mean_score_original": float(score.mean()),
+            "base_rate": float(y.mean()),
         },
         "seconds": time.perf_counter() - t0,
     }
