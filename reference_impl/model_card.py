@@ -6,10 +6,12 @@ the candidate's train.json, the evaluation report and the export metadata.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from string import Template
 from typing import Any
 
 from reference_impl import schemas
+from reference_impl.errors import InvalidInputError
 
 TEMPLATE = Template(
     """# Model card: $name $version
@@ -21,12 +23,6 @@ TEMPLATE = Template(
 - **Artifact:** `model.skops` (sha256 `$sha256`), loadable without pickle.
 - **MLflow:** run `$run_id`, registry version $mlflow_version.
 - **Trained on:** days $train_days of the simulated dataset `$data_hash`.
-
-## Intended use
-
-Rank card transactions by fraud probability so that investigators check the most suspicious
-ones first (at most $budget alerts per day). Teaching material for the MLOps course: the data is
-simulated (Fraud Detection Handbook-style), not real payments.
 
 ## Features
 
@@ -69,11 +65,76 @@ Release decision: **$release**$release_reasons
 - Probabilities are not calibrated beyond what the model gives; use the reliability plot before
   setting a cost-based threshold.
 
+$governance
+
 ## Reproducibility
 
 $versions
 """
 )
+
+# Module 8's sections (Mitchell et al. 2019: intended use, factors, quantitative analyses,
+# ethical considerations): what the fraud model is for, what it is not for, who watches it.
+GOVERNANCE_FIELDS = ("intended_use", "out_of_scope", "subgroups", "limitations", "oversight")
+FRAUD_GOVERNANCE: dict[str, Any] = {
+    "intended_use": (
+        "Rank card payments for the bank's fraud investigators and decline at most the "
+        "daily budget of the most suspicious ones; every decline can be overridden by a person. "
+        "Teaching material for the MLOps course: the data is simulated (Fraud Detection "
+        "Handbook-style), not real payments."
+    ),
+    "out_of_scope": (
+        "Credit decisions, customer profiling for marketing, any use on real customers without "
+        "retraining and a new audit (the data is simulated), and payments of channels or "
+        "countries absent from the training data."
+    ),
+    "limitations": (
+        "Attacks shorter than the label delay and patterns absent from training (card testing) "
+        "are missed; recall and false-decline rate differ between customer spending bands "
+        "(lesson 8.2); a declined payment never gets a label, so retraining needs a checked "
+        "random share of declines (lesson 8.5)."
+    ),
+    "oversight": (
+        "Investigators review alerts within the budget and log every override with its reason; "
+        "the decision threshold is owned by the fraud-operations manager; the monitor (module 7) "
+        "reports drift and labelled performance daily; a customer can contest a decline and "
+        "have it reviewed by a person (GDPR art. 22(3))."
+    ),
+}
+
+
+# --8<-- [start:governance]
+def governance_section(info: Mapping[str, Any], *, require_subgroups: bool = True) -> str:
+    """Intended use, out-of-scope use, subgroup results with intervals, limitations, oversight.
+
+    Raises:
+        InvalidInputError: a required field is missing or empty (named in the message).
+    """
+    needed = [f for f in GOVERNANCE_FIELDS if require_subgroups or f != "subgroups"]
+    missing = [f for f in needed if not info.get(f)]
+    if missing:
+        raise InvalidInputError(f"model card: missing or empty field(s): {', '.join(missing)}")
+    rows = [
+        f"| {r['group']} | {r['metric']} | {100 * r['rate']:.2f} % "
+        f"| {100 * r['lo']:.2f} – {100 * r['hi']:.2f} % | {r['n']:,} |"
+        for r in info.get("subgroups") or []
+    ]
+    table = (
+        "| subgroup | metric | value | 95 % interval | n |\n|---|---|---|---|---|\n"
+        + "\n".join(rows)
+        if rows
+        else "Not in this evaluation report: run the subgroup audit before release."
+    )
+    return (
+        f"## Intended use\n\n{info['intended_use']}\n\n"
+        f"## Out-of-scope use\n\n{info['out_of_scope']}\n\n"
+        f"## Subgroup results\n\n{table}\n\n"
+        f"## Limitations\n\n{info['limitations']}\n\n"
+        f"## Human oversight\n\n{info['oversight']}\n"
+    )
+
+
+# --8<-- [end:governance]
 
 
 def _pct(value: float) -> str:
@@ -127,6 +188,10 @@ def render(meta: dict[str, Any], evaluation: dict[str, Any], export: dict[str, A
         release_reasons="".join(f"\n- {r}" for r in export.get("release", {}).get("reasons", [])),
         delay=export.get("label_delay_days", schemas.DEFAULT_DELAY_DAYS),
         versions="\n".join(f"- {k} {v}" for k, v in export["library_versions"].items()),
+        governance=governance_section(
+            {**FRAUD_GOVERNANCE, "subgroups": evaluation.get("subgroups", [])},
+            require_subgroups=False,
+        ),
     )
 
 

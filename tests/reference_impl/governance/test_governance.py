@@ -139,3 +139,52 @@ def test_blocked_rows_lose_their_label_unless_checked() -> None:
     chosen = feedback.investigated(np.ones(10_000, bool), share=0.1, seed=0)
     assert 0.08 < chosen.mean() < 0.12
     assert not feedback.investigated(np.zeros(50, bool), share=1.0).any()
+
+
+def test_model_card_section_names_missing_fields_and_shows_intervals() -> None:
+    """Does the card refuse an empty required field by name, and print each interval?"""
+    from reference_impl import model_card
+
+    info = {
+        **model_card.FRAUD_GOVERNANCE,
+        "subgroups": [
+            {
+                "group": "low spender",
+                "metric": "false declines",
+                "rate": 0.0058,
+                "lo": 0.0049,
+                "hi": 0.007,
+                "n": 31580,
+            },
+        ],
+    }
+    text = model_card.governance_section(info)
+    assert "| low spender | false declines | 0.58 % | 0.49 – 0.70 % | 31,580 |" in text
+    for heading in ("Intended use", "Out-of-scope use", "Limitations", "Human oversight"):
+        assert f"## {heading}\n" in text
+    with pytest.raises(InvalidInputError, match="missing or empty field\\(s\\): oversight"):
+        model_card.governance_section({**info, "oversight": " "[:0]})
+    with pytest.raises(InvalidInputError, match="subgroups"):
+        model_card.governance_section({**info, "subgroups": []})
+    relaxed = model_card.governance_section({**info, "subgroups": []}, require_subgroups=False)
+    assert "run the subgroup audit before release" in relaxed
+
+
+def test_planted_columns_fool_impurity_importance_not_permutation(tiny_sim) -> None:  # noqa: ANN001
+    """Does the random id get impurity credit but no permutation importance, and the leak both?"""
+    from reference_impl.explain import permutation_importance
+    from reference_impl.features import build_features
+    from reference_impl.governance import planted
+
+    frame = planted.add_planted_columns(build_features(tiny_sim.transactions))
+    day = frame["TX_TIME_DAYS"]
+    model = planted.fit_forest(frame[day.between(28, 41)])
+    held_out = frame[day.between(42, 48)]
+    result = permutation_importance(
+        model, held_out[list(planted.COLUMNS)], held_out["TX_FRAUD"], n_repeats=2
+    )
+    impurity = dict(zip(planted.COLUMNS, model.feature_importances_, strict=True))
+    assert result.ranking()[0] == "CHARGEBACK_LOGGED"
+    assert max(impurity, key=impurity.__getitem__) == "CHARGEBACK_LOGGED"
+    assert abs(result["RANDOM_ID"].mean) < 0.01 < impurity["RANDOM_ID"]
+    assert impurity["RANDOM_ID"] > impurity["TX_DURING_WEEKEND"]
