@@ -126,6 +126,17 @@ back?</label>
 <option value="0.95">95 % (many more reviews)</option>
 </select>
 </div>
+
+<div class="lf-new-per-day">
+<label for="lf-new-per-day">Flashcards: how many new cards a day, across the whole course?</label>
+<select id="lf-new-per-day">
+<option value="5">5 (gentle)</option>
+<option value="10" selected>10 (default)</option>
+<option value="15">15</option>
+<option value="20">20</option>
+<option value="30">30 (each new card brings reviews on the days after)</option>
+</select>
+</div>
 """
 
 

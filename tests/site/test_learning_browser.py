@@ -196,20 +196,55 @@ def test_a_stored_sm2_profile_migrates_to_fsrs(page, fixture_url: str) -> None:
     assert graded["00-demo/drift"]["reviews"] == 3 and graded["00-demo/drift"]["stability"] > 6
 
 
-def test_at_most_20_new_cards_a_day_per_module(page, fixture_url: str) -> None:
-    """Is a big deck introduced 20 new cards a day, as in Anki, instead of all at once?"""
+def test_new_cards_come_at_the_learners_pace_across_the_course(page, fixture_url: str) -> None:
+    """Are new cards introduced at most 10 a day across all modules (not per module), does a pace
+    chosen on the progress page survive a reload, and does it travel with export/import?"""
     page.goto(f"{fixture_url}/index.html")
-    due = page.evaluate(
-        """() => {
-          const m = {slug: "big", cards: Array.from({length: 25}, (_, i) => "c" + i)};
-          const before = LF.cardStats(m).due;
-          const states = {};
-          for (let i = 0; i < 20; i++) states["big/c" + i] = LF.schedule(null, "good");
-          localStorage.setItem("lf:v1:cards", JSON.stringify(states));
-          return [before, LF.cardStats(m).due, LF.cardStats(m).fresh];
-        }"""
+    stats = """() => {
+      const a = {slug: "big-a", cards: Array.from({length: 25}, (_, i) => "c" + i)};
+      const b = {slug: "big-b", cards: Array.from({length: 25}, (_, i) => "c" + i)};
+      return [LF.cardStats(a).due, LF.cardStats(b).due, LF.cardStats(b).fresh]; }"""
+    assert page.evaluate(stats) == [10, 10, 25]  # either deck may use today's ten
+    page.evaluate(
+        """() => { const states = {};
+          for (let i = 0; i < 10; i++) states["big-a/c" + i] = LF.schedule(null, "good");
+          localStorage.setItem("lf:v1:cards", JSON.stringify(states)); }"""
     )
-    assert due == [20, 0, 5]
+    assert page.evaluate(stats) == [0, 0, 25]  # ten seen in one module: none left in the other
+    page.goto(f"{fixture_url}/progress.html")
+    assert page.locator("#lf-new-per-day").input_value() == "10"
+    page.locator("#lf-new-per-day").select_option("15")
+    page.reload()
+    assert page.locator("#lf-new-per-day").input_value() == "15"
+    assert page.evaluate(stats) == [5, 5, 25]
+    exported = page.evaluate("() => LF.exportProgress()")
+    assert exported["settings"]["newPerDay"] == 15
+    page.evaluate("(data) => { localStorage.clear(); LF.importProgress(data); }", exported)
+    page.reload()
+    assert page.locator("#lf-new-per-day").input_value() == "15"
+    assert page.evaluate(stats) == [5, 5, 25]
+
+
+def test_the_home_page_gives_todays_new_cards_to_the_first_modules(page, fixture_url: str) -> None:
+    """With a pace of 5 and 3 + 1 unseen cards, does the home page offer all 4, and after 4 new
+    cards studied elsewhere today, only 1 more, from module 0 (course order)?"""
+    page.goto(f"{fixture_url}/progress.html")
+    page.locator("#lf-new-per-day").select_option("5")
+    page.goto(f"{fixture_url}/index.html")
+    total = page.locator(".lf-home-total")
+    assert "0 to review, 4 new" in total.inner_text()
+    assert "at most 5 new cards a day" in total.inner_text()
+    page.evaluate(
+        """() => { const states = {};
+          for (const id of ["x1", "x2", "x3", "x4"])
+            states["elsewhere/" + id] = LF.schedule(null, "good");
+          localStorage.setItem("lf:v1:cards", JSON.stringify(states)); }"""
+    )
+    page.reload()
+    assert _due(page, ".lf-home-total") == 1
+    items = page.locator(".lf-home-due li")
+    assert items.nth(0).inner_text().endswith("0 to review, 1 new")
+    assert items.nth(1).inner_text().endswith("0 to review, 0 new")
 
 
 def _option_orders(page) -> list[list[str]]:

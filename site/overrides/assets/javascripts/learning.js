@@ -6,10 +6,11 @@
   "use strict";
   var CARDS_KEY = "lf:v1:cards";
   var PROGRESS_KEY = "lf:v1:progress";
-  var SETTINGS_KEY = "lf:v1:settings"; // {retention}: the learner's desired retention
+  var SETTINGS_KEY = "lf:v1:settings"; // {retention, newPerDay, quizSeed}: the learner's choices
   var QUIZ_PREFIX = "quiz_progress_"; // mkdocs-quiz's own key, per page pathname
   var FORMAT = "mlops-course-progress";
-  var NEW_PER_DAY = 20; // new cards introduced per module and day, as Anki's default
+  var PACES = [5, 10, 15, 20, 30]; // new cards a day across the whole course (the learner picks)
+  var DEFAULT_PACE = 10;
   var course = window.LF_COURSE || { modules: [] };
   var cfgNode = document.getElementById("__config");
   var base = cfgNode ? JSON.parse(cfgNode.textContent).base : ".";
@@ -93,21 +94,29 @@
     if (changed) save(CARDS_KEY, states);
     return states;
   }
-  /* Today's queue of a module: reviews that are due, then new cards up to NEW_PER_DAY. */
-  function dueQueue(module) {
-    var states = loadCards(), reviews = [], fresh = [], introduced = 0;
+  function newPerDay() {
+    var n = Number(load(SETTINGS_KEY).newPerDay);
+    return PACES.indexOf(n) >= 0 ? n : DEFAULT_PACE;
+  }
+  /* New cards still allowed today, across the whole course: the pace minus cards first seen today. */
+  function newLeft(states) {
+    var introduced = Object.keys(states).filter(function (k) { return states[k] && states[k].first === today(); }).length;
+    return Math.max(0, newPerDay() - introduced);
+  }
+  /* Today's queue of a module: reviews that are due, then new cards up to what today's course-wide
+   * pace leaves (`budget`, by default all of it: any deck may use it). */
+  function dueQueue(module, budget) {
+    var states = loadCards(), reviews = [], fresh = [];
     module.cards.forEach(function (id) {
       var st = states[module.slug + "/" + id];
       if (!st) fresh.push(id);
-      else {
-        if (st.first === today()) introduced += 1;
-        if (st.due <= today() || st.again === today()) reviews.push(id);
-      }
+      else if (st.due <= today() || st.again === today()) reviews.push(id);
     });
-    return { reviews: reviews, fresh: fresh, newToday: fresh.slice(0, Math.max(0, NEW_PER_DAY - introduced)) };
+    var left = budget === undefined ? newLeft(states) : budget;
+    return { reviews: reviews, fresh: fresh, newToday: fresh.slice(0, Math.max(0, left)) };
   }
-  function cardStats(module) {
-    var q = dueQueue(module);
+  function cardStats(module, budget) {
+    var q = dueQueue(module, budget);
     return { due: q.reviews.length + q.newToday.length, reviews: q.reviews.length, newToday: q.newToday.length, fresh: q.fresh.length,
       seen: module.cards.length - q.fresh.length, total: module.cards.length };
   }
@@ -221,14 +230,14 @@
     });
     return { answered: answered, correct: correct, total: module.quizCount };
   }
-  function moduleProgress(module) {
+  function moduleProgress(module, budget) {
     var p = load(PROGRESS_KEY)[module.slug] || {};
     var read = p.read || {};
     return {
       lessonsRead: module.lessons.filter(function (u) { return read[u]; }).length,
       lessons: module.lessons.length,
       lab: module.lab ? !!p.lab : null,
-      cards: cardStats(module),
+      cards: cardStats(module, budget),
       quiz: quizScore(module),
     };
   }
@@ -279,8 +288,10 @@
       var head = el("tr");
       ["Module", "Lessons", "Lab", "Cards", "Quiz"].forEach(function (h) { head.append(el("th", {}, h)); });
       table.append(head);
-      course.modules.forEach(function (m) {
-        var pr = moduleProgress(m);
+      var budget = newLeft(loadCards());
+      course.modules.forEach(function (m) { // today's new cards go to the modules in course order
+        var pr = moduleProgress(m, budget);
+        budget -= pr.cards.newToday;
         var tr = el("tr", { "data-module": m.slug });
         var name = el("td"); name.append(el("a", { href: url(m.index) }, m.title));
         tr.append(name, el("td", {}, pr.lessonsRead + "/" + pr.lessons));
@@ -293,13 +304,18 @@
     }
     render();
     var status = document.getElementById("lf-io-status");
-    var keep = document.getElementById("lf-retention");
-    if (keep) {
-      keep.value = String(retention());
-      keep.addEventListener("change", function () {
-        var settings = load(SETTINGS_KEY); settings.retention = Number(keep.value); save(SETTINGS_KEY, settings);
-      });
+    var choices = [["lf-retention", "retention", retention], ["lf-new-per-day", "newPerDay", newPerDay]];
+    function showChoices() {
+      choices.forEach(function (c) { var node = document.getElementById(c[0]); if (node) node.value = String(c[2]()); });
     }
+    choices.forEach(function (c) {
+      var node = document.getElementById(c[0]);
+      if (!node) return;
+      node.addEventListener("change", function () {
+        var settings = load(SETTINGS_KEY); settings[c[1]] = Number(node.value); save(SETTINGS_KEY, settings); render();
+      });
+    });
+    showChoices();
     document.getElementById("lf-export").addEventListener("click", function () {
       var blob = new Blob([JSON.stringify(exportProgress(), null, 1)], { type: "application/json" });
       var a = el("a", { href: URL.createObjectURL(blob), download: "mlops-course-progress-" + today() + ".json" });
@@ -311,7 +327,7 @@
       if (!file) return;
       file.text().then(function (text) {
         try { importProgress(JSON.parse(text)); status.textContent = "Imported " + file.name + "."; render();
-          if (keep) keep.value = String(retention()); }
+          showChoices(); }
         catch (err) { status.textContent = "Not imported: " + err.message; }
         e.target.value = "";
       });
@@ -341,18 +357,20 @@
   function home(root) {
     var modules = course.modules.filter(function (m) { return m.study; });
     if (!modules.length) return;
-    var total = 0, reviews = 0;
+    var total = 0, reviews = 0, budget = newLeft(loadCards());
     var list = el("ul", { class: "lf-home-due" });
-    modules.forEach(function (m) {
-      var s = cardStats(m);
+    modules.forEach(function (m) { // today's new cards go to the modules in course order
+      var s = cardStats(m, budget);
+      budget -= s.newToday;
       total += s.due; reviews += s.reviews;
       var li = el("li", { "data-module": m.slug });
       li.append(el("a", { href: url(m.study) }, m.title), " — " + s.reviews + " to review, " + s.newToday + " new");
       list.append(li);
     });
     var p = el("p", { class: "lf-home-total" });
-    p.append(el("strong", {}, "Flashcards today: " + reviews + " to review, " + (total - reviews) + " new"), " · ");
-    p.append(el("a", { href: url("progress.html") }, "your progress"));
+    p.append(el("strong", {}, "Flashcards today: " + reviews + " to review, " + (total - reviews) + " new"),
+      " (at most " + newPerDay() + " new cards a day across the course: change it on ");
+    p.append(el("a", { href: url("progress.html") }, "your progress page"), ")");
     p.dataset.due = String(total);
     root.append(p, list);
     root.hidden = false;
@@ -383,6 +401,7 @@
         function (on) { setProgress(slug, function (p) { if (on) p.lab = today(); else delete p.lab; }); });
     });
   }
-  window.LF = { schedule: schedule, migrate: migrate, cardStats: cardStats, exportProgress: exportProgress, importProgress: importProgress };
+  window.LF = { schedule: schedule, migrate: migrate, cardStats: cardStats, newPerDay: newPerDay,
+    exportProgress: exportProgress, importProgress: importProgress };
   if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", init); else init();
 })();
