@@ -25,7 +25,10 @@ test week. The script records, with the project's own functions:
 * `contract`: what the unchanged model does with a batch whose amounts arrive in cents (a broken
   contract nobody rejected): AP and the share of the day's top-50 alerts that are fraud — 3.1;
 * `rebalanced`: the forest trained on all frauds and one tenth of the legitimate payments: test AP
-  and mean score against the test week's fraud rate (rebalancing shifts probabilities) — 3.3.
+  and mean score against the test week's fraud rate (rebalancing shifts probabilities) — 3.3;
+* `baselines`: test AP of the rule "amount > 220" (scenario S1) and of ranking by amount — 1.1;
+* `screening`: positive predictive value of a test with sensitivity 95 % and specificity 75 %
+  (the 7-point checklist's operating point) at several prevalences — 1.4 (Bayes' rule, no data).
 
 `make numbers` writes course/_data/model_views_small.json from it (tools/course_numbers.py).
 
@@ -99,6 +102,12 @@ def eda(frame: pd.DataFrame) -> dict[str, Any]:
     night = frame[schemas.TX_DURING_NIGHT].to_numpy() == 1
     out["night"], out["day"] = float(y[night].mean()), float(y[~night].mean())
     return out
+
+
+def ppv(sensitivity: float, specificity: float, prevalence: float) -> float:
+    """Share of positives that are real: Bayes' rule at a prevalence."""
+    true_pos = sensitivity * prevalence
+    return true_pos / (true_pos + (1 - specificity) * (1 - prevalence))
 
 
 def top_alerts_precision(day: np.ndarray, y: np.ndarray, score: np.ndarray, k: int = 50) -> float:
@@ -264,6 +273,15 @@ def run(preset: str, seed: int) -> dict[str, Any]:
             "mean_score": float(rebalanced_score.mean()),
             "mean_score_original": float(score.mean()),
             "base_rate": float(y.mean()),
+        },
+        "baselines": {
+            "rule_220": metrics.average_precision(y, (amount > 220).astype(float)),
+            "amount": metrics.average_precision(y, amount),
+            "random": float(y.mean()),
+        },
+        "screening": {
+            f"p{round(p * 1000):03d}": ppv(0.95, 0.75, p)
+            for p in (0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.3)
         },
         "seconds": time.perf_counter() - t0,
     }
