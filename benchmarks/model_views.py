@@ -281,7 +281,7 @@ def run(preset: str, seed: int) -> dict[str, Any]:
         },
         "screening": {
             f"p{round(p * 1000):03d}": ppv(0.95, 0.75, p)
-            for p in (0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.3)
+            for p in (0.01, 0.018, 0.05, 0.11, 0.195, 0.3)
         },
         "seconds": time.perf_counter() - t0,
     }
