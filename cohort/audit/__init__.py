@@ -8,6 +8,7 @@ from __future__ import annotations
 from dataclasses import replace
 from pathlib import Path
 
+from cohort.audit.checks.quality import NOT_RUN
 from cohort.audit.gitinfo import head_commit
 from cohort.audit.repo import Repo
 from cohort.audit.result import AuditResult, ItemResult, TestRun
@@ -51,10 +52,14 @@ def audit_repo(
 
 
 def _with_test_run(item: ItemResult, run: TestRun) -> ItemResult:
-    """Add the sandboxed run as evidence; failing (or no) tests cap the item at partial."""
+    """Add the sandboxed run as evidence: a passing run completes a big enough suite; failing
+    (or no) tests cap the item at partial."""
     line = f"sandboxed run ({run.backend}): {run.passed} passed, {run.failed} failed"
     if run.ok:
-        return replace(item, evidence=[*item.evidence, line])
+        # A suite big enough that only lacked a run earns the level now that it passed.
+        missing = [m for m in item.missing if not m.startswith(NOT_RUN)]
+        level = 2 if item.level == 1 and not missing else item.level
+        return replace(item, level=level, evidence=[*item.evidence, line], missing=missing)
     return replace(
         item,
         level=min(item.level, 1),

@@ -23,7 +23,7 @@ TEMPLATE_MARKERS = ("copier.yml", "copier.yaml", "cookiecutter.json")
 OWN_PACKAGE = Path(__file__).resolve().parent
 TEXT_SUFFIXES = {
     ".py", ".ipynb", ".yml", ".yaml", ".toml", ".cfg", ".ini", ".txt", ".lock", ".json", ".sh",
-    ".in", ".r", ".jinja",
+    ".in", ".r", ".jinja", ".md",
 }  # fmt: skip
 TEXT_NAMES = {
     "Dockerfile",

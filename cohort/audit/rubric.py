@@ -18,7 +18,13 @@ from cohort.audit.checks.pipeline import (
     check_pipeline,
     check_reproducibility,
 )
-from cohort.audit.checks.quality import check_data_validation, check_model_tests, check_tests
+from cohort.audit.checks.quality import (
+    check_data_validation,
+    check_evaluation,
+    check_model_card,
+    check_model_tests,
+    check_tests,
+)
 from cohort.audit.repo import Repo
 
 
@@ -42,6 +48,13 @@ ITEMS: tuple[Item, ...] = (
         1,
         "D1 (schema), D5 (data tests)",
         check_data_validation,
+    ),
+    Item(
+        "evaluation",
+        "Evaluation as the course teaches",
+        1,
+        "M-split (time-aware), I5 (gate on the KPI vs champion)",
+        check_evaluation,
     ),
     Item(
         "model_tests",
@@ -75,6 +88,7 @@ ITEMS: tuple[Item, ...] = (
     Item("ci", "Continuous integration", 2, "I3 (full pipeline in CI)", check_ci),
     Item("serving", "Containerized serving", 2, "I6 (canary / serving checked)", check_serving),
     Item("monitoring", "Monitoring", 2, "Mon1-Mon7 (drift, staleness, quality)", check_monitoring),
+    Item("model_card", "Model card filled in", 2, "M-doc (model reporting)", check_model_card),
 )
 
 # Beyond all its items being at least partial, a level needs its key item complete (2).

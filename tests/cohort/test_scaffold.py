@@ -22,9 +22,11 @@ LAYOUT = [
     "Dockerfile", ".dockerignore", ".github/workflows/ci.yml", ".pre-commit-config.yaml",
     "Makefile", "docs/model_card.md", "docs/report.md", ".copier-answers.yml",
     *(f"src/fraud_radar/{m}.py" for m in (
-        "data", "validate", "features", "train", "evaluate", "registry", "serve", "monitor", "cli"
+        "data", "validate", "split", "features", "train", "evaluate", "registry", "serve",
+        "monitor", "cli",
     )),
-    "tests/code/test_api.py", "tests/data/test_validate.py", "tests/model/test_model.py",
+    "tests/code/test_api.py", "tests/data/test_validate.py", "tests/data/test_split.py",
+    "tests/model/test_model.py",
 ]  # fmt: skip
 
 
@@ -58,7 +60,11 @@ def test_makefile_help_lists_targets(generated_project: Path) -> None:
 def test_generated_code_is_lint_clean(generated_project: Path, tmp_path: Path) -> None:
     """Do both problem types render to code that passes ruff check and ruff format?"""
     regression = new_project(dest=tmp_path / "reg", answers={"problem_type": "regression"})
-    assert "r2" in (regression / "params.yaml").read_text()
+    assert "kpi: mae" in (regression / "params.yaml").read_text()
+    for project in (generated_project, regression):  # the course's split and gate, not shortcuts
+        code = "".join(p.read_text() for p in (project / "src").rglob("*.py"))
+        assert "train_test_split" not in code and "time_split(" in code and "champion" in code
+        assert "roc_auc" not in (project / "params.yaml").read_text()
     assert "RandomForestRegressor" in (regression / "src/fraud_radar/train.py").read_text()
     for project in (generated_project, regression):
         for cmd in (["check", "--no-cache", "."], ["format", "--check", "--no-cache", "."]):

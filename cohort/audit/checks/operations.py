@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 from cohort.audit.checks import Finding, first
+from cohort.audit.checks.evidence import monitoring_reports
 from cohort.audit.repo import Repo
 
 SERVICE = (
@@ -27,15 +28,22 @@ METRICS = r"\b(?:from\s+prometheus_client|import\s+prometheus_client|opentelemet
 
 
 def check_serving(repo: Repo) -> Finding:
-    """Level 1: a service or a container. Level 2: a service in a container."""
+    """Level 1: a service or a container. Level 2: a service in a container, with API tests."""
     containers = repo.named(
         "Dockerfile*", "*.Dockerfile", "*.dockerfile", "Containerfile", "docker-compose*.yml",
         "compose*.yaml",
     )  # fmt: skip
     services = repo.grep(SERVICE, repo.src("*.py"))
     evidence = first(containers, 2) + first(services, 3)
+    api_tests = [
+        f
+        for f in repo.named("test_*.py", "*_test.py")
+        if re.search(r"\b(?:TestClient|AsyncClient|httpx|requests)\b", repo.text(f))
+    ]
+    if containers and services and api_tests:
+        return Finding(2, evidence + first(api_tests, 1))
     if containers and services:
-        return Finding(2, evidence)
+        return Finding(1, evidence, ["test the API (status codes, bad requests): tests/code/"])
     if containers or services:
         gap = "a Dockerfile for the service" if services else "a model-serving API (FastAPI)"
         return Finding(1, evidence, [f"add {gap}"])
@@ -54,7 +62,8 @@ def check_ci(repo: Repo) -> Finding:
 
 
 def check_monitoring(repo: Repo) -> Finding:
-    """Level 1: drift checks or service metrics. Level 2: both, or drift with alert thresholds."""
+    """Level 1: drift checks or service metrics. Level 2: drift with metrics or alert thresholds,
+    and a monitoring report from a run (reports/drift*.json, reports/monitor*)."""
     code = repo.src("*.py")
     named = repo.src("monitor*.py", "*drift*.py") + repo.at("*/monitor/*.py", "*/monitoring/*.py")
     drift = repo.grep(DRIFT, code, re.MULTILINE | re.IGNORECASE)
@@ -64,8 +73,11 @@ def check_monitoring(repo: Repo) -> Finding:
     )
     thresholds = repo.grep(r"^\s*(?:drift|monitor\w*|alert\w*)\s*:", repo.src("*.yaml", "*.yml"))
     evidence = drift[:3] + first(metrics + thresholds, 3)
+    reports = monitoring_reports(repo)
+    if drift and (metrics or thresholds) and reports:
+        return Finding(2, evidence + first(reports, 2))
     if drift and (metrics or thresholds):
-        return Finding(2, evidence)
+        return Finding(1, evidence, ["run the monitor on recent data and keep its report"])
     if drift or metrics:
         gap = (
             "service metrics or alert thresholds"

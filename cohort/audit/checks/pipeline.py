@@ -5,6 +5,12 @@ from __future__ import annotations
 import re
 
 from cohort.audit.checks import Finding, first
+from cohort.audit.checks.evidence import (
+    hashed_outputs,
+    pipeline_runs,
+    recorded_runs,
+    registered_versions,
+)
 from cohort.audit.repo import Repo
 
 DAG_FILES = ("dvc.yaml", "MLproject", "Snakefile", "kedro.yml", "zenml.yaml", "argo*.yaml")
@@ -15,6 +21,7 @@ LOCKS = (
     "uv.lock", "poetry.lock", "Pipfile.lock", "pdm.lock", "pylock*.toml", "conda-lock.yml",
     "requirements*.lock", "constraints*.lock",
 )  # fmt: skip
+MIN_RUNS = 2  # a comparison needs at least two runs
 SEEDS = (
     r"\b(?:random_state\s*=|np\.random\.seed\(|random\.seed\(|torch\.manual_seed\(|set_seed\("
     r"|seed\s*[:=]\s*\d)"
@@ -22,7 +29,8 @@ SEEDS = (
 
 
 def check_pipeline(repo: Repo) -> Finding:
-    """Level 1: stages scripted (a pipeline module or Makefile). Level 2: a declared DAG."""
+    """Level 1: stages scripted or declared. Level 2: a declared DAG that has been run (its lock
+    file or the gate's metrics report is there)."""
     declared = repo.named(*DAG_FILES) + repo.grep(DAG_CODE, repo.src("*.py"))
     dvc = [
         f
@@ -30,8 +38,13 @@ def check_pipeline(repo: Repo) -> Finding:
         if len(re.findall(r"^\s+cmd\s*:", repo.text(f), re.M)) >= 2
     ]
     declared = [f for f in declared if not f.endswith("dvc.yaml")] + dvc
+    runs = pipeline_runs(repo)
+    if declared and runs:
+        return Finding(2, first(declared) + first(runs, 2))
     if declared:
-        return Finding(2, first(declared))
+        return Finding(
+            1, first(declared), ["run the pipeline: no dvc.lock or reports/metrics.json yet"]
+        )
     scripted = [
         f
         for f in repo.src("pipeline*.py", "*_pipeline.py", "run_all*", "Makefile")
@@ -47,13 +60,24 @@ def check_pipeline(repo: Repo) -> Finding:
 
 
 def check_experiment_tracking(repo: Repo) -> Finding:
-    """Level 1: a tracker configured or only metrics files. Level 2: runs log params and metrics."""
+    """Level 1: a tracker configured or runs logged in code. Level 2: the code logs params and
+    metrics and at least MIN_RUNS runs are recorded (an MLflow store or an exported table)."""
     logging = repo.grep(
         r"\bmlflow\.(?:log_params?|log_metrics?|autolog|start_run)\b|\bwandb\.log\(|\bLive\("
         r"|\bneptune\.init|\bcomet_ml\.Experiment"
     )
+    count, where = recorded_runs(repo)
+    if logging and count >= MIN_RUNS:
+        return Finding(2, [*first(logging), f"{count} runs recorded in {where}"])
     if logging:
-        return Finding(2, first(logging))
+        return Finding(
+            1,
+            first(logging),
+            [
+                f"record your experiments: {count} run(s) found; export the comparison "
+                "to reports/experiments.csv"
+            ],
+        )
     configured = repo.grep(
         r"\b(?:import\s+mlflow|import\s+wandb|from\s+dvclive|(?:MLFLOW_)TRACKING_URI)\b"
     ) + [f for f in repo.named("dvc.yaml") if re.search(r"^\s+metrics\s*:", repo.text(f), re.M)]
@@ -67,8 +91,11 @@ def check_model_registry(repo: Repo) -> Finding:
     registry = repo.src("registry.py", "*registry*.py", "model_registry*") + repo.grep(
         r"\bregister_model\(|\bregistered_model_name\s*=|\bMlflowClient\(|\bbentoml\.models\b"
     )
+    versions = registered_versions(repo)
+    if registry and versions:
+        return Finding(2, first(registry) + first(versions, 2))
     if registry:
-        return Finding(2, first(registry))
+        return Finding(1, first(registry), ["register a model: no registered version yet"])
     saved = repo.grep(
         r"\b(?:joblib\.dump|skops\.io\.dump|pickle\.dump|save_model|torch\.save)\("
     ) + repo.named("model_card*", "MODEL_CARD*")
@@ -92,14 +119,17 @@ def _pinned_requirements(repo: Repo) -> list[str]:
 
 
 def check_reproducibility(repo: Repo) -> Finding:
-    """Level 1: pinned dependencies or seeds. Level 2: both (data versioning listed as evidence)."""
+    """Level 1: pinned dependencies or seeds. Level 2: both, and outputs recorded with their
+    hashes (a DVC lock, or registry metadata with the data hash)."""
     locks = [f for f in repo.named(*LOCKS)] + _pinned_requirements(repo)
     seeds = repo.grep(SEEDS, repo.src("*.py", "*.yaml", "*.yml", "*.toml"))
     seeds = [f for f in seeds if not f.startswith("tests/") and "/tests/" not in f]
-    data = repo.named("dvc.lock", "*.dvc")
-    evidence = first(locks, 2) + first(seeds, 3) + first(data, 1)
-    if locks and seeds:
+    hashed = hashed_outputs(repo) + repo.named("*.dvc")
+    evidence = first(locks, 2) + first(seeds, 3) + first(hashed, 1)
+    if locks and seeds and hashed:
         return Finding(2, evidence)
+    if locks and seeds:
+        return Finding(1, evidence, ["run the pipeline so its outputs are recorded with hashes"])
     if locks or seeds:
         gap = "a lock file (uv.lock, requirements.lock with == pins)" if seeds else "fixed seeds"
         return Finding(1, evidence, [f"add {gap}"])

@@ -25,44 +25,123 @@ def suite(n: int) -> str:
     return "".join(f"def test_{k}():\n    assert True\n" for k in range(n))
 
 
+RAN = {"dvc.lock": "schema: '2.0'\nstages: {}\n"}  # a pipeline run leaves its lock
+CI_TESTS = "jobs:\n  t:\n    steps:\n      - run: pytest\n"
+TIME_SPLIT = "def time_split(frame, *, time_column): ...\n"
+CHAMPION_GATE = "def gate(kpi, champion):\n    return kpi <= champion  # threshold\n"
 CASES = [
     # (item, files, expected level)
     ("pipeline", {"notebook.py": "x = 1\n"}, 0),
     ("pipeline", {"Makefile": "train:\n\tpython train.py\n"}, 1),
-    ("pipeline", {"dvc.yaml": DVC_TWO_STAGES}, 2),
+    ("pipeline", {"dvc.yaml": DVC_TWO_STAGES}, 1),  # declared, never run
+    ("pipeline", {"dvc.yaml": DVC_TWO_STAGES, **RAN}, 2),
+    ("pipeline", {"dvc.yaml": DVC_TWO_STAGES, "reports/metrics.json": "{}"}, 2),
     ("data_validation", {"src/p/validate.py": "def check(df): ...\n"}, 1),
-    ("data_validation", {"src/p/schema.py": "", "tests/data/test_contract.py": suite(1)}, 2),
+    ("data_validation", {"src/p/schema.py": "", "tests/data/test_contract.py": suite(1)}, 1),
+    (
+        "data_validation",
+        {
+            "src/p/schema.py": "",
+            "tests/data/test_contract.py": suite(1),
+            "dvc.yaml": "stages:\n  validate:\n    cmd: p validate\n",
+        },
+        2,
+    ),
+    ("evaluation", {"src/train.py": "train_test_split(x, y)\n"}, 0),
+    ("evaluation", {"src/train.py": TIME_SPLIT}, 1),
+    ("evaluation", {"src/train.py": TIME_SPLIT, "src/evaluate.py": CHAMPION_GATE}, 2),
+    (
+        "evaluation",  # a random split next to the time-aware one still costs the point
+        {
+            "src/split.py": TIME_SPLIT,
+            "src/cv.py": "KFold(5, shuffle=True)\n",
+            "src/evaluate.py": CHAMPION_GATE,
+        },
+        1,
+    ),
+    (
+        "evaluation",  # an ML metric against a number: no point for the gate, champion or not
+        {"src/split.py": TIME_SPLIT, "src/evaluate.py": CHAMPION_GATE + "ok = auc >= 0.70\n"},
+        1,
+    ),
+    ("evaluation", {"src/split.py": "train_test_split(x, y, shuffle=False)\n"}, 1),
     ("model_tests", {"tests/model/test_behaviour.py": suite(1)}, 1),
     (
         "model_tests",
         {"tests/model/test_m.py": suite(1), "src/evaluate.py": "if auc >= threshold: ok\n"},
         2,
     ),
+    (
+        "model_tests",  # a model test with no assertion passes whatever the model does
+        {
+            "tests/model/test_m.py": suite(1) + "def test_hollow():\n    train()\n",
+            "src/evaluate.py": "if auc >= threshold: ok\n",
+        },
+        1,
+    ),
     ("experiment_tracking", {"train.py": "import mlflow\n"}, 1),
-    ("experiment_tracking", {"train.py": "import mlflow\nmlflow.log_metric('auc', 0.9)\n"}, 2),
+    ("experiment_tracking", {"train.py": "import mlflow\nmlflow.log_metric('auc', 0.9)\n"}, 1),
+    (
+        "experiment_tracking",
+        {
+            "train.py": "import mlflow\nmlflow.log_metric('auc', 0.9)\n",
+            "reports/experiments.csv": "run,C,kpi\na,1,0.5\nb,10,0.4\n",
+        },
+        2,
+    ),
     ("experiment_tracking", {"tests/test_t.py": "import mlflow\nmlflow.log_metric('a', 1)\n"}, 0),
     ("model_registry", {"train.py": "import joblib\njoblib.dump(model, 'm.joblib')\n"}, 1),
-    ("model_registry", {"src/p/registry.py": "def register(model): ...\n"}, 2),
+    ("model_registry", {"src/p/registry.py": "def register(model): ...\n"}, 1),
+    (
+        "model_registry",
+        {
+            "src/p/registry.py": "def register(model): ...\n",
+            "models/registry/v1/metadata.json": '{"data_sha256": "ab"}',
+        },
+        2,
+    ),
     ("reproducibility", {"train.py": "fit(random_state=42)\n"}, 1),
     ("reproducibility", {"requirements.txt": "pandas\nnumpy==2.0\n", "train.py": "x = 1\n"}, 0),
     ("reproducibility", {"requirements.txt": "pandas==2.2.2\n", "train.py": "x = 1\n"}, 1),
-    ("reproducibility", {"uv.lock": "", "params.yaml": "seed: 7\n"}, 2),
+    ("reproducibility", {"uv.lock": "", "params.yaml": "seed: 7\n"}, 1),
+    ("reproducibility", {"uv.lock": "", "params.yaml": "seed: 7\n", **RAN}, 2),
     (
         "reproducibility",
-        {"docker/serve.lock": "a==1 \\\n    --hash=sha256:0\n", "p.yaml": "seed: 1"},
+        {"docker/serve.lock": "a==1 \\\n    --hash=sha256:0\n", "p.yaml": "seed: 1", **RAN},
         2,
     ),
     ("reproducibility", {"docker/serve.lock": "a>=1\n", "p.yaml": "seed: 1"}, 1),
     ("tests", {"tests/test_a.py": suite(3)}, 1),
-    ("tests", {"tests/code/test_a.py": suite(6), "tests/data/test_b.py": suite(5)}, 2),
+    ("tests", {"tests/code/test_a.py": suite(6), "tests/data/test_b.py": suite(5)}, 1),  # not run
     ("ci", {".gitlab-ci.yml": "build:\n  script: echo hi\n"}, 1),
-    ("ci", {".github/workflows/ci.yml": "jobs:\n  t:\n    steps:\n      - run: pytest\n"}, 2),
+    ("ci", {".github/workflows/ci.yml": CI_TESTS}, 2),
     ("serving", {"Dockerfile": "FROM python:3.11\n"}, 1),
-    ("serving", {"docker/serve.Dockerfile": "FROM python\n", "app.py": "import fastapi\n"}, 2),
-    ("serving", {"Dockerfile": "FROM python\n", "app.py": "from fastapi import FastAPI\n"}, 2),
+    ("serving", {"docker/serve.Dockerfile": "FROM python\n", "app.py": "import fastapi\n"}, 1),
+    (
+        "serving",
+        {
+            "Dockerfile": "FROM python\n",
+            "app.py": "from fastapi import FastAPI\n",
+            "tests/test_api.py": "from fastapi.testclient import TestClient\n",
+        },
+        2,
+    ),
     ("monitoring", {"drift.py": "def detect_drift(ref, cur): ...\n"}, 1),
-    ("monitoring", {"src/drift.py": "", "params.yaml": "monitor:\n  psi: 0.2\n"}, 2),
+    ("monitoring", {"src/drift.py": "", "params.yaml": "monitor:\n  psi: 0.2\n"}, 1),
+    (
+        "monitoring",
+        {
+            "src/drift.py": "",
+            "params.yaml": "monitor:\n  psi: 0.2\n",
+            "reports/drift.json": "{}",
+        },
+        2,
+    ),
     ("monitoring", {"simulate.py": "rows = add_drift(rows)\n"}, 0),
+    ("model_card", {"README.md": "x"}, 0),
+    ("model_card", {"docs/model_card.md": "# Card\n- Intended use:\n- Data: ours\n"}, 1),
+    ("model_card", {"docs/model_card.md": "# Card\n- Intended use: triage\n- Data: ours\n"}, 2),
+    ("model_card", {"docs/model_card.md": "# Card\n- Intended use: TODO\n"}, 1),
 ]
 
 
@@ -112,6 +191,7 @@ def test_mlops_level_rule() -> None:
     assert mlops_level(all_full | {"pipeline": 1}) == 0
     assert mlops_level(all_full | {"ci": 1}) == 1
     assert mlops_level(all_full | {"monitoring": 0}) == 1
+    assert mlops_level(all_full | {"evaluation": 0}) == 0
     assert mlops_level(all_full | {"model_registry": 0}) == 0
 
 

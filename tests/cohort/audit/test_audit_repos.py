@@ -3,15 +3,20 @@
 from __future__ import annotations
 
 import json
+import os
+import shutil
+import subprocess
 import sys
 from pathlib import Path
 
+import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
 from cohort.audit import audit_repo
 from cohort.audit.leaderboard import audit_cohort, discover
 from cohort.audit.report import to_json, to_markdown
+from cohort.audit.result import AuditResult
 from cohort.cli import app
 from cohort.errors import CohortError
 
@@ -20,26 +25,188 @@ ROOT = Path(__file__).resolve().parents[3]
 # What the reference system (this repository, audited from its root) has today. Update on purpose
 # when the repository gains or loses something; each line says what the level rests on.
 EXPECTED_THIS_REPO = {
-    "pipeline": 2,  # dvc.yaml at the root declares the reference pipeline's stages
+    "pipeline": 1,  # dvc.yaml declares the stages; its runs write under build/, not audited
     "data_validation": 2,  # reference_impl/schemas.py + validate.py, tests/reference_impl/data/
+    # time-aware splits (reference_impl/splits.py) and the champion gate (release.py), but lesson
+    # 3.3's "show the leak" branch (lesion/train.py, StratifiedKFold shuffle=True) is a random split
+    "evaluation": 1,
     "model_tests": 2,  # tests/reference_impl/model/ + the gate in reference_impl/evaluate.py
-    "experiment_tracking": 2,  # reference_impl/train.py logs runs to MLflow
-    "model_registry": 2,  # reference_impl/registry.py
-    "reproducibility": 2,  # hashed == pins (docker/*.lock, binder/requirements.txt) + seeds
-    "tests": 2,
+    "experiment_tracking": 1,  # reference_impl/train.py logs to MLflow; the runs live in build/
+    "model_registry": 1,  # reference_impl/registry.py; registered versions live in build/
+    "reproducibility": 1,  # hashed == pins + seeds; the hashed outputs live in build/
+    "tests": 1,  # not run by this static audit
     "ci": 2,  # .ci/run runs `make test`
-    "serving": 2,  # FastAPI in reference_impl/serve/ + docker/serve.Dockerfile, compose.yaml
-    "monitoring": 2,  # reference_impl/monitor/ drift + Prometheus metrics in serve/
+    "serving": 2,  # FastAPI in reference_impl/serve/ + docker/serve.Dockerfile, API tests
+    "monitoring": 1,  # reference_impl/monitor/ + Prometheus metrics; its reports live in build/
+    "model_card": 0,  # reference_impl/model_card.py writes the card under build/
 }
-EXPECTED_THIS_REPO_LEVEL = 2
+EXPECTED_THIS_REPO_LEVEL = 0
+
+# A fresh template project on day one: the code follows the course, nothing has been run yet.
+EXPECTED_FRESH = {
+    "pipeline": 1,  # dvc.yaml, never run (no dvc.lock, no reports/metrics.json)
+    "data_validation": 2,  # validate.py, tests/data/, the validate stage in dvc.yaml
+    "evaluation": 2,  # split.py splits by time; the gate meets the champion on the KPI
+    "model_tests": 2,  # tests/model/ with assertions + the gate in evaluate.py
+    "experiment_tracking": 1,  # MLflow logging in train.py, no run recorded
+    "model_registry": 1,  # registry.py, no registered version
+    "reproducibility": 1,  # requirements.lock + seeds, no output recorded with its hash
+    "tests": 1,  # 10+ tests in 3 folders, not run
+    "ci": 2,  # the workflow runs pytest and the pipeline
+    "serving": 2,  # FastAPI + Dockerfile + tests/code/test_api.py
+    "monitoring": 1,  # PSI + thresholds + Prometheus, no monitoring report
+    "model_card": 1,  # docs/model_card.md with every field still empty
+}
+FILLED_CARD = """# Model card: Fraud Radar
+
+- Team: Ada, Alan
+- Intended use: rank card payments for review, 25 % of cases a day
+- Out of scope: blocking payments without a person
+- Data: synthetic, 2000 rows, split by event_day with a 7-day gap
+- Gate: cost per case below the no-model baseline and the champion's
+- Results: see reports/metrics.json (candidate, baseline, champion)
+- Known failure modes: new merchants, holiday peaks
+- Monitoring: PSI per feature, threshold 0.2, reports/drift.json
+"""
 
 
-def test_generated_project_reaches_level_2(generated_project: Path) -> None:
-    """Does a fresh project from the template score complete on every item (MLOps level 2)?"""
+def make_repo(root: Path, files: dict[str, str]) -> Path:
+    for rel, text in files.items():
+        (root / rel).parent.mkdir(parents=True, exist_ok=True)
+        (root / rel).write_text(text)
+    return root
+
+
+def _copy(project: Path, dest: Path) -> Path:
+    shutil.copytree(project, dest)
+    return dest
+
+
+def _run_cli(project: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    """The generated project's own CLI, from its source tree (as `make pipeline` would)."""
+    env = {**os.environ, "PYTHONPATH": str(project / "src"), "PROJECT_ROOT": str(project)}
+    code = "from fraud_radar.cli import app; app()"
+    return subprocess.run(
+        [sys.executable, "-c", code, *args], cwd=project, env=env, capture_output=True, text=True
+    )
+
+
+@pytest.fixture(scope="module")
+def worked_project(generated_project: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The template after the group's work: pipeline run, experiment runs exported,
+    monitor run, model card filled in."""
+    project = _copy(generated_project, tmp_path_factory.mktemp("worked") / "team")
+    params = project / "params.yaml"
+    params.write_text(params.read_text().replace("enabled: true", "enabled: false"))
+    run = _run_cli(project, "all")
+    assert run.returncode == 0, run.stdout + run.stderr
+    (project / "reports" / "experiments.csv").write_text("run,C,cost_per_case\na,1,0.9\nb,1,0.9\n")
+    frame = pd.read_csv(project / "data" / "raw" / "dataset.csv")
+    frame.drop(columns=["target", "event_day"]).tail(300).to_csv(
+        project / "current.csv", index=False
+    )
+    assert _run_cli(project, "monitor", "--current", str(project / "current.csv")).returncode == 0
+    (project / "docs" / "model_card.md").write_text(FILLED_CARD)
+    return project
+
+
+def test_fresh_template_scores_what_it_earns(generated_project: Path) -> None:
+    """Day one: code that follows the course earns its points, nothing run earns none: level 0."""
     result = audit_repo(path=generated_project)
-    assert {i.id: i.level for i in result.items} == {i.id: 2 for i in result.items}
+    assert {i.id: i.level for i in result.items} == EXPECTED_FRESH
+    assert result.mlops_level == 0 and result.points == 17
+
+
+def test_worked_project_scores_high(worked_project: Path) -> None:
+    """After the work (runs, registry, reports, card) every item but the unrun tests is complete."""
+    result = audit_repo(path=worked_project)
+    levels = {i.id: i.level for i in result.items}
+    assert levels == {i: 2 for i in EXPECTED_FRESH} | {"tests": 1}, result.to_dict()
     assert result.mlops_level == 2
-    assert "dvc.yaml" in next(i for i in result.items if i.id == "pipeline").evidence
+    evidence = {i.id: " ".join(i.evidence) for i in result.items}
+    assert "reports/metrics.json" in evidence["pipeline"]
+    assert "models/registry/v1/metadata.json" in evidence["model_registry"]
+    assert "reports/drift.json" in evidence["monitoring"]
+
+
+def _plant(project: Path, dest: Path, rel: str, old: str, new: str) -> AuditResult:
+    copy = _copy(project, dest)
+    path = copy / rel
+    text = path.read_text()
+    assert old in text, (rel, old)
+    path.write_text(text.replace(old, new))
+    return audit_repo(path=copy)
+
+
+@pytest.mark.parametrize(
+    ("rel", "old", "new", "item", "finding"),
+    [
+        (
+            "src/fraud_radar/split.py",
+            "    train = frame[times < train_end]\n    test = frame[times >= test_start]\n",
+            "    from sklearn.model_selection import train_test_split\n\n"
+            "    train, test = train_test_split(frame, test_size=test_fraction)\n",
+            "evaluation",
+            "random split on time-ordered data (src/fraud_radar/split.py:",
+        ),
+        (
+            "params.yaml",
+            "  kpi: cost_per_case",
+            "  metric: roc_auc\n  minimum: 0.70\n  kpi: cost_per_case",
+            "evaluation",
+            "gate on an ML metric against a fixed number (params.yaml)",
+        ),
+        (
+            "tests/model/test_model.py",
+            "    assert gate(trained.metrics, baseline=trained.baseline, champion=None).passed",
+            "    gate(trained.metrics, baseline=trained.baseline, champion=None)",
+            "model_tests",
+            "tests that cannot fail (no assertion): tests/model/test_model.py::test_passes",
+        ),
+    ],
+    ids=["random-split", "auc-only-gate", "hollow-test"],
+)
+def test_a_planted_defect_costs_a_point_and_is_named(
+    generated_project: Path, tmp_path: Path, rel: str, old: str, new: str, item: str, finding: str
+) -> None:
+    """Does each defect the course warns about lower the fresh template's score, saying why?"""
+    result = _plant(generated_project, tmp_path / "p", rel, old, new)
+    found = next(i for i in result.items if i.id == item)
+    assert found.level == EXPECTED_FRESH[item] - 1
+    assert result.points == 16
+    assert any(m.startswith(finding) for m in found.missing), found.missing
+
+
+def test_structure_only_repository_scores_below_the_template(
+    generated_project: Path, tmp_path: Path
+) -> None:
+    """Every file name the old audit looked for, none of the substance: it scores low."""
+    repo = make_repo(
+        tmp_path,
+        {
+            "dvc.yaml": "stages:\n  a:\n    cmd: python a.py\n  b:\n    cmd: python b.py\n",
+            "params.yaml": "seed: 1\nevaluate:\n  metric: roc_auc\n  minimum: 0.7\n",
+            "requirements.lock": "pandas==2.2.2\n",
+            "src/p/validate.py": "def validate(df): return True\n",
+            "src/p/train.py": "import mlflow\nfrom sklearn.model_selection import *\n"
+            "x_tr, x_te = train_test_split(x)\nmlflow.log_metric('auc', 1)\n",
+            "src/p/evaluate.py": "def gate(m): return m['roc_auc'] >= 0.70\n",
+            "src/p/registry.py": "def register(model): ...\n",
+            "src/p/monitor.py": "def psi(a, b): return 0\n",
+            "src/p/serve.py": "from fastapi import FastAPI\n",
+            "Dockerfile": "FROM python\n",
+            ".github/workflows/ci.yml": "jobs:\n  t:\n    steps:\n      - run: pytest\n",
+            "tests/model/test_model.py": "def test_model():\n    train()\n",
+            "tests/data/test_data.py": "def test_data():\n    load()\n",
+            "docs/model_card.md": "# Model card\n- Intended use:\n",
+        },
+    )
+    result = audit_repo(path=repo)
+    assert result.mlops_level == 0
+    assert result.points < audit_repo(path=generated_project).points
+    missing = " ".join(m for i in result.items for m in i.missing)
+    for finding in ("random split", "gate on an ML metric", "run the pipeline", "fill in"):
+        assert finding in missing
 
 
 def test_this_repository(repo_root: Path) -> None:
@@ -57,8 +224,9 @@ def test_reports_carry_evidence_and_gaps(generated_project: Path, tmp_path: Path
     markdown = to_markdown(partial)
     assert "`Dockerfile`" in markdown and "add a model-serving API" in markdown
     data = json.loads(to_json(audit_repo(path=generated_project)))
-    assert data["mlops_level"] == 2 and data["points"] == data["possible"] == 20
+    assert data["mlops_level"] == 0 and (data["points"], data["possible"]) == (17, 24)
     assert all(item["evidence"] for item in data["items"])
+    assert all(item["missing"] for item in data["items"] if item["level"] < 2)
 
 
 def test_cohort_leaderboard(generated_project: Path, tmp_path: Path) -> None:
@@ -83,7 +251,7 @@ def test_cohort_leaderboard(generated_project: Path, tmp_path: Path) -> None:
         "bare.json",
     } <= written
     assert (
-        "| 1 | [team-a](team-a.md) | L2 | 20 |" in (tmp_path / "out" / "leaderboard.md").read_text()
+        "| 1 | [team-a](team-a.md) | L0 | 17 |" in (tmp_path / "out" / "leaderboard.md").read_text()
     )
     assert discover(repos) == {"bare": repos / "bare"}
 
@@ -94,8 +262,8 @@ def test_cli_audit_formats_and_errors(generated_project: Path, tmp_path: Path) -
     out = tmp_path / "audit.json"
     result = runner.invoke(app, ["audit", str(generated_project), "--out", str(out)])
     assert result.exit_code == 0, result.output
-    assert "Level 2: CI/CD pipeline automation" in result.output
-    assert json.loads(out.read_text())["points"] == 20
+    assert "Level 0: manual process" in result.output
+    assert json.loads(out.read_text())["points"] == 17
     missing = runner.invoke(app, ["audit", str(tmp_path / "nope")])
     assert missing.exit_code == 1 and missing.output.strip().count("\n") == 0
     assert "is not a folder" in missing.output
@@ -120,6 +288,7 @@ def test_run_tests_in_the_sandbox(generated_project: Path, tmp_path: Path, needs
     good = audit_repo(path=generated_project, run_tests=True)
     assert good.test_run is not None and good.test_run.ok and good.test_run.passed >= 15
     assert good.test_run.backend == "bubblewrap"
+    assert good.level_of("tests") == 2  # a suite that ran and passed earns the level
     broken = tmp_path / "broken"
     (broken / "tests").mkdir(parents=True)
     (broken / "tests" / "test_x.py").write_text("def test_fails():\n    assert 1 == 2\n")
