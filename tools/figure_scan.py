@@ -1,10 +1,11 @@
 """Find metric figures typed by hand in the course (lessons, flashcards, quizzes).
 
 A *metric figure* is a number (a decimal, a percentage, or a count of ms or req/s) within a few
-words of AP, AUC, CP@k, recall, precision, Brier, PSI, latency, ms or req/s. A number right after
-a comparison (≥, <, "at least", "below", ...) is a threshold someone sets, not a result, and a
-lesson number ("lesson 2.3") or a duration in hours is neither. In the course such a
-figure must be inserted from a results file (`{{ set.figure }}`, see
+words of AP, AUC, CP@k, recall, precision, Brier, PSI, latency, ms or req/s, or anywhere on a
+flashcard that names one of them (its question names the metric, its answer gives the figure).
+A number right after a comparison (≥, <, "at least", "below", ...) is a threshold someone sets,
+not a result, and a lesson number ("lesson 2.3") or a duration in hours is neither. In the
+course such a figure must be inserted from a results file (`{{ set.figure }}`, see
 `site/hooks/course_figures.py`); placeholders are removed before the scan. Textbook arithmetic
 and requirements (thresholds a team sets, not results a model reaches) are exempted by the short,
 reviewed allow-list `tools/figure_allowlist.yml`: each entry names the file, a regular expression
@@ -44,6 +45,7 @@ THRESHOLD = re.compile(
     r"|\bexceeds?|\bpasses)\s*$"
 )
 BEFORE, AFTER = 40, 60  # characters around a metric word that count as "next to"
+CARD_START = re.compile(r"^\s*- id:", re.M)  # a card of a flashcards.yml
 
 
 @dataclass(frozen=True)
@@ -76,12 +78,28 @@ def _metrics(text: str) -> list[re.Match[str]]:
     return out
 
 
+def _windows(masked: str, path: Path) -> list[tuple[int, int, str]]:
+    """(start, end, metric word) of each stretch whose numbers count as next to a metric: a few
+    words around each metric word, and in a flashcards file the whole card, since a card's
+    question names the metric and its answer gives the figure ("What CP@100 does ...?" / "0.42")."""
+    out = [
+        (max(0, m.start() - BEFORE), min(len(masked), m.end() + AFTER), m.group(0))
+        for m in _metrics(masked)
+    ]
+    if path.name == "flashcards.yml":
+        starts = [m.start() for m in CARD_START.finditer(masked)] + [len(masked)]
+        for lo, hi in zip(starts, starts[1:], strict=False):
+            metrics = _metrics(masked[lo:hi])
+            if metrics:
+                out.append((lo, hi, metrics[0].group(0)))
+    return out
+
+
 def scan_text(text: str, path: Path) -> list[Finding]:
     """Figures next to metric words in `text` (one finding per figure)."""
     masked = _masked(text)
     found: dict[int, Finding] = {}
-    for metric in _metrics(masked):
-        lo, hi = max(0, metric.start() - BEFORE), min(len(masked), metric.end() + AFTER)
+    for lo, hi, metric in _windows(masked, path):
         for number in NUMBER.finditer(masked, lo, hi):
             if number.start() in found or THRESHOLD.search(
                 masked[max(0, number.start() - 12) : number.start()]
@@ -94,7 +112,7 @@ def scan_text(text: str, path: Path) -> list[Finding]:
                 path=path,
                 line=masked.count("\n", 0, start) + 1,
                 figure=number.group(1),
-                metric=metric.group(0),
+                metric=metric,
                 context=masked[line_start : line_end if line_end >= 0 else None],
                 column=start - line_start,
             )
