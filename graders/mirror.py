@@ -9,8 +9,11 @@ statement, and `Mirror` repeats the effect in the sandbox:
 
 - deleting a name the student's namespace holds, and binding it again;
 - binding a name the student's namespace holds or its functions read as a global: from public test
-  code always; from hidden code only when the value is the student's own object (a proxy), so a
-  hidden test's expected values never enter the student's process;
+  code always; from hidden code when the value is the student's own object (a proxy), or when the
+  hidden code passes that very value into the student's code (``A = ...; power_iter(A, x)``: a
+  solution that reads the global ``A`` instead of its parameter sees the same matrix, as in one
+  kernel; the call discloses the value anyway) — a hidden test's expected values, which it never
+  passes in, never enter the student's process;
 - assigning an attribute of a library module (a stub), and calling a library's ``seed``.
 """
 
@@ -171,6 +174,10 @@ class Mirror:
     ) -> None:
         self.client, self.ns, self.values_allowed = client, ns, values_allowed
         self.names = names
+        # Globals hidden lines bound to trusted values: bound in the student's process only when
+        # the test passes that value into the student's code (`disclose`).
+        self.pending: dict[str, Any] = {}
+        client.before_call = self.disclose
 
     def __call__(self, kind: str, *args: Any) -> Any:
         if kind == "seed":
@@ -192,13 +199,29 @@ class Mirror:
 
     def _set(self, *names: str, public: bool = True) -> None:
         allowed = self.values_allowed and public
-        values = {
-            n: self.ns[n]
-            for n in names
-            if n in self.ns and (allowed or isinstance(self.ns[n], RemoteObject))
-        }
+        values = {}
+        for n in names:
+            if n not in self.ns:
+                continue
+            if allowed or isinstance(self.ns[n], RemoteObject):
+                values[n] = self.ns[n]
+                self.pending.pop(n, None)
+            else:
+                self.pending[n] = self.ns[n]
         if values:
             self.client.set(values)
+
+    def disclose(self, args: tuple[Any, ...], kwargs: dict[str, Any]) -> None:
+        """The test is about to pass ``args`` into the student's code: a global that hidden lines
+        bound to one of these very objects is bound in the student's process first."""
+        if not self.pending:
+            return
+        passed = {id(v) for v in (*args, *kwargs.values())}
+        shown = {n: v for n, v in self.pending.items() if id(v) in passed and self.ns.get(n) is v}
+        for n in shown:
+            del self.pending[n]
+        if shown:
+            self._quietly(self.client.set, shown)
 
     def _set_hidden(self, *names: str) -> None:
         self._set(*names, public=False)

@@ -4,6 +4,13 @@ For each test cell: parse it, find the names it reads but does not define, take 
 from trusted imports (the instructor's own import lines, executed here), fetch the rest from the
 student's process as plain data or proxies, then execute the test code here, with this process's
 own numpy. Only an exception fails a test; warnings and printed text never cost points.
+
+An nbgrader cell (no ``# TEST:`` markers) also keeps nbgrader's two output rules, as the authors
+of such courses rely on them: text the *test code* writes to stderr (``traceback.print_exc()``)
+scores the cell 0, and a number the test computes as the cell's last expression
+(``credit / totalcredit``) is its partial credit. What the student's code prints, to stdout or
+stderr, never costs points (nbgrader would give 0 for a warning the student's code raised), and a
+last expression that reads a student's name is not partial credit (its value is the student's).
 """
 
 from __future__ import annotations
@@ -221,15 +228,73 @@ def _automagic_lines(tree: ast.Module, ns: dict[str, Any]) -> ast.Module:
     return tree
 
 
-def _exec(code: str, ns: dict[str, Any], sink: io.StringIO, mirror: Mirror | None = None) -> None:
+LAST = "__grader_last_value__"
+
+
+def _keep_last_value(tree: ast.Module, code: str) -> None:
+    """``credit / totalcredit`` as the last statement → bound to `LAST` (IPython's Out)."""
+    last = tree.body[-1] if tree.body else None
+    if not isinstance(last, ast.Expr) or python_source(code).rstrip().endswith(";"):
+        return
+    tree.body[-1] = ast.fix_missing_locations(
+        ast.copy_location(ast.Assign([ast.Name(LAST, ast.Store())], last.value), last)
+    )
+
+
+def _partial_credit(code: str, ns: dict[str, Any], student: set[str], points: float) -> Any:
+    """nbgrader's partial credit: the cell's last value, when it is a number in [0, points] that
+    the test code computed (every name it reads is the test's own, a builtin or a module).
+
+    Returns None (full credit), a float, or an error message."""
+    value = ns.get(LAST)
+    if value is None or isinstance(value, RemoteObject):
+        return None
+    try:
+        expr = ast.parse(python_source(code)).body[-1]
+    except (SyntaxError, IndexError):
+        return None
+    reads = {n.id for n in ast.walk(expr) if isinstance(n, ast.Name)}
+    own = bound_names(code)
+    if any(
+        n in student
+        and n not in own
+        or n not in own
+        and n not in BUILTIN_NAMES
+        and not isinstance(ns.get(n), types.ModuleType)
+        for n in reads
+    ):
+        return None
+    try:
+        grade = float(repr(value))  # IPython's text/plain of the value, as nbgrader reads it
+    except (ValueError, TypeError):
+        return None
+    if not 0.0 <= grade <= points:
+        return f"the test's last value {grade:g} is not a partial credit between 0 and {points:g}"
+    return grade
+
+
+def _exec(
+    code: str,
+    ns: dict[str, Any],
+    sink: io.StringIO,
+    mirror: Mirror | None = None,
+    stderr: io.StringIO | None = None,
+) -> None:
+    """Run test code; ``stderr`` given: an nbgrader cell (its stderr and last value are kept)."""
     tree = _automagic_lines(ast.parse(python_source(code)), ns)
+    if stderr is not None:
+        _keep_last_value(tree, code)
     if mirror is not None:
         modules = {n for n, v in ns.items() if isinstance(v, types.ModuleType)}
         tree = instrument(tree, mirror.names, modules, hidden_lines(code))  # same line numbers
         ns[SYNC] = mirror
         ns["globals"] = lambda: StudentGlobals(mirror.client, ns)
     ns.setdefault("get_ipython", lambda: IPythonShim(ns))
-    with warnings.catch_warnings(), contextlib.redirect_stdout(sink):
+    with (
+        warnings.catch_warnings(),
+        contextlib.redirect_stdout(sink),
+        contextlib.redirect_stderr(sink if stderr is None else stderr),
+    ):
         warnings.simplefilter("ignore")
         exec(compile(tree, "<test>", "exec"), ns)
 
@@ -251,14 +316,16 @@ def run_test_cell(
     setup, groups = C.split_groups(spec.source)
     shares = C.group_points(groups, spec.points)
 
-    def unit(i: int, passed: bool, message: str | tuple[str, str]) -> TestResult:
+    def unit(
+        i: int, passed: bool, message: str | tuple[str, str], earned: float | None = None
+    ) -> TestResult:
         g = groups[i]
         name = spec.grade_id if not g.name else f"{spec.grade_id}::{g.name}"
         shown, detail = (message, message) if isinstance(message, str) else message
         return TestResult(
             name=name,
             cell=spec.grade_id,
-            points=shares[i] if passed else 0.0,
+            points=earned if earned is not None else shares[i] if passed else 0.0,
             max_points=shares[i],
             passed=passed,
             hidden=g.hidden,
@@ -305,16 +372,44 @@ def run_test_cell(
             # Bindings of hidden lines never carry trusted values (statement by statement); a
             # group without `# TEST:` markers mixes public and hidden lines.
             public = not group.hidden or not group.name
-            _exec(group.code, group_ns, sink, Mirror(client, group_ns, public, student))
+            err = io.StringIO() if not group.name else None  # an nbgrader cell: its rules
+            _exec(group.code, group_ns, sink, Mirror(client, group_ns, public, student), err)
             if client.gone is not None:  # a bare `except:` in the test swallowed the death
                 raise client.gone
-            results.append(unit(i, True, ""))
+            results.append(_nbgrader_outputs(unit, i, group, group_ns, student, shares[i], err))
         except KernelGone as gone:
             results.append(unit(i, False, _gone(gone)))
         except Exception as exc:
             results.append(unit(i, False, _failure(exc, group.code, group.hidden)))
         carry.update({n: group_ns[n] for n in binds if n in group_ns})
     return results, sink.getvalue()
+
+
+def _nbgrader_outputs(
+    unit: Any,
+    i: int,
+    group: C.Group,
+    ns: dict[str, Any],
+    student: set[str],
+    points: float,
+    err: io.StringIO | None,
+) -> TestResult:
+    """The unit of a test that ran to its end: full points, or what nbgrader's output rules
+    give an nbgrader cell (stderr written by the test → 0; a last number → partial credit)."""
+    if err is None:
+        return unit(i, True, "")
+    text = err.getvalue()
+    if text.strip():
+        first = text.strip().splitlines()[-1][:200]
+        shown = "the test code wrote to stderr, which nbgrader scores as a failed test"
+        return unit(i, False, (shown, f"{shown}: {first}"))
+    grade = _partial_credit(group.code, ns, student, points)
+    if isinstance(grade, str):
+        return unit(i, False, grade)
+    if grade is None or grade >= points:
+        return unit(i, True, "")
+    shown = f"partial credit: {grade:g} of {points:g} points (the test's last value)"
+    return unit(i, False, shown, earned=grade)
 
 
 def _stateful(value: Any) -> bool:

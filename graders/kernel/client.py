@@ -16,6 +16,7 @@ import secrets
 import select
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -108,6 +109,9 @@ class KernelClient:
         self.calls_left = CALL_BUDGET
         self.callbacks: dict[int, Any] = {}  # functions a test passed into the student's code
         self.callbacks_left = CALLBACK_BUDGET
+        # Called with a test's arguments right before they go into the student's code (the
+        # mirror binds the globals that hold them, see `graders.mirror.Mirror.disclose`).
+        self.before_call: Callable[[tuple[Any, ...], dict[str, Any]], None] | None = None
         self._buf = b""
         from graders.kernel.proxies import make_proxy
 
@@ -254,9 +258,10 @@ class KernelClient:
             dropped=dropped if isinstance(dropped, int) else 0,
         )
 
-    def decode(self, value: Any) -> Any:
+    def decode(self, value: Any, *, fresh: bool = True) -> Any:
+        """Decode one response value (``fresh=False``: another value of the same response)."""
         try:
-            return self.decoder.decode(value)
+            return (self.decoder.fresh() if fresh else self.decoder).decode(value)
         except (ProtocolError, RecursionError) as exc:
             raise self._fail(KernelProtocolError(str(exc))) from None
 
@@ -268,6 +273,7 @@ class KernelClient:
         if not isinstance(values, dict):
             raise self._fail(KernelProtocolError("bad 'get' response"))
         out: dict[str, Any] = {}
+        self.decoder.fresh()  # the names of one response share its memo (`lst` holds `arr`)
         for name in names:
             value = values.get(name)
             if isinstance(value, dict) and value.get("$") == "missing":
@@ -276,7 +282,7 @@ class KernelClient:
                 out[name] = Unsendable(name, str(value.get("error", {}).get("message", "")))
                 continue
             module = conventional_module(name, value)
-            out[name] = module if module is not None else self.decode(value)
+            out[name] = module if module is not None else self.decode(value, fresh=False)
         return out
 
     def set(self, values: dict[str, Any]) -> list[str]:

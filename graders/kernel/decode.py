@@ -151,6 +151,15 @@ class Decoder:
     ) -> None:
         self.make_proxy = make_proxy
         self.resolve_refs = resolve_refs
+        # Values already decoded in this response, by the key the encoder's memo gave them
+        # (``{"$": "shared"}`` defines one, ``{"$": "ref"}`` reaches it again). `fresh` empties
+        # it between responses.
+        self.shared: dict[int, Any] = {}
+
+    def fresh(self) -> Decoder:
+        """Start a new response: its keys are its own."""
+        self.shared = {}
+        return self
 
     def decode(self, value: Any, depth: int = 0) -> Any:
         if depth > MAX_DEPTH:
@@ -175,6 +184,20 @@ class Decoder:
         if not isinstance(items, list):
             raise ProtocolError("tagged container without a list")
         return [self.decode(v, depth) for v in items]
+
+    def _tag_shared(self, value: dict[str, Any], depth: int) -> Any:
+        key = value.get("k")
+        if not isinstance(key, int) or isinstance(key, bool) or key in self.shared:
+            raise ProtocolError("bad shared value")
+        out = self.decode(value.get("v"), depth)
+        self.shared[key] = out
+        return out
+
+    def _tag_ref(self, value: dict[str, Any], depth: int) -> Any:
+        key = value.get("k")
+        if not isinstance(key, int) or isinstance(key, bool) or key not in self.shared:
+            raise ProtocolError("reference to a value not sent before it")
+        return self.shared[key]
 
     def _tag_float(self, value: dict[str, Any], depth: int) -> float:
         if value.get("v") not in ("nan", "inf", "-inf"):
@@ -247,9 +270,10 @@ class Decoder:
         columns, data = value.get("columns"), value.get("data")
         if not isinstance(columns, list) or not isinstance(data, list) or len(columns) != len(data):
             raise ProtocolError("bad dataframe")
-        index = pd.Index(self._column(value.get("index"), depth))
+        # In the encoder's order (labels, columns, index): a reference follows what it names.
         names = [self.decode(c, depth) for c in columns]
         cols = [self._column(d, depth) for d in data]
+        index = pd.Index(self._column(value.get("index"), depth))
         if any(len(c) != len(index) for c in cols):
             raise ProtocolError("dataframe column length mismatch")
         frame = pd.DataFrame(dict(enumerate(cols)), index=index)
@@ -259,11 +283,12 @@ class Decoder:
     def _tag_series(self, value: dict[str, Any], depth: int) -> Any:
         import pandas as pd
 
-        index = pd.Index(self._column(value.get("index"), depth))
+        name = self.decode(value.get("name"), depth)  # the encoder's order: name, data, index
         data = self._column(value.get("data"), depth)
+        index = pd.Index(self._column(value.get("index"), depth))
         if len(data) != len(index):
             raise ProtocolError("series length mismatch")
-        return pd.Series(data, index=index, name=self.decode(value.get("name"), depth))
+        return pd.Series(data, index=index, name=name)
 
     def _tag_index(self, value: dict[str, Any], depth: int) -> Any:
         import pandas as pd

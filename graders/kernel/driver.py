@@ -25,7 +25,7 @@ import types
 from typing import Any
 
 from graders.kernel.decode import Decoder
-from graders.kernel.encode import Budget, encode
+from graders.kernel.encode import Budget, encode, json_default
 
 MAX_ITER = 100_000
 
@@ -82,8 +82,10 @@ class Driver:
         self.handles[key] = obj
         return key
 
-    def encode(self, obj: Any) -> Any:
-        return encode(obj, Budget(), 0, self.register)
+    def encode(self, obj: Any, shared: dict[int, Any] | None = None) -> Any:
+        """Plain data for one value; objects met twice in it (or in ``shared``, the memo of the
+        whole response) are sent once and referred to."""
+        return encode(obj, Budget({} if shared is None else shared), 0, self.register)
 
     def serve(self) -> None:
         for raw in self.proto_in:
@@ -103,7 +105,7 @@ class Driver:
             resp = {"ok": False, "error": _error(exc)}
         resp["id"] = rid
         try:
-            line = json.dumps(resp, allow_nan=False, separators=(",", ":"))
+            line = json.dumps(resp, allow_nan=False, separators=(",", ":"), default=json_default)
         except (TypeError, ValueError) as exc:
             line = json.dumps({"id": rid, "ok": False, "error": _error(exc)})
         self.proto_out.write(line.encode() + b"\n")
@@ -136,13 +138,18 @@ class Driver:
 
     def op_get(self, req: dict[str, Any]) -> dict[str, Any]:
         values: dict[str, Any] = {}
+        shared: dict[int, Any] = {}  # one memo: `lst` and `arr` fetched together stay one array
         for name in req.get("names", []):
             if name not in self.ns:
                 values[name] = {"$": "missing"}
                 continue
             try:
-                values[name] = self.encode(self.ns[name])
+                mark = len(shared)
+                values[name] = self.encode(self.ns[name], shared)
             except Exception as exc:
+                # What this partial encoding memoised was never sent: nothing may refer to it.
+                for key in [k for k, (_, node) in shared.items() if node.key >= mark]:
+                    del shared[key]
                 values[name] = {"$": "unsendable", "error": _error(exc)}
         return {"ok": True, "values": values}
 
@@ -356,7 +363,7 @@ class Callback:
             "args": [d.encode(a) for a in args],
             "kwargs": [[k, d.encode(v)] for k, v in kwargs.items()],
         }
-        d.proto_out.write(json.dumps(msg, allow_nan=False).encode() + b"\n")
+        d.proto_out.write(json.dumps(msg, allow_nan=False, default=json_default).encode() + b"\n")
         d.proto_out.flush()
         for raw in d.proto_in:
             try:

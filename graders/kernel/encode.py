@@ -23,10 +23,18 @@ MAX_ITEMS = 10_000_000  # elements; ~80 MB of float64, under the trusted side's 
 
 
 class Budget:
-    """Counts items so a huge or cyclic value is refused instead of exhausting memory."""
+    """Counts items so a huge or cyclic value is refused instead of exhausting memory.
 
-    def __init__(self) -> None:
+    ``shared``: when given, one memo for a whole response (several names, one call's result):
+    a list, dict, set, array or frame met a second time is sent as a reference to the first, so
+    the trusted side gets one object reached two ways, as the student built it (``lst = [1, arr]``
+    then ``lst == [1, arr]`` compares an array with itself, which list equality answers by
+    identity). The memo keeps the objects alive, so their ids cannot be reused while encoding.
+    """
+
+    def __init__(self, shared: dict[int, Any] | None = None) -> None:
         self.items = 0
+        self.shared = shared
 
     def take(self, n: int = 1) -> None:
         self.items += n
@@ -134,10 +142,54 @@ def _ufunc_ref(obj: Any) -> dict[str, str] | None:
     return {"module": "numpy", "qualname": name} if getattr(np, name, None) is obj else None
 
 
+class Shared:
+    """A value the memo has seen: sent plain, or tagged with its key once something refers to it
+    (decided when the response is written, by `json_default`)."""
+
+    __slots__ = ("key", "node", "used")
+
+    def __init__(self, key: int, node: Any) -> None:
+        self.key, self.node, self.used = key, node, False
+
+    def to_json(self) -> Any:
+        return {"$": "shared", "k": self.key, "v": self.node} if self.used else self.node
+
+
+def json_default(obj: Any) -> Any:
+    """``json.dumps(..., default=json_default)`` for responses built with a shared memo."""
+    if isinstance(obj, Shared):
+        return obj.to_json()
+    raise TypeError(f"{type(obj).__name__} is not plain data")
+
+
+def _memoizable(obj: Any) -> bool:
+    if _is(obj, list) or _is(obj, dict) or _is(obj, set):
+        return True
+    np, pd = sys.modules.get("numpy"), sys.modules.get("pandas")
+    if np is not None and _is(obj, np.ndarray):
+        return True
+    return pd is not None and (_is(obj, pd.DataFrame) or _is(obj, pd.Series))
+
+
 def encode(
     obj: Any, budget: Budget, depth: int = 0, register: Callable[[Any], int] | None = None
 ) -> Any:
     """Plain-data form of ``obj``; unknown objects become handles via ``register``."""
+    memo = budget.shared
+    if memo is None or not _memoizable(obj):
+        return _encode(obj, budget, depth, register)
+    seen = memo.get(id(obj))
+    if seen is not None:  # keyed only once complete: a cycle still ends at MAX_DEPTH
+        budget.take()
+        seen[1].used = True
+        return {"$": "ref", "k": seen[1].key}
+    node = Shared(0, _encode(obj, budget, depth, register))
+    node.key = len(memo)
+    memo[id(obj)] = (obj, node)
+    return node
+
+
+def _encode(obj: Any, budget: Budget, depth: int, register: Callable[[Any], int] | None) -> Any:
     if depth > MAX_DEPTH:
         raise ValueError("value nested too deeply")
     budget.take()

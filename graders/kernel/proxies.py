@@ -75,6 +75,8 @@ class RemoteObject:
         raise AttributeError("student objects are read-only from the tests")
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        if self._client.before_call is not None:
+            self._client.before_call(args, kwargs)
         enc = self._client.encode_arg
         return self._client.remote(
             "call",

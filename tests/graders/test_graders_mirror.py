@@ -249,3 +249,60 @@ def test_public_lines_of_a_mixed_cell_reach_the_student_hidden_lines_do_not(
     )
     result, _ = score(kernel, student, test)
     assert result.passed, result.detail or result.message
+
+
+def test_a_hidden_input_passed_to_the_student_is_the_global_it_reads(kernel: KernelClient) -> None:
+    """A real course's solution reads the global `A` instead of its parameter `a`, and the hidden
+    test rebinds `A` then calls `power_iter(A, x)`: in one kernel the function sees the hidden
+    matrix. Does it here (the call discloses that value anyway)?"""
+    student = "import numpy as np\ndef power_iter(a, x):\n    return float(np.trace(A))"
+    test = (
+        "A = np.eye(2)\nassert power_iter(A, 1) == 2\n### BEGIN HIDDEN TESTS\n"
+        "A = 3 * np.eye(3)\nassert power_iter(A, 1) == 9\n### END HIDDEN TESTS"
+    )
+    result, _ = score(kernel, student, test)
+    assert result.passed, result.detail or result.message
+
+
+def test_a_hidden_value_the_test_does_not_pass_in_stays_out(kernel: KernelClient) -> None:
+    """A hidden input passed in is bound for the student's globals, but the expected value of the
+    same cell, never passed in, is not: a function returning the global `expected` fails."""
+    student = "expected = None\ndef f(x):\n    return expected"
+    test = (
+        "### BEGIN HIDDEN TESTS\nx = [1, 2]\nexpected = 42\nassert f(x) == expected\n"
+        "### END HIDDEN TESTS"
+    )
+    result, _ = score(kernel, student, test)
+    assert not result.passed
+
+
+def test_nbgrader_partial_credit_from_the_tests_last_number(kernel: KernelClient) -> None:
+    """nbgrader's partial credit: a test cell whose last expression is a number the test computed
+    (`credit / total`) earns that many points, as in kcranston's autograding demo."""
+    test = (
+        "credit = 0\nif value > 1:\n    credit += 1\nif value > 100:\n    credit += 1\ncredit / 2"
+    )
+    result, _ = score(kernel, "value = 5", test)
+    assert (result.points, result.max_points) == (0.5, 1.0) and "partial credit" in result.message
+    result, _ = score(kernel, "value = 500", test)
+    assert result.points == 1.0 and result.passed
+
+
+def test_a_students_value_as_the_last_expression_is_not_partial_credit(
+    kernel: KernelClient,
+) -> None:
+    """A cell ending with the student's own name would let the student choose the points: that
+    value is not partial credit (the test passed: full points, as for any other value)."""
+    result, _ = score(kernel, "answer = 0.01", "assert answer < 1\nanswer")
+    assert result.points == 1.0 and result.passed
+
+
+def test_nbgrader_stderr_of_the_test_code_fails_the_cell(kernel: KernelClient) -> None:
+    """nbgrader scores 0 a test cell whose test code writes to stderr (`traceback.print_exc()`),
+    but the student's own printing never costs points."""
+    test = "import traceback\ntry:\n    f(0)\nexcept ZeroDivisionError:\n    traceback.print_exc()"
+    result, _ = score(kernel, "def f(x):\n    return 1 / x", test)
+    assert not result.passed and "stderr" in result.message
+    loud = "import sys\ndef f(x):\n    print('oops', file=sys.stderr)\n    return 1"
+    result, _ = score(kernel, loud, test)
+    assert result.passed, result.message

@@ -15,7 +15,7 @@ import pandas as pd
 import pytest
 
 from graders.kernel.decode import Decoder, ProtocolError, wire_cost
-from graders.kernel.encode import Budget, encode
+from graders.kernel.encode import Budget, encode, json_default
 
 
 def roundtrip(value: Any) -> Any:
@@ -169,6 +169,10 @@ def _npy(arr: np.ndarray, allow_pickle: bool = False) -> str:
         {"$": "dict", "v": [[[1], 2]]},
         {"$": "handle"},
         object(),
+        {"$": "ref", "k": 0},
+        [{"$": "shared", "k": 0, "v": [1]}, {"$": "shared", "k": 0, "v": [2]}],
+        [{"$": "ref", "k": 0}, {"$": "shared", "k": 0, "v": [1]}],
+        {"$": "shared", "k": True, "v": [1]},
     ],
     ids=[
         "pickled-array",
@@ -178,6 +182,10 @@ def _npy(arr: np.ndarray, allow_pickle: bool = False) -> str:
         "unhashable-key",
         "handle-no-id",
         "object",
+        "ref-to-nothing",
+        "key-defined-twice",
+        "ref-before-its-value",
+        "bool-key",
     ],
 )
 def test_decoder_rejects_anything_else(payload: Any) -> None:
@@ -192,3 +200,47 @@ def test_module_names_outside_the_trusted_list_are_not_imported() -> None:
         {"$": "module", "name": "antigravity", "handle": {"$": "handle", "id": 1}}
     )
     assert out == "proxy"
+
+
+def _shared_roundtrip(values: dict[str, Any]) -> dict[str, Any]:
+    """Encode several names as one `get` response does (one memo), decode them as the client."""
+    memo: dict[int, Any] = {}
+    wire = json.dumps(
+        {n: encode(v, Budget(memo), 0, lambda o: 0) for n, v in values.items()},
+        default=json_default,
+    )
+    decoder = Decoder(lambda h: h).fresh()
+    return {n: decoder.decode(v) for n, v in json.loads(wire).items()}
+
+
+def test_an_object_reached_two_ways_arrives_as_one_object() -> None:
+    """`arr = np.arange(3); lst = [1, arr]`: does the trusted side get one array, so that
+    `lst == [1, arr]` holds (list equality checks identity first), as in one kernel?"""
+    arr = np.arange(3)
+    frame = pd.DataFrame({"x": [1.0]})
+    out = _shared_roundtrip({"lst": [1, arr, arr], "arr": arr, "d": {"f": frame}, "f": frame})
+    assert out["lst"][1] is out["arr"] and out["lst"][2] is out["arr"]
+    assert out["lst"] == [1, out["arr"], out["arr"]]
+    assert out["d"]["f"] is out["f"]
+
+
+def test_equal_but_distinct_objects_stay_distinct() -> None:
+    """Two equal lists the student built separately must not become one (mutating one would
+    change the other)."""
+    out = _shared_roundtrip({"a": [1, 2], "b": [1, 2]})
+    assert out["a"] == out["b"] and out["a"] is not out["b"]
+
+
+def test_without_a_memo_nothing_is_shared() -> None:
+    """The trusted side's own encoder (values a test passes in) sends plain copies."""
+    arr = [1]
+    wire = json.dumps(encode([arr, arr], Budget(), 0, lambda o: 0))
+    assert "shared" not in wire and "ref" not in wire
+
+
+def test_a_cycle_is_still_refused() -> None:
+    """A list that holds itself ends at the depth limit, as before (never a reference loop)."""
+    loop: list[Any] = []
+    loop.append(loop)
+    with pytest.raises(ValueError, match="too deeply"):
+        encode(loop, Budget({}), 0, lambda o: 0)

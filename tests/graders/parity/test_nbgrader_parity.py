@@ -45,8 +45,6 @@ from .patterns import BY_NAME, PATTERNS, VARIANTS, notebook_sha
 # engine turns the entry into a failure that asks for its removal. Keys: "<pattern>/<variant>"
 # and "example/<what>". An expectation is never weakened to pass.
 KNOWN_GAPS: dict[str, str] = {
-    "p05_aliasing/solved": "P5: a student list and the array it holds arrive as separate copies,"
-    " so `lst == [1, arr]` raises the ambiguous-truth ValueError",
     "p16_timing/solved": "P16: timing 20 calls also times copying the 32 MB argument 20 times",
     "p16_timing/partial": "P16: timing 20 calls also times copying the 32 MB argument 20 times",
 }
