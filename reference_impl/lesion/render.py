@@ -114,7 +114,7 @@ def _patch(field: np.ndarray, inside: np.ndarray, cover: float) -> np.ndarray:
 
 def render_lesion(spec: LesionSpec, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray, int]:
     """The lesion layer: colour (64, 64, 3), opacity (64, 64) and its 7-point score."""
-    cx, cy = ((N - 1) / 2 + rng.normal(0, 1.5, 2)).tolist()
+    cx, cy = ((N - 1) / 2 + rng.normal(0, 2.5, 2)).tolist()
     dx, dy = _XX - cx, _YY - cy
     rho, theta = np.hypot(dx, dy), np.arctan2(dy, dx)
     radius = spec.diameter_mm / 2 / MM_PER_PX
@@ -244,7 +244,7 @@ def render_view(
 ) -> tuple[bytes, np.ndarray]:
     """One photograph of a lesion: JPEG bytes and the lesion mask in the picture's frame."""
     k, flip = int(rng.integers(4)), bool(rng.integers(2))
-    shift = rng.integers(-2, 3, 2)
+    shift = rng.integers(-4, 5, 2)
 
     def move(a: np.ndarray) -> np.ndarray:
         a = np.rot90(a, k)
@@ -254,7 +254,8 @@ def render_view(
     colour, alpha = move(colour), move(alpha)
     texture = 1 + 0.04 * _upsampled_noise(rng, 1, 4)[0]
     background = skin[None, None, :] * texture[..., None]
-    lesion = 0.85 * colour + 0.15 * background
+    # Pigment absorbs: a lesion's colour scales with the skin under it (darker on dark skin).
+    lesion = np.clip(colour * (background / SKIN[1]), 0, 1)
     img = background + alpha[..., None] * (lesion - background)
     g, a = rng.uniform(0, 0.12), rng.uniform(0, 2 * np.pi)
     img *= (1 + g * (np.cos(a) * (_XX - N / 2) + np.sin(a) * (_YY - N / 2)) / (N / 2))[..., None]
