@@ -195,6 +195,7 @@ def load_params(path: Path | str | None = None) -> Params:
         raise InvalidInputError(f"{path} is not valid YAML: {exc}") from exc
     if not isinstance(raw, dict):
         raise InvalidInputError(f"{path} must hold a mapping of sections")
+    raw.pop("lesion", None)  # the lesion system's section (`reference_impl.lesion.params`)
     unknown = sorted(set(raw) - set(SECTIONS))
     if unknown:
         raise InvalidInputError(f"unknown section(s) {unknown} in {path}; known: {list(SECTIONS)}")

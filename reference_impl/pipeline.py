@@ -19,12 +19,16 @@ from reference_impl.params import Params
 
 
 class Stage(Protocol):
-    """A runner: `run_<stage>(*, settings, params, progress) -> <Stage>Result`."""
+    """A runner: `run_<stage>(*, settings, params, progress) -> <Stage>Result`.
+
+    Each system brings its own settings and params (fraud: `Settings`, `Params`; lesion:
+    `LesionSettings`, a `Settings`, and `LesionParams`), hence `Any` here.
+    """
 
     __name__: str
 
     def __call__(
-        self, *, settings: Settings, params: Params, progress: runner.Progress
+        self, *, settings: Any, params: Any, progress: runner.Progress
     ) -> runner.StageResult: ...
 
 
@@ -77,7 +81,7 @@ def generated_paths(settings: Settings) -> list[Path]:
 def run_pipeline(
     *,
     settings: Settings,
-    params: Params,
+    params: Params | Any,
     fresh: bool = False,
     progress: runner.Progress = runner.quiet,
     stages: tuple[Stage, ...] = STAGES,
