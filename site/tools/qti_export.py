@@ -7,6 +7,7 @@ Writes one ZIP per module (`NN-slug-qti<version>.zip`) and one for the whole cou
 from __future__ import annotations
 
 import argparse
+import re
 import sys
 import tempfile
 from pathlib import Path
@@ -19,9 +20,29 @@ import course_cards  # noqa: E402  # isort: skip
 import course_figures  # noqa: E402  # isort: skip
 
 
+# A whole-file include (pymdownx.snippets, base path: the repository root), as code-reading
+# questions show their snippet.
+INCLUDE = re.compile(r'^(?P<indent>[ \t]*)--8<-- "(?P<path>[^"]+)"[ \t]*$', re.M)
+
+
+def _included(text: str, where: str) -> str:
+    """`text` with each `--8<-- "path"` line replaced by the file, as the site's build does."""
+
+    def expand(match: re.Match[str]) -> str:
+        path = ROOT / match["path"]
+        if not path.is_file():
+            raise ValueError(f"{where}: snippet {match['path']} not found")
+        lines = path.read_text(encoding="utf-8").rstrip("\n").splitlines()
+        return "\n".join(match["indent"] + line if line else line for line in lines)
+
+    return INCLUDE.sub(expand, text)
+
+
 def _rendered(quiz_md: Path, results: dict, scratch: Path) -> Path:
-    """A copy of `quiz_md` with its figure placeholders filled in, as the site shows it."""
+    """A copy of `quiz_md` with its figure placeholders filled in and its code snippets included,
+    as the site shows it."""
     text = course_figures.render(quiz_md.read_text(encoding="utf-8"), results, where=shown(quiz_md))
+    text = _included(text, shown(quiz_md))
     copy = scratch / quiz_md.parent.name / quiz_md.name
     copy.parent.mkdir(parents=True, exist_ok=True)
     copy.write_text(text, encoding="utf-8")

@@ -1,0 +1,13 @@
+import hashlib
+import json
+
+
+def cache_key(params: dict) -> str:
+    """Rerun a stage only when its parameters change (as DVC compares params.yaml values)."""
+    return hashlib.sha256(json.dumps(params, sort_keys=True).encode()).hexdigest()[:8]
+
+
+a = cache_key({"C": 1.0, "seed": 0})
+b = cache_key({"seed": 0, "C": 1.0})
+c = cache_key({"C": 1, "seed": 0})
+print(a == b, a == c)
