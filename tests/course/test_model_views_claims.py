@@ -69,3 +69,77 @@ def test_reliability_reads_as_lesson_4_3_says() -> None:
     )
     assert rel["b9"]["predicted"] > 0.02 and rel["b9"]["observed"] > 0.02
     assert rel["b0"]["observed"] > 10 * rel["b0"]["predicted"]
+
+
+def _set(name: str) -> dict:
+    return json.loads((ROOT / "course" / "_data" / f"{name}.json").read_text())["figures"]
+
+
+def test_module_0_charts_read_as_the_text_says() -> None:
+    """0.1: stable weeks, then a drop from day 70; 0.2: the terminal features carry most skill?"""
+    weekly = _set("drift_timeline_small")["spending_inflation"]["weekly"]
+    before = [weekly[f"w{d}"]["ap"] for d in (42, 49, 56, 63)]
+    assert min(before) > weekly["w70"]["ap"] + 0.1
+    ablation = FIG["ablation"]
+    assert ablation["raw_only"] < ablation["no_terminal"] < ablation["all"] - 0.2
+
+
+def test_module_1_charts_read_as_the_text_says() -> None:
+    """Rule and amount ranking above random, far below the model; the KPI curve flattens?"""
+    base = FIG["baselines"]
+    assert base["random"] * 10 < base["rule_220"] < base["amount"] < FIG["ap"] / 2
+    kpi = FIG["kpi"]
+    first = kpi["k5"]["by_count"] - kpi["k20"]["by_count"]
+    tail = kpi["k100"]["by_count"] - kpi["k200"]["by_count"]
+    assert first > 5 * tail
+    ppv = [FIG["screening"][k] for k in sorted(FIG["screening"])]
+    assert ppv == sorted(ppv) and ppv[0] < 0.1 < 0.4 < ppv[-1]
+
+
+def test_module_2_charts_read_as_the_text_says() -> None:
+    """Shorter delay, higher AP; S1 above 220; flat below 150; night ~ day; boosting memorizes?"""
+    delay = FIG["delay"]
+    assert delay["d1"] > delay["d7"] + 0.1 > delay["d14"] + 0.1
+    eda = FIG["eda"]
+    assert eda["amount_band"]["from220"] == eda["amount_band"]["from300"] == 1.0
+    low = [eda["amount_band"][k] for k in ("from0", "from50", "from100")]
+    assert max(low) < 2 * min(low)
+    assert abs(eda["night"] - eda["day"]) < 0.2 * eda["day"]
+    full = _set("models_full")
+    train = {f: full[f]["train_ap"] for f in ("logreg", "random_forest", "hist_gb")}
+    assert max(train, key=train.get) == "hist_gb"
+    assert (
+        max(("logreg", "random_forest", "hist_gb"), key=lambda f: full[f]["ap"]) == "random_forest"
+    )
+
+
+def test_module_3_charts_read_as_the_text_says() -> None:
+    """Cents: near-random ranking, scores jump; counts carry nothing; rebalancing keeps AP only?"""
+    c = FIG["contract"]
+    assert (
+        c["ap_cents"] < 3 * FIG["test"]["base_rate"]
+        and c["mean_score_cents"] > 10 * c["mean_score"]
+    )
+    assert c["top50_precision_cents"] < c["top50_precision"] / 10
+    for group in ("customer_nb_tx", "terminal_nb_tx"):
+        assert abs(FIG["importance"][group]["mean"]) < 0.01, group
+    r = FIG["rebalanced"]
+    assert abs(r["ap"] - FIG["ap"]) < 0.02 and r["mean_score"] > 2 * r["base_rate"]
+
+
+def test_module_4_and_5_charts_read_as_the_text_says() -> None:
+    """PR cliff; weeks move families together; seeds keep the ranking; short compromises stay?"""
+    assert FIG["pr"]["r060"] > 0.5 and FIG["pr"]["r080"] < 0.1
+    families = ("logreg", "random_forest", "hist_gb")
+    for name in ("models_full", "models_full_seed1"):  # "the ranking holds on both seeds"
+        full = _set(name)
+        assert full["logreg"]["ap"] < full["hist_gb"]["ap"] < full["random_forest"]["ap"], name
+    folds = _set("models_full")
+    worst = {min(folds[f]["ap_fold"], key=folds[f]["ap_fold"].get) for f in families}
+    assert len(worst) == 1  # the same hard week for all three
+    drift = _set("drift_small")
+    assert drift["fast_compromises"]["challenger_ap"] < 0.5 * drift["none"]["ap_current"]
+    assert (
+        drift["spending_inflation"]["challenger_ap"]
+        > drift["spending_inflation"]["ap_current"] + 0.1
+    )
