@@ -195,6 +195,12 @@ def governance_figures(raw: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
+def lesion_data_figures(raw: dict[str, Any]) -> dict[str, Any]:
+    """benchmarks/lesion_data.py JSON: generation and feature speed (wall and CPU, with the load
+    average), and what the generated lesion data holds (counts, shares, the oracle's AUC)."""
+    return {k: v for k, v in raw.items() if k != "seconds"}
+
+
 @dataclass(frozen=True)
 class FigureSet:
     """One benchmark run whose figures the course quotes."""
@@ -305,6 +311,15 @@ SETS = [
         cheap=False,  # timings: a rerun moves them (module 6)
         extract=serving_figures,
         output=str(ROOT / "build" / "reports" / "bench" / "serving_load_forest.json"),
+    ),
+    FigureSet(
+        "lesion_data_small",
+        "benchmarks/lesion_data.py",
+        ("--preset", "small", "--seed", "0", "--jobs", "2", "--out", "{out}"),
+        preset="small",
+        seed=0,
+        cheap=False,  # timings on a shared machine (issue 20's speed targets)
+        extract=lesion_data_figures,
     ),
     FigureSet(
         "grading_scaleout",
