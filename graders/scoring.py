@@ -229,6 +229,47 @@ def _automagic_lines(tree: ast.Module, ns: dict[str, Any]) -> ast.Module:
 
 
 LAST = "__grader_last_value__"
+CLOCKS = ("perf_counter", "monotonic", "time")
+
+
+def test_time_module(client: KernelClient) -> types.ModuleType:
+    """The ``time`` module test code sees: its clocks leave out the grader's transport.
+
+    In one Jupyter kernel a test that times ``first(big)`` 20 times times 20 calls; here each
+    call also moves ``big`` between two processes. The seconds the trusted side measures moving
+    data (`KernelClient.transport_s`, bounded by the data's size) are taken off these clocks, so
+    the test times the student's code (and its own), never the grader's plumbing.
+    """
+    import time as real
+
+    fake = types.ModuleType("time", real.__doc__)
+    fake.__dict__.update({k: v for k, v in real.__dict__.items() if not k.startswith("__")})
+    for name in CLOCKS:
+        clock, clock_ns = getattr(real, name), getattr(real, name + "_ns")
+        setattr(fake, name, lambda clock=clock: clock() - client.transport_s)
+        setattr(fake, name + "_ns", lambda c=clock_ns: c() - int(client.transport_s * 1e9))
+    return fake
+
+
+def _with_test_clock(ns: dict[str, Any], client: KernelClient) -> None:
+    """Swap the real ``time`` (module and clock functions) in test code for `test_time_module`,
+    also for ``import time`` / ``from time import perf_counter`` in the test cell itself."""
+    import time as real
+
+    fake = test_time_module(client)
+    swap = {id(real): fake}
+    for name in CLOCKS:
+        for suffix in ("", "_ns"):
+            swap[id(getattr(real, name + suffix))] = getattr(fake, name + suffix)
+    for key, value in list(ns.items()):
+        if id(value) in swap and key != "__builtins__":
+            ns[key] = swap[id(value)]
+
+    def _import(name: str, *args: Any, **kwargs: Any) -> Any:
+        module = builtins.__import__(name, *args, **kwargs)
+        return fake if module is real else module
+
+    ns["__builtins__"] = {**builtins.__dict__, "__import__": _import}
 
 
 def _keep_last_value(tree: ast.Module, code: str) -> None:
@@ -289,6 +330,7 @@ def _exec(
         tree = instrument(tree, mirror.names, modules, hidden_lines(code))  # same line numbers
         ns[SYNC] = mirror
         ns["globals"] = lambda: StudentGlobals(mirror.client, ns)
+        _with_test_clock(ns, mirror.client)
     ns.setdefault("get_ipython", lambda: IPythonShim(ns))
     with (
         warnings.catch_warnings(),

@@ -64,6 +64,11 @@ class GraderLimit(KernelGone):
 # itself would otherwise keep numpy's sequence conversion calling into the sandbox until the
 # notebook's wall time runs out.
 CALL_BUDGET = 1000
+# Transport is left out of the test's clock at most at these rates (bytes per second): a
+# student's process that reads a message slowly, or answers with a huge value, while it computes
+# in another thread gains at most the difference between these rates and the real ones.
+MIN_PIPE_RATE = 250e6
+MIN_PARSE_RATE = 100e6
 # Calls the student's code may make back into functions a test passed in, per notebook
 # (a numerical integrator evaluates f at every grid point).
 CALLBACK_BUDGET = 200_000
@@ -112,6 +117,11 @@ class KernelClient:
         # Called with a test's arguments right before they go into the student's code (the
         # mirror binds the globals that hold them, see `graders.mirror.Mirror.disclose`).
         self.before_call: Callable[[tuple[Any, ...], dict[str, Any]], None] | None = None
+        # Seconds the grader spent moving test values and answers between the processes, which
+        # one Jupyter kernel never spends: the clock test code reads leaves them out.
+        self.transport_s = 0.0
+        self._blobs: list[Any] = []  # raw arrays for the next message (`encode_arg`)
+        self._last_line = 0  # bytes of the last response read
         self._buf = b""
         from graders.kernel.proxies import make_proxy
 
@@ -180,8 +190,7 @@ class KernelClient:
         if self.gone is not None:
             raise self.gone
         rid = secrets.token_hex(12)
-        payload = json.dumps({"id": rid, "op": op, **fields}, allow_nan=False) + "\n"
-        self._send(payload)
+        self._send_message({"id": rid, "op": op, **fields})
         started = time.monotonic()
         limit = self.cell_timeout_s if timeout is None else timeout
         try:
@@ -198,14 +207,38 @@ class KernelClient:
             raise self._fail(KernelProtocolError("out-of-sequence or malformed response"))
         return resp
 
-    def _send(self, text: str) -> None:
+    def _send_message(self, message: dict[str, Any]) -> None:
+        """One JSON line, then the raw arrays its values refer to (``blobs``: their sizes).
+
+        The time this takes is the grader's transport (`transport_s`), up to what the bytes
+        cost at `MIN_PIPE_RATE` (a student's process that reads slowly gains nothing from it)."""
+        blobs, self._blobs = self._blobs, []
+        if blobs:
+            message = {**message, "blobs": [int(b.nbytes) for b in blobs]}
+        t0 = time.perf_counter()
+        text = json.dumps(message, allow_nan=False) + "\n"
+        self._send(text)
+        for blob in blobs:
+            self._send(memoryview(blob))
+        spent = time.perf_counter() - t0
+        self.transport_s += min(spent, (len(text) + sum(b.nbytes for b in blobs)) / MIN_PIPE_RATE)
+
+    def _send(self, data: str | memoryview) -> None:
         try:
-            self.proc.stdin.write(text.encode())
+            self.proc.stdin.write(data.encode() if isinstance(data, str) else data)
             self.proc.stdin.flush()
         except (BrokenPipeError, OSError, ValueError):
             raise self._fail(KernelDied("the student's process is gone")) from None
 
     def _parse(self, line: bytes) -> dict[str, Any]:
+        t0 = time.perf_counter()
+        try:
+            return self._parse_line(line)
+        finally:
+            self._last_line = len(line)
+            self.transport_s += min(time.perf_counter() - t0, len(line) / MIN_PARSE_RATE)
+
+    def _parse_line(self, line: bytes) -> dict[str, Any]:
         if wire_cost(line) > self.max_decode_cost:
             raise self._fail(KernelProtocolError("response would cost too much memory to read"))
         try:
@@ -240,7 +273,7 @@ class KernelClient:
             except Exception as exc:  # the test's function failed: its type, never its message
                 error = {"type": type(exc).__name__, "builtin": type(exc).__module__ == "builtins"}
                 reply = {"cb_ok": False, "error": error}
-        self._send(json.dumps(reply, allow_nan=False) + "\n")
+        self._send_message(reply)
 
     # -- operations ----------------------------------------------------------------------------
     def hello(self, *, shell: str = "auto", output_cap: int = 1 << 20, timeout: float = 30) -> None:
@@ -302,7 +335,13 @@ class KernelClient:
         return sorted(encoded)
 
     def encode_arg(self, value: Any) -> Any:
-        return encode(value, Budget(), 0, self._handle_of)
+        """A test's value as sent into the student's process (large arrays as blobs that go
+        with the next message). Encoding is the grader's transport (`transport_s`)."""
+        t0 = time.perf_counter()
+        try:
+            return encode(value, Budget(blobs=self._blobs), 0, self._handle_of)
+        finally:
+            self.transport_s += time.perf_counter() - t0
 
     def _handle_of(self, obj: Any) -> int:
         """The handle to send for a value a test passes into the student's code: a student
@@ -334,13 +373,18 @@ class KernelClient:
         printed = resp.get("stdout")
         if isinstance(printed, str) and printed:
             sys.stdout.write(printed)  # the test's own stdout (redirect_stdout captures it)
-        mutated = resp.get("mutated")
-        for item in mutated if isinstance(mutated, list) else []:
-            ok = isinstance(item, list) and len(item) == 2 and isinstance(item[0], int)
-            if ok and 0 <= item[0] < len(passed):
-                write_back(passed[item[0]], self.decode(item[1]))
-        if resp["ok"]:
-            return self.decode(resp.get("value"))
+        t0 = time.perf_counter()
+        try:
+            mutated = resp.get("mutated")
+            for item in mutated if isinstance(mutated, list) else []:
+                ok = isinstance(item, list) and len(item) == 2 and isinstance(item[0], int)
+                if ok and 0 <= item[0] < len(passed):
+                    write_back(passed[item[0]], self.decode(item[1]))
+            if resp["ok"]:
+                return self.decode(resp.get("value"))
+        finally:
+            spent = time.perf_counter() - t0
+            self.transport_s += min(spent, self._last_line / MIN_PARSE_RATE)
         raise remote_exception(resp.get("error"))
 
 

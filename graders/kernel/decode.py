@@ -155,6 +155,9 @@ class Decoder:
         # (``{"$": "shared"}`` defines one, ``{"$": "ref"}`` reaches it again). `fresh` empties
         # it between responses.
         self.shared: dict[int, Any] = {}
+        # The raw arrays that followed the request being decoded (sandbox side only: the trusted
+        # side never accepts a blob, so what the student's process sends stays JSON it checks).
+        self.blobs: list[bytearray] | None = None
 
     def fresh(self) -> Decoder:
         """Start a new response: its keys are its own."""
@@ -238,7 +241,30 @@ class Decoder:
         return dict(zip(keys, (self.decode(v, depth) for _, v in pairs), strict=True))
 
     def _tag_ndarray(self, value: dict[str, Any], depth: int) -> Any:
+        if "blob" in value:
+            return self._blob(value)
         return _npy(value.get("npy"))
+
+    def _blob(self, value: dict[str, Any]) -> Any:
+        import numpy as np
+
+        index, shape = value.get("blob"), value.get("shape")
+        if self.blobs is None or not isinstance(index, int) or not 0 <= index < len(self.blobs):
+            raise ProtocolError("binary payload not accepted here")
+        if not isinstance(shape, list) or not all(isinstance(n, int) and n >= 0 for n in shape):
+            raise ProtocolError("bad array shape")
+        try:
+            dtype = np.dtype(str(value.get("dtype")))
+        except TypeError as exc:
+            raise ProtocolError(f"bad dtype: {exc}") from exc
+        data = self.blobs[index]
+        if (
+            dtype.hasobject
+            or dtype.fields is not None
+            or dtype.itemsize * math.prod(shape) != len(data)
+        ):
+            raise ProtocolError("array payload does not match its dtype and shape")
+        return np.frombuffer(data, dtype=dtype).reshape(shape)
 
     def _tag_npscalar(self, value: dict[str, Any], depth: int) -> Any:
         arr = _npy(value.get("npy"))

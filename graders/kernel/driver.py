@@ -97,12 +97,15 @@ class Driver:
         try:
             req = json.loads(raw)
             rid = req["id"]
-        except (ValueError, KeyError, TypeError):
+            self.decoder.blobs = self.read_blobs(req)
+        except (ValueError, KeyError, TypeError, EOFError):
             return False
         try:
             resp = getattr(self, "op_" + str(req.get("op")))(req)
         except Exception as exc:  # report, keep serving
             resp = {"ok": False, "error": _error(exc)}
+        finally:
+            self.decoder.blobs = None
         resp["id"] = rid
         try:
             line = json.dumps(resp, allow_nan=False, separators=(",", ":"), default=json_default)
@@ -111,6 +114,21 @@ class Driver:
         self.proto_out.write(line.encode() + b"\n")
         self.proto_out.flush()
         return req.get("op") != "exit"
+
+    def read_blobs(self, msg: Any) -> list[bytearray]:
+        """The raw arrays that follow a message from the trusted side (sizes in ``blobs``)."""
+        sizes = msg.get("blobs") if isinstance(msg, dict) else None
+        out = []
+        for size in sizes if isinstance(sizes, list) else []:
+            buf = bytearray(int(size))
+            view, got = memoryview(buf), 0
+            while got < len(buf):
+                n = self.proto_in.readinto(view[got:])
+                if not n:
+                    raise EOFError("the trusted side is gone")
+                got += n
+            out.append(buf)
+        return out
 
     def resolve(self, handle: dict[str, Any]) -> Any:
         """What a handle from the trusted side stands for: a student object, or a callback."""
@@ -240,17 +258,33 @@ class Driver:
         before = {i: self._fingerprint(a) for i, a in enumerate(args) if _mutable(a)}
         resp = self._result(lambda: target(*args, **kwargs))
         changed = [[i, self.encode(args[i])] for i, f in before.items()
-                   if f is not None and self._fingerprint(args[i]) != f]  # fmt: skip
+                   if f is not None and self._changed(args[i], f)]  # fmt: skip
         if changed:
             resp["mutated"] = changed
         return resp
 
-    def _fingerprint(self, value: Any) -> str | None:
+    def _fingerprint(self, value: Any) -> Any:
+        """What tells whether a call changed its argument: a plain array's shape, dtype and a
+        copy of its bytes (one copy and one comparison, ~25 ms for 32 MB), else its JSON form."""
+        np = sys.modules.get("numpy")
+        if np is not None and type(value) is np.ndarray and value.dtype.kind in "biufcmMSU":
+            return (value.shape, value.dtype.str, np.array(value, copy=True, order="C"))
         try:
             text = json.dumps(encode(value, Budget(), 0, lambda o: 0), sort_keys=True)
         except Exception:
             return None
         return text if len(text) <= 1 << 20 else None
+
+    def _changed(self, value: Any, before: Any) -> bool:
+        if not isinstance(before, tuple):
+            return bool(self._fingerprint(value) != before)
+        import numpy as np
+
+        shape, dtype, copy = before
+        if type(value) is not np.ndarray or value.shape != shape or value.dtype.str != dtype:
+            return True
+        now = np.ascontiguousarray(value)
+        return not np.array_equal(now.reshape(-1).view(np.uint8), copy.reshape(-1).view(np.uint8))
 
     def op_getattr(self, req: dict[str, Any]) -> dict[str, Any]:
         target = self._target(req)
@@ -372,7 +406,11 @@ class Callback:
                 break
             if isinstance(reply, dict) and "cb_ok" in reply:
                 if reply["cb_ok"] is True:
-                    return d.decoder.decode(reply.get("value"))
+                    outer, d.decoder.blobs = d.decoder.blobs, d.read_blobs(reply)
+                    try:
+                        return d.decoder.decode(reply.get("value"))
+                    finally:
+                        d.decoder.blobs = outer
                 error = reply.get("error")
                 name = error.get("type") if isinstance(error, dict) else None
                 kind = getattr(builtins, str(name), RuntimeError)

@@ -32,9 +32,14 @@ class Budget:
     identity). The memo keeps the objects alive, so their ids cannot be reused while encoding.
     """
 
-    def __init__(self, shared: dict[int, Any] | None = None) -> None:
+    def __init__(
+        self, shared: dict[int, Any] | None = None, blobs: list[Any] | None = None
+    ) -> None:
         self.items = 0
         self.shared = shared
+        # Trusted side only (values a test passes in): large arrays travel as raw bytes after the
+        # JSON line instead of base64 inside it (`blob_payload`), ~20× cheaper to send and read.
+        self.blobs = blobs
 
     def take(self, n: int = 1) -> None:
         self.items += n
@@ -52,6 +57,33 @@ def _npy(arr: Any) -> str:
     return base64.b64encode(buf.getvalue()).decode("ascii")
 
 
+BLOB_MIN_BYTES = 1 << 16
+BLOB_KINDS = frozenset("biufcmMSU")
+
+
+def _array(arr: Any, budget: Budget) -> dict[str, Any]:
+    """The tagged form of a plain array: ``.npy`` text, or a blob when the budget carries them."""
+    import numpy as np
+
+    plain = np.ndarray.view(arr, np.ndarray)
+    if (
+        budget.blobs is not None
+        and plain.nbytes >= BLOB_MIN_BYTES
+        and plain.dtype.kind in BLOB_KINDS
+        and plain.dtype.fields is None
+    ):
+        data = np.ascontiguousarray(plain)
+        budget.blobs.append(data.reshape(-1).view(np.uint8))
+        shape = [int(n) for n in data.shape]
+        return {
+            "$": "ndarray",
+            "blob": len(budget.blobs) - 1,
+            "dtype": data.dtype.str,
+            "shape": shape,
+        }
+    return {"$": "ndarray", "npy": _npy(arr)}
+
+
 def _column(
     values: Any, budget: Budget, depth: int, register: Callable[[Any], int] | None = None
 ) -> Any:
@@ -61,7 +93,7 @@ def _column(
     if arr.dtype.hasobject:
         # Objects in an object column get real handles too (a -1 handle answers nothing).
         return {"$": "list", "v": [encode(v, budget, depth + 1, register) for v in arr.tolist()]}
-    return {"$": "ndarray", "npy": _npy(arr)}
+    return _array(arr, budget)
 
 
 def _pandas(obj: Any, budget: Budget, depth: int, register: Callable[[Any], int]) -> Any:
@@ -256,7 +288,7 @@ def _numpy_or_pandas(obj: Any, budget: Budget, depth: int, reg: Callable[[Any], 
     if np is not None:
         if _is(obj, np.ndarray) and not obj.dtype.hasobject:
             budget.take(int(obj.size))
-            return {"$": "ndarray", "npy": _npy(obj)}
+            return _array(obj, budget)
         if _is(obj, np.ndarray):
             budget.take(int(obj.size))
             return {

@@ -306,3 +306,22 @@ def test_nbgrader_stderr_of_the_test_code_fails_the_cell(kernel: KernelClient) -
     loud = "import sys\ndef f(x):\n    print('oops', file=sys.stderr)\n    return 1"
     result, _ = score(kernel, loud, test)
     assert result.passed, result.message
+
+
+def test_p16_the_tests_clock_leaves_out_moving_its_arguments(kernel: KernelClient) -> None:
+    """A test timing 20 calls of `first(big)` (32 MB) reads a clock that leaves out moving `big`
+    between the two processes (it read ~14 s under load before, for ~0 s of student work); a slow
+    student function (20 × 20 ms asleep) is still seen as slow. What stays on the clock is one
+    copy and one comparison of `big` per call in the student's process, to see whether the
+    student's code changed it (nbgrader's own timing is microseconds: KNOWN_GAPS P16)."""
+    test = (
+        "import time\nbig = np.zeros(4_000_000)\nt0 = time.perf_counter()\n"
+        "for _ in range(20):\n    first(big)\nelapsed = time.perf_counter() - t0\n"
+        "print(elapsed)\nassert elapsed < LIMIT, elapsed"
+    )
+    fast = "def first(xs):\n    return xs[0]"
+    result, printed = score(kernel, fast, test.replace("LIMIT", "3.0"))
+    assert result.passed, (result.detail or result.message, printed)
+    slow = "import time\ndef first(xs):\n    time.sleep(0.02)\n    return xs[0]"
+    result, printed = score(kernel, slow, test.replace("LIMIT", "0.4"))
+    assert not result.passed, printed

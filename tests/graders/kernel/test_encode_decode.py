@@ -173,6 +173,7 @@ def _npy(arr: np.ndarray, allow_pickle: bool = False) -> str:
         [{"$": "shared", "k": 0, "v": [1]}, {"$": "shared", "k": 0, "v": [2]}],
         [{"$": "ref", "k": 0}, {"$": "shared", "k": 0, "v": [1]}],
         {"$": "shared", "k": True, "v": [1]},
+        {"$": "ndarray", "blob": 0, "dtype": "<f8", "shape": [1]},
     ],
     ids=[
         "pickled-array",
@@ -186,6 +187,7 @@ def _npy(arr: np.ndarray, allow_pickle: bool = False) -> str:
         "key-defined-twice",
         "ref-before-its-value",
         "bool-key",
+        "blob-on-the-trusted-side",
     ],
 )
 def test_decoder_rejects_anything_else(payload: Any) -> None:
@@ -244,3 +246,21 @@ def test_a_cycle_is_still_refused() -> None:
     loop.append(loop)
     with pytest.raises(ValueError, match="too deeply"):
         encode(loop, Budget({}), 0, lambda o: 0)
+
+
+def test_large_test_arrays_travel_as_raw_bytes_and_arrive_writable() -> None:
+    """A test's 1 MB array goes as raw bytes after the JSON (not base64 inside it) and the
+    student's process gets a writable array equal to it; a blob that does not match its shape is
+    refused."""
+    blobs: list[Any] = []
+    arr = np.arange(131_072, dtype=np.float64).reshape(2, -1)
+    wire = json.dumps({"a": encode(arr, Budget(blobs=blobs), 0, lambda o: 0)})
+    assert len(wire) < 200 and len(blobs) == 1
+    decoder = Decoder(lambda h: h)
+    decoder.blobs = [bytearray(b.tobytes()) for b in blobs]
+    out = decoder.decode(json.loads(wire)["a"])
+    assert np.array_equal(out, arr) and out.flags.writeable
+    out[0, 0] = 7.0  # the student's function may change it in place (written back after)
+    decoder.blobs = [bytearray(8)]
+    with pytest.raises(ProtocolError):
+        decoder.decode(json.loads(wire)["a"])
