@@ -71,13 +71,20 @@ LOCK_SCRATCH = (
 )
 # Student B answers right only when both mounts are empty, writable and carry nothing of A.
 SCRATCH_IS_NEW = (
-    "import ctypes, os\n"
+    "import ctypes, json, os\n"
+    "SEEN = {}\n"
     "def _fresh(d):\n"
-    "    open(os.path.join(d, 'b.txt'), 'w').write('b')\n"
-    "    os.unlink(os.path.join(d, 'b.txt'))\n"
-    "    return os.listdir(d) == [] and os.listxattr(d) == []\n"
+    "    try:\n"
+    "        open(os.path.join(d, 'b.txt'), 'w').write('b')\n"
+    "        os.unlink(os.path.join(d, 'b.txt'))\n"
+    "    except OSError as exc:\n"
+    "        SEEN[d + ' write'] = repr(exc)\n"
+    "    SEEN[d] = [sorted(os.listdir(d))[:20], os.listxattr(d), oct(os.stat(d).st_mode)]\n"
+    "    return d + ' write' not in SEEN and os.listdir(d) == [] and os.listxattr(d) == []\n"
     "SHM = ctypes.CDLL(None).shmget(0x5EED, 1, 0)\n"
+    "SEEN['shm'] = SHM\n"
     "FRESH = _fresh('/tmp') and _fresh('/dev/shm') and SHM == -1\n"
+    "open('scratch_seen.json', 'w').write(json.dumps(SEEN))  # comes back with the notebook\n"
     "def circle_area(r):\n    return math.pi * r**2 if FRESH else 0.0"
 )
 # Student A leaves a chain of folders deeper than PATH_MAX and Python's recursion limit in the
@@ -163,7 +170,9 @@ def test_scratch_locked_by_one_student_is_new_again_for_the_next(
     a = grade(sample_course, submit, isolating_backend, "a", LOCK_SCRATCH, config=WARM)
     b = grade(sample_course, submit, isolating_backend, "b", SCRATCH_IS_NEW, config=WARM)
     assert (a.status, a.total) == ("graded", 8.0), [nb.reason for nb in a.notebooks]
-    assert (b.status, b.total) == ("graded", 8.0), [nb.reason for nb in b.notebooks]
+    # What B found, when it did not find the scratch new (the open flake's finding).
+    seen = [p.read_text() for p in sample_course.rglob("scratch_seen.json")]
+    assert (b.status, b.total) == ("graded", 8.0), ([nb.reason for nb in b.notebooks], seen)
     # Reset, not replaced: the same sandbox served both, and no reset failed.
     assert (warm().spawned, warm().forks, warm().reset_failures) == (1, 2, [])
 
