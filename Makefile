@@ -8,7 +8,7 @@ export NO_MKDOCS_2_WARNING := 1
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
 .DEFAULT_GOAL := help
-.PHONY: help run test ci-test lint format typecheck site serve vendor sysdeps pipeline dvc-repro audit fuzz-serve bench numbers numbers-full clean cards qti book lock
+.PHONY: help run test ci-test lint format typecheck site serve vendor sysdeps pipeline dvc-repro lesion-pipeline lesion-dvc-repro audit fuzz-serve bench numbers numbers-full clean cards qti book lock
 
 help: ## List the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  \033[36m%-12s\033[0m %s\n", $$1, $$2}'
@@ -67,6 +67,12 @@ pipeline: $(VENV)/.installed-all ## Run the reference fraud pipeline on the smal
 
 dvc-repro: $(VENV)/.installed-all ## Re-run only the changed stages of the fraud pipeline with DVC (dvc.yaml, params.yaml)
 	PATH="$(CURDIR)/$(VENV)/bin:$$PATH" $(VENV)/bin/dvc repro
+
+lesion-pipeline: $(VENV)/.installed-all ## Run the reference skin-lesion pipeline on the small preset from scratch (simulate → evaluate)
+	$(VENV)/bin/lesion pipeline --preset small --fresh --params params.yaml
+
+lesion-dvc-repro: $(VENV)/.installed-all ## Re-run only the changed stages of the lesion pipeline with DVC (reference_impl/lesion/dvc.yaml)
+	PATH="$(CURDIR)/$(VENV)/bin:$$PATH" $(VENV)/bin/dvc repro reference_impl/lesion/dvc.yaml
 
 audit: $(VENV)/.installed-all ## Score this repository's MLOps maturity (mlops-cohort audit; Markdown in build/cohort/)
 	$(VENV)/bin/mlops-cohort audit . --out build/cohort/audit-self.md

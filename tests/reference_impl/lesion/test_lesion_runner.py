@@ -75,3 +75,32 @@ def test_params_yaml_section(tmp_path: Path) -> None:
     path.write_text("lesion:\n  data: {preset: huge}\n")
     with pytest.raises(InvalidInputError, match="data.preset"):
         load_params(path)
+
+
+def test_dvc_yaml_runs_each_stage_through_its_lesion_command() -> None:
+    """Is each DVC stage `lesion <stage> --params params.yaml`, in STAGES' order, with a CLI
+    command of that name, and do its params keys exist in the repository's params.yaml?"""
+    import yaml
+
+    from reference_impl.lesion.cli import app
+    from reference_impl.pipeline import stage_name
+
+    root = Path(__file__).resolve().parents[3]
+    stages = yaml.safe_load((root / "reference_impl/lesion/dvc.yaml").read_text())["stages"]
+    names = [stage_name(stage) for stage in STAGES]
+    assert list(stages) == names
+    for name in names:
+        assert stages[name]["cmd"].split("#")[0].split() == [
+            "lesion",
+            name,
+            "--params",
+            "params.yaml",
+        ]
+    commands = {
+        c.name or (c.callback.__name__ if c.callback else "") for c in app.registered_commands
+    }
+    assert set(names) <= commands
+    section = yaml.safe_load((root / "params.yaml").read_text())["lesion"]
+    keys = {k for st in stages.values() for k in st.get("params", [])}
+    assert all(k.split(".")[1] in section for k in keys)
+    assert load_params(root / "params.yaml") is not None
