@@ -62,6 +62,7 @@ FEATURES = list(s.FEATURE_COLUMNS)
 DEPLOY = DRILL.reference  # (42, 69): the model declines payments
 RETRAIN = (56, 69)  # two weeks of labels known by day 76
 TEST = (77, 90)
+FLOOR = 0.6  # recall floor in every spending band (lesson 8.2)
 
 
 def _days(frame: pd.DataFrame, lo: int, hi: int) -> pd.DataFrame:
@@ -125,6 +126,25 @@ def subgroup_slices(window: pd.DataFrame) -> dict[str, Any]:
         }
     fd = out["false_decline"]
     out["false_decline_ratio_high_low"] = round(fd["high"]["rate"] / fd["low"]["rate"], 3)
+    out["floor"] = floor_cost(frame, floor=FLOOR)
+    return out
+
+
+def floor_cost(frame: pd.DataFrame, *, floor: float) -> dict[str, Any]:
+    """A recall floor in every spending band (>= 30 frauds): its threshold and what it declines."""
+    y, score = frame[s.TX_FRAUD].to_numpy(bool), frame["SCORE"].to_numpy()
+    t = slices.floor_threshold(y, score, frame["BAND"].to_numpy(), floor=floor, min_positives=30)
+    flagged, n_days = score >= t, frame[DAY].nunique()
+    out: dict[str, Any] = {
+        "floor": floor,
+        "threshold": round(t, 5),
+        "declined_per_day": round(flagged.sum() / n_days, 2),
+        "false_declines_per_day": round((flagged & ~y).sum() / n_days, 2),
+        "recall": round((flagged & y).sum() / y.sum(), 4),
+    }
+    for band in fraud.SPENDING_BANDS:
+        in_band = (frame["BAND"] == band).to_numpy() & y
+        out[band.split()[0]] = round((flagged & in_band).sum() / in_band.sum(), 4)
     return out
 
 
