@@ -29,13 +29,16 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import course_anki  # noqa: E402
 import course_cards  # noqa: E402
+import course_figures  # noqa: E402
 import course_labs  # noqa: E402
 import course_notebooks  # noqa: E402
 import course_pages  # noqa: E402
+import course_quiz_print  # noqa: E402
 
 COURSE_APKG = "downloads/hands-on-mlops.apkg"
 DATA_JS = "assets/learning/course.js"
 GENERATED = ("flashcards.md", "quiz.md")  # module pages that are not lessons
+ANSWER_KEY = "answer-key.md"  # the lab book's last page (printing only)
 SKIP_TAGS = {"a", "code", "pre", "h1", "h2", "h3", "h4", "h5", "h6", "script", "style", "summary"}
 
 
@@ -96,6 +99,8 @@ def on_config(config):  # noqa: ANN001, ANN201 - mkdocs hook signature
     if not printing:
         _add_nav(nav, "Your progress", "progress.md")
     _add_nav(nav, "Glossary", "glossary.md")
+    if printing:  # quizzes print without answers; the key closes the book
+        _add_nav(nav, "Answer key", ANSWER_KEY)
     return config
 
 
@@ -154,7 +159,27 @@ def on_files(files: Files, config) -> Files:  # noqa: ANN001
         raise PluginError(str(exc)) from None
     STATE.notebooks = {name: rendered[path] for name, path in renders.items()}
     files.append(File.generated(config, DATA_JS, content=_course_data(files)))
+    if STATE.printing:
+        files.append(File.generated(config, ANSWER_KEY, content=_answer_key(config)))
     return files
+
+
+def _answer_key(config) -> str:  # noqa: ANN001
+    """Every module quiz's right options, with figures filled in as on the quiz pages."""
+    docs = Path(config["docs_dir"])
+    try:
+        results = course_figures.load_results(docs)
+        quizzes = []
+        for module in STATE.modules:
+            path = docs / module / "quiz.md"
+            if path.is_file():
+                text = path.read_text(encoding="utf-8")
+                title = text.partition("\n")[0].lstrip("# ").strip() or module
+                where = f"{docs.name}/{module}/quiz.md"
+                quizzes.append((title, course_figures.render(text, results, where=where)))
+        return course_quiz_print.answer_key(quizzes)
+    except (course_figures.FiguresError, course_quiz_print.QuizError) as exc:
+        raise PluginError(str(exc)) from None
 
 
 def _titles() -> dict[str, str]:
@@ -200,8 +225,16 @@ def _course_data(files: Files) -> str:
     return "window.LF_COURSE = " + json.dumps({"modules": modules}, indent=1) + ";\n"
 
 
+# After the figures hook (100), before mkdocs-quiz (0), so a printed quiz shows its figures and
+# mkdocs-quiz finds no block left to make interactive.
+@event_priority(90)
 def on_page_markdown(markdown: str, page, config, files) -> str:  # noqa: ANN001
     src = page.file.src_uri
+    if STATE.printing and src.endswith("/quiz.md") and src.split("/")[0] in STATE.modules:
+        try:
+            return course_quiz_print.for_print(markdown)
+        except course_quiz_print.QuizError as exc:
+            raise PluginError(f"{src}: {exc}") from None
     if src == "glossary.md" and course_pages.GLOSSARY_MARK not in markdown:
         return markdown + "\n\n" + course_pages.glossary_page(STATE.terms, _titles(), False)
     if src == "progress.md" and course_pages.PROGRESS_MARK not in markdown:

@@ -20,7 +20,8 @@ from _hooks import ROOT, shown
 
 WORK = ROOT / "build" / "labbook"
 # Study tools are interactive: they make no sense on paper (the hook also keeps them out of nav).
-EXCLUDE = ["*/flashcards.md", "progress.md", "*/quiz.md"]
+# Quizzes print without their answers (site/hooks/course_quiz_print.py); the key ends the book.
+EXCLUDE = ["*/flashcards.md", "progress.md"]
 
 
 def print_config(base: Path = ROOT / "mkdocs.yml", work: Path = WORK) -> Path:
