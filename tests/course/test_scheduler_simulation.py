@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import importlib.util
 import json
+import re
 import sys
 from pathlib import Path
 
@@ -88,3 +89,14 @@ def test_the_pages_claims_hold_in_the_committed_figures() -> None:
     assert all(abs(t["fsrs_saving"]) < 0.1 for t in own.values())
     exp = truths["exponential"]["target"]
     assert 0.05 < exp["t90"]["fsrs_saving"] < exp["t95"]["fsrs_saving"]
+
+
+def test_the_simulated_pace_is_the_sites_default_pace() -> None:
+    """Do the simulation, the browser's default and the page's sentence use one new-card pace?"""
+    js = (ROOT / "site" / "overrides" / "assets" / "javascripts" / "learning.js").read_text()
+    default = int(re.search(r"var DEFAULT_PACE = (\d+);", js).group(1))
+    path = ROOT / "course" / "_data" / "scheduler_simulation.json"
+    assert json.loads(path.read_text())["figures"]["setup"]["pace"] == default
+    page = (ROOT / "course" / "how-it-works.md").read_text(encoding="utf-8")
+    assert f"at most {default} a day across the whole course" in page
+    assert f'"--pace", type=int, default={default}' in Path(sim.__file__).read_text()  # its CLI
