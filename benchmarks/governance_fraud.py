@@ -37,6 +37,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+from sklearn.ensemble import RandomForestClassifier
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -67,6 +68,13 @@ FLOOR = 0.6  # recall floor in every spending band (lesson 8.2)
 
 def _days(frame: pd.DataFrame, lo: int, hi: int) -> pd.DataFrame:
     return frame[frame[DAY].between(lo, hi)].reset_index(drop=True)
+
+
+def _forest() -> RandomForestClassifier:
+    """The champion's family and settings (`monitor.drill.default_fit`), taking sample weights."""
+    return RandomForestClassifier(
+        n_estimators=30, max_depth=12, min_samples_leaf=2, n_jobs=1, random_state=0
+    )
 
 
 def _score(model: Any, frame: pd.DataFrame) -> np.ndarray:
@@ -228,9 +236,7 @@ def feedback_loop(frame: pd.DataFrame, share: float, seed: int) -> dict[str, Any
         "checked": int(checked.sum()),
     }
     for name, (rows, labels, weights) in regimes.items():
-        model = default_fit(rows.assign(**{s.TX_FRAUD: labels.astype(int)}))
-        if weights is not None:  # refit with the weights (default_fit takes none)
-            model.fit(rows[FEATURES].to_numpy(), labels.astype(int), sample_weight=weights)
+        model = _forest().fit(rows[FEATURES].to_numpy(), labels.astype(int), sample_weight=weights)
         out[name] = _ap_se(test, _score(model, test), seed=7)
     out["champion"] = _ap_se(test, test["SCORE"].to_numpy(), seed=7)
     return out

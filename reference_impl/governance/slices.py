@@ -53,10 +53,11 @@ def rate_with_interval(
         return Rate(float("nan"), float("nan"), float("nan"), 0, 0, 0)
     ids = np.unique(np.asarray(cluster), return_inverse=True)[1]
     n_clusters = int(ids.max()) + 1
+    rows, hits = np.bincount(ids, minlength=n_clusters), np.bincount(ids, weights=hit)
     rng = np.random.default_rng(seed)
-    weights = rng.poisson(1.0, size=(n_boot, n_clusters)).astype(float)[:, ids]  # boot x rows
-    total = weights.sum(axis=1)
-    shares = (weights @ hit) / np.where(total > 0, total, np.nan)
+    weights = rng.poisson(1.0, size=(n_boot, n_clusters)).astype(float)  # one per cluster
+    total = weights @ rows  # a cluster's weight applies to each of its rows
+    shares = (weights @ hits) / np.where(total > 0, total, np.nan)
     shares = shares[np.isfinite(shares)]
     tail = (1 - level) / 2
     lo, hi = np.quantile(shares, [tail, 1 - tail]) if len(shares) else (np.nan, np.nan)
