@@ -204,11 +204,6 @@ class AbstentionPoint:
         return asdict(self)
 
 
-def _logit(p: np.ndarray) -> np.ndarray:
-    p = np.clip(p, 1e-9, 1 - 1e-9)
-    return np.log(p / (1 - p))
-
-
 def abstention_curve(
     y_true: ArrayLike,
     proba: ArrayLike,
@@ -216,17 +211,20 @@ def abstention_curve(
     threshold: float,
     coverages: ArrayLike = (1.0, 0.9, 0.8, 0.7, 0.6, 0.5),
 ) -> list[AbstentionPoint]:
-    """Coverage/error trade-off of a refer band around the operating threshold.
+    """Coverage/error trade-off of a refer-to-dermatologist band (Chow's rule, 1970).
 
-    The model is least sure where its probability is closest to the threshold (distance
-    measured in log-odds, so the band widens evenly on both sides). For each coverage c, the
-    (1 − c) least sure lesions go to a dermatologist and the rest are decided at `threshold`.
+    The operating threshold t implies a cost ratio: calling a lesion benign costs p·(1 − t) in
+    expectation (a missed cancer), calling it malignant (1 − p)·t (a needless biopsy); t is where
+    the two are equal. A lesion is referred when even the better call is expensive, so for each
+    coverage c the (1 − c) lesions with the highest expected cost of deciding go to a
+    dermatologist and the rest are decided at t. The band is asymmetric: it reaches far above
+    t (moderately suspicious lesions see a specialist) and little below it.
     """
     y, p = _labels_scores(y_true, proba)
     if not 0 < threshold < 1 or ((p < 0) | (p > 1)).any():
         raise ValueError("abstention needs probabilities in [0, 1] and a threshold in (0, 1)")
-    margin = np.abs(_logit(p) - _logit(np.array(threshold)))
-    order = np.argsort(-margin, kind="stable")  # most confident first
+    cost_of_deciding = np.minimum(p * (1 - threshold), (1 - p) * threshold)
+    order = np.argsort(cost_of_deciding, kind="stable")  # cheapest to decide first
     points = []
     for c in np.asarray(coverages, float):
         if not 0 < c <= 1:

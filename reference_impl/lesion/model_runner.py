@@ -15,9 +15,11 @@ from typing import Any
 import pandas as pd
 
 from reference_impl.errors import GateFailed, InvalidInputError, MissingInputError
-from reference_impl.lesion.model_params import EvaluateParams, TrainParams
+from reference_impl.lesion.config import LesionSettings
+from reference_impl.lesion.params import LesionParams
 from reference_impl.runner import Progress, StageResult, quiet
 
+# The feature table `lesion.runner.run_features` writes (names repeated: that module imports us).
 FEATURES_FILE = "features.parquet"
 FEATURES_META = "features.json"
 
@@ -43,23 +45,6 @@ def load_features(features_dir: Path) -> tuple[pd.DataFrame, list[str], str]:
     return pd.read_parquet(table), list(names), str(meta.get("dataset_hash", "unknown"))
 
 
-def _model_params(params: Any) -> tuple[TrainParams, EvaluateParams]:
-    """The model stages' blocks of the lesion parameters (defaults when absent)."""
-    train = getattr(params, "train", None)
-    evaluate = getattr(params, "evaluate", None)
-    return (
-        train if isinstance(train, TrainParams) else TrainParams(),
-        evaluate if isinstance(evaluate, EvaluateParams) else EvaluateParams(),
-    )
-
-
-def _tracking(settings: Any) -> str | None:
-    if not getattr(settings, "track", True):
-        return None
-    uri = getattr(settings, "tracking_uri", None)
-    return str(uri) if uri else None
-
-
 @dataclass(frozen=True)
 class LesionTrainResult(StageResult):
     """The candidate: family, operating threshold, and the families' out-of-fold figures."""
@@ -75,7 +60,9 @@ class LesionTrainResult(StageResult):
     run_id: str | None
 
 
-def run_train(*, settings: Any, params: Any, progress: Progress = quiet) -> LesionTrainResult:
+def run_train(
+    *, settings: LesionSettings, params: LesionParams, progress: Progress = quiet
+) -> LesionTrainResult:
     """Hold out patients, cross-validate the families by patient, save the candidate.
 
     Raises:
@@ -86,17 +73,16 @@ def run_train(*, settings: Any, params: Any, progress: Progress = quiet) -> Lesi
     from reference_impl.lesion import train
 
     start = time.perf_counter()
-    tp, _ = _model_params(params)
-    frame, columns, digest = load_features(Path(settings.features_dir))
+    frame, columns, digest = load_features(settings.features_dir)
     cand = train.train(
         frame,
         columns,
-        params=tp,
+        params=params.train,
         data_hash=digest,
-        tracking_uri=_tracking(settings),
+        tracking_uri=settings.tracking,
         progress=progress,
     )
-    target = Path(settings.models_dir) / "candidate"
+    target = settings.candidate_dir
     registry.save_candidate(cand.model, cand.to_dict(), target)
     return LesionTrainResult(
         seconds=_since(start),
@@ -125,7 +111,9 @@ class LesionEvaluateResult(StageResult):
     not_judged: list[str]
 
 
-def run_evaluate(*, settings: Any, params: Any, progress: Progress = quiet) -> LesionEvaluateResult:
+def run_evaluate(
+    *, settings: LesionSettings, params: LesionParams, progress: Progress = quiet
+) -> LesionEvaluateResult:
     """Screening report, subgroup audit and plots; the sensitivity gate decides the exit.
 
     Raises:
@@ -136,18 +124,17 @@ def run_evaluate(*, settings: Any, params: Any, progress: Progress = quiet) -> L
     from reference_impl.lesion import evaluate
 
     start = time.perf_counter()
-    tp, ep = _model_params(params)
-    model, meta = registry.load_candidate(Path(settings.models_dir) / "candidate")
-    frame, _, _ = load_features(Path(settings.features_dir))
-    out_dir = Path(settings.reports_dir) / "evaluation"
+    model, meta = registry.load_candidate(settings.candidate_dir)
+    frame, _, _ = load_features(settings.features_dir)
+    out_dir = settings.evaluation_dir
     res = evaluate.evaluate(
         frame,
         model,
         meta,
-        train=tp,
-        params=ep,
+        train=params.train,
+        params=params.evaluate,
         out_dir=out_dir,
-        tracking_uri=_tracking(settings),
+        tracking_uri=settings.tracking,
         progress=progress,
     )
     if not res.gate.passed:

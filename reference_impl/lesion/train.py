@@ -139,7 +139,7 @@ def cross_validate(
         cv = StratifiedKFold(n_splits=n_folds, shuffle=True, random_state=seed)
     oof = np.full(len(y), np.nan)
     fold_auc = []
-    for train_idx, test_idx in cv.split(np.zeros(len(y)), y, groups):
+    for train_idx, test_idx in cv.split(np.zeros(len(y)), y, groups if grouped else None):
         fitted = clone(model).fit(_take(X, train_idx), y[train_idx])
         oof[test_idx] = fitted.predict_proba(_take(X, test_idx))[:, 1]
         fold_auc.append(auc_roc(y[test_idx], oof[test_idx]))
