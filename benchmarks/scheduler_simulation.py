@@ -65,8 +65,8 @@ S_MIN, S_MAX = 1e-3, 36500.0  # ts-fsrs clamps stability to this range
 FIRST_GRADE_P = (0.24, 0.094, 0.495, 0.171)  # again, hard, good, easy (fsrs-rs simulator)
 REVIEW_GRADE_P = (0.224, 0.631, 0.145)  # hard, good, easy given recall (fsrs-rs simulator)
 SM2_QUALITY = np.array([0, 1, 3, 4, 5])  # grade 1..4 -> SM-2 quality, as the site mapped them
-FSRS_RETENTIONS = (0.5, 0.6, 0.7, 0.8, 0.85, 0.9, 0.93, 0.95, 0.97)
-SM2_MODIFIERS = (0.2, 0.3, 0.45, 0.65, 1.0, 1.5, 2.2, 3.3, 5.0, 8.0)
+FSRS_RETENTIONS = (0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.85, 0.9, 0.93, 0.95, 0.97, 0.99)
+SM2_MODIFIERS = (0.2, 0.3, 0.45, 0.65, 1.0, 1.5, 2.2, 3.3, 5.0, 8.0, 12.0, 20.0)
 TARGETS = (0.8, 0.85, 0.9, 0.95)  # exam recall the workload comparison aims at
 
 

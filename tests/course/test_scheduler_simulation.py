@@ -75,8 +75,8 @@ def test_more_reviews_buy_more_recall_under_both_memory_models(truth) -> None:
 
 
 def test_the_pages_claims_hold_in_the_committed_figures() -> None:
-    """ "How this course works": under FSRS's own model the two schedulers cost about the same (FSRS
-    a little cheaper for 90 %); under the exponential model FSRS saves, more for 95 % than 90 %."""
+    """ "How this course works": under FSRS's own model the two schedulers cost about the same for
+    every target; under the exponential model FSRS saves, more for 95 % than for 90 %."""
     path = ROOT / "course" / "_data" / "scheduler_simulation.json"
     figures = json.loads(path.read_text())["figures"]
     setup, truths = figures["setup"], figures["truths"]
@@ -85,8 +85,7 @@ def test_the_pages_claims_hold_in_the_committed_figures() -> None:
         for target in truths[truth]["target"].values():  # every target reached by both sweeps
             assert target["sm2_reviews"] and target["fsrs_reviews"]
     own = truths["fsrs"]["target"]
-    assert 0 < own["t90"]["fsrs_saving"] < 0.1
-    assert all(abs(t["fsrs_saving"]) < 0.1 for t in own.values())
+    assert all(abs(t["fsrs_saving"]) < 0.1 for t in own.values())  # "about the same"
     exp = truths["exponential"]["target"]
     assert 0.05 < exp["t90"]["fsrs_saving"] < exp["t95"]["fsrs_saving"]
 
