@@ -9,11 +9,13 @@ from __future__ import annotations
 import html
 import re
 
+from checker_wheel import wheel_name
 from course_cards import Card, Deck
 from course_labs import Lab
 
 GLOSSARY_MARK = "<!-- lf:glossary -->"
 PROGRESS_MARK = "<!-- lf:progress -->"
+CHECKER_WHEEL = wheel_name()  # mlops_check-<version>-py3-none-any.whl
 
 KEYS_HELP = (
     "**Keyboard:** <kbd>Space</kbd> or <kbd>Enter</kbd> shows the answer; then "
@@ -140,11 +142,14 @@ back?</label>
 """
 
 
-def labs_index(rows: list[tuple[Lab, str | None]], repository: str = "") -> str:
+def labs_index(
+    rows: list[tuple[Lab, str | None]], repository: str = "", wheel: str = CHECKER_WHEEL
+) -> str:
     """The labs page: every lab, and how a learner gets the labs and the checker.
 
     `repository` is mkdocs.yml's `extra.course_repository` (the address learners clone); when it
-    is empty the page says so instead of printing a command that cannot work.
+    is empty the page says so instead of printing a command that cannot work. `wheel` is the
+    checker wheel's file name in `download/` (site/hooks/checker_wheel.py serves it).
     """
     first = rows[0][0].name if rows else "lab01_business_to_ml"
     lines = [
@@ -195,6 +200,23 @@ def labs_index(rows: list[tuple[Lab, str | None]], repository: str = "") -> str:
         f".venv/bin/jupyter lab {first}.ipynb",
         f".venv/bin/mlops-grade check {first}.ipynb",
         "```",
+        "",
+        "### Only the checker, from this site",
+        "",
+        "No clone needed: this site serves the checker as a wheel,",
+        f"[{wheel}](download/{wheel}). Download it and a lab's notebook into one empty",
+        "folder, and in that folder run:",
+        "",
+        "```bash",
+        "python3 -m venv .venv",
+        f".venv/bin/pip install {wheel}",
+        f".venv/bin/mlops-grade check {first}.ipynb",
+        "```",
+        "",
+        "`pip` fetches the checker's few libraries (typer, rich, pydantic) from PyPI. The checker",
+        "runs your notebook, so what the notebook imports must be installed too: numpy, pandas and",
+        "the course's `reference_impl` come with the course repository above; without them the",
+        "report shows each test failing on the missing module or name.",
         "",
         "## How to open a lab",
         "",

@@ -147,3 +147,16 @@ def artifacts_dir() -> Path:
 
 def have_chromium() -> bool:
     return CHROMIUM.exists() and shutil.which(str(CHROMIUM)) is not None
+
+
+@pytest.fixture(scope="session")
+def checker_wheelhouse(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The checker wheel's dependencies as wheel files (repacked from this environment), for
+    `pip install --no-index --find-links` into a fresh venv: an install test never downloads."""
+    sys.path[:0] = [str(Path(__file__).resolve().parent), str(ROOT / "site" / "hooks")]
+    import checker_wheel
+    from wheelhouse import wheelhouse
+
+    out = tmp_path_factory.mktemp("wheelhouse")
+    wheelhouse(checker_wheel.requirements(), out)
+    return out

@@ -9,11 +9,15 @@ browser) are not run here; the checker runs from this project's own environment 
 
 from __future__ import annotations
 
+import ast
+import json
+import os
 import re
 import shlex
 import shutil
 import subprocess
 import sys
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -21,10 +25,12 @@ import pytest
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "site" / "hooks"))
 
+import checker_wheel  # noqa: E402
 import course_labs  # noqa: E402
 import course_pages  # noqa: E402
 
 BIN = Path(sys.executable).parent
+SUMMARY = re.compile(r"(\d+)/(\d+) public tests pass; (\d+) hidden tests will run at grading")
 BASH = re.compile(r"^ *```bash\n(.*?)^ *```$", re.M | re.S)
 LAB = course_labs.Lab("lab01_business_to_ml", "01", Path("unused"), "Lab 1")
 
@@ -108,3 +114,70 @@ def test_each_module_page_links_its_lab() -> None:
         module = next((ROOT / "course").glob(f"{lab.name[3:5]}-*"))
         text = (module / "index.md").read_text(encoding="utf-8")
         assert f"(../labs/{lab.name}.md)" in text, f"{module.name}/index.md does not link its lab"
+
+
+def public_tests(notebook: Path) -> set[str]:
+    """The grade ids of the released notebook's test cells that still hold code (public)."""
+    nb = json.loads(notebook.read_text(encoding="utf-8"))
+    return {
+        c["metadata"]["nbgrader"]["grade_id"]
+        for c in nb["cells"]
+        if c["cell_type"] == "code"
+        and c["metadata"].get("nbgrader", {}).get("grade")
+        and not c["metadata"]["nbgrader"].get("solution")
+        and ast.parse("".join(c["source"])).body
+    }
+
+
+def test_the_page_gives_the_wheel_commands_without_a_clone() -> None:
+    """With no repository address, does the page still give venv, pip install <wheel>, check?"""
+    page = course_pages.labs_index([(LAB, "01-business-to-ml")], "")
+    wheel = checker_wheel.wheel_name()
+    assert f"(download/{wheel})" in page
+    assert commands(page.split("### Only the checker", 1)[1])[:3] == [
+        "python3 -m venv .venv",
+        f".venv/bin/pip install {wheel}",
+        ".venv/bin/mlops-grade check lab01_business_to_ml.ipynb",
+    ]
+
+
+@pytest.mark.slow
+def test_the_site_serves_a_minimal_checker_wheel_that_installs_offline_and_checks(
+    built_site: Path, checker_wheelhouse: Path, tmp_path: Path
+) -> None:
+    """The wheel in the built site, into a fresh venv with --no-index: does check run lab 1?"""
+    wheel = built_site / "labs" / "download" / checker_wheel.wheel_name()
+    assert wheel.is_file(), "the built site has no checker wheel"
+    with zipfile.ZipFile(wheel) as zf:
+        names = zf.namelist()
+        info = next(n for n in names if n.endswith(".dist-info/METADATA"))
+        metadata = zf.read(info).decode()
+    # Minimal: the graders package and its dist-info, asking only for what graders imports.
+    assert {n.split("/")[0] for n in names} == {"graders", info.split("/")[0]}
+    needs = [
+        line.split(":", 1)[1].strip() for line in metadata.splitlines() if "Requires-Dist" in line
+    ]
+    assert needs == checker_wheel.requirements()
+    venv = tmp_path / ".venv"
+    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True)
+    install = [sys.executable, "-m", "pip", "--python", str(venv / "bin" / "python"), "install"]
+    install += ["--no-index", "--find-links", str(checker_wheelhouse), "--no-cache-dir", str(wheel)]
+    env = {"PATH": os.environ["PATH"], "HOME": str(tmp_path), "PIP_CONFIG_FILE": os.devnull}
+    done = subprocess.run(install, capture_output=True, text=True, env=env, timeout=300)
+    assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
+    shutil.copy(built_site / "labs" / "download" / f"{LAB.name}.ipynb", tmp_path)
+    done = subprocess.run(
+        [str(venv / "bin" / "mlops-grade"), "check", f"{LAB.name}.ipynb"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=300,
+    )
+    out = done.stdout + done.stderr
+    found = SUMMARY.search(out)
+    assert done.returncode == 0 and found, out
+    # It ran every public test: a row each, and every public test cell is among them.
+    assert int(found[2]) == out.count("FAIL ") + out.count("PASS ") > 0, out
+    tests = public_tests(tmp_path / f"{LAB.name}.ipynb")
+    assert tests and all(f"{gid}" in out for gid in tests), (sorted(tests), out)
