@@ -247,6 +247,25 @@ def test_the_home_page_gives_todays_new_cards_to_the_first_modules(page, fixture
     assert items.nth(1).inner_text().endswith("0 to review, 0 new")
 
 
+def test_the_home_page_says_what_to_do_first(page, fixture_url: str) -> None:
+    """Does a first visit point to module 0's lessons, and once they are read and its lab checked,
+    to the next module?"""
+    page.goto(f"{fixture_url}/index.html")
+    step = page.locator(".lf-home-next")
+    assert step.inner_text().startswith("New here? Start with 0 · Demo")
+    assert step.get_attribute("data-module") == "00-demo"
+    assert step.locator("a").get_attribute("href").endswith("00-demo/index.html")
+    page.evaluate(
+        """() => { const m = LF_COURSE.modules[0], read = {};
+          m.lessons.forEach((u) => { read[u] = "2026-01-01"; });
+          localStorage.setItem("lf:v1:progress",
+            JSON.stringify({[m.slug]: {read: read, lab: "2026-01-01"}})); }"""
+    )
+    page.reload()
+    assert step.inner_text().startswith("Next: ")
+    assert step.get_attribute("data-module") == "01-second"
+
+
 def _option_orders(page) -> list[list[str]]:
     page.locator(".quiz fieldset").first.wait_for()
     return page.evaluate(

@@ -372,8 +372,23 @@
       " (at most " + newPerDay() + " new cards a day across the course: change it on ");
     p.append(el("a", { href: url("progress.html") }, "your progress page"), ")");
     p.dataset.due = String(total);
-    root.append(p, list);
+    root.append(nextStep(), p, list);
     root.hidden = false;
+  }
+  /* What to do first: the first module whose lessons are not all read (then its lab and cards). */
+  function nextStep() {
+    var p = el("p", { class: "lf-home-next" });
+    var next = course.modules.filter(function (m) {
+      var pr = moduleProgress(m);
+      return pr.lessonsRead < pr.lessons || pr.lab === false;
+    })[0];
+    if (!next) { p.append(el("strong", {}, "Every lesson read and every lab checked."), " Keep up the flashcards."); return p; }
+    var pr = moduleProgress(next), first = !Object.keys(load(PROGRESS_KEY)).length && !Object.keys(loadCards()).length;
+    p.append(el("strong", {}, first ? "New here? Start with " : "Next: "), el("a", { href: url(next.index) }, next.title));
+    p.dataset.module = next.slug;
+    if (pr.lessonsRead < pr.lessons) p.append(": read its lessons (" + pr.lessonsRead + " of " + pr.lessons + " read), then its lab; review the flashcards below a little every day.");
+    else p.append(": all lessons read; check its lab with mlops-grade check.");
+    return p;
   }
 
   function init() {
