@@ -109,6 +109,7 @@ def autograde(
     scheduler: str | None = None,
     worker_course_dir: str | None = None,
     on_cluster: Callable[[Any], None] | None = None,
+    stall_timeout_s: float | None = None,
 ) -> AutogradeResult:
     """Grade every submission of ``lab`` under ``course_dir/submitted``.
 
@@ -125,6 +126,9 @@ def autograde(
             local pool (default: the ``MLOPS_GRADE_SCHEDULER`` setting, else the pool).
         worker_course_dir: Where the workers see ``course_dir`` (default: the same path).
         on_cluster: Called with the `graders.cluster.ClusterInfo` once the workers are set up.
+        stall_timeout_s: On a cluster, stop (`graders.cluster.ClusterStalled`) after this many
+            seconds in which no worker could take a task (default: the ``MLOPS_GRADE_STALL_
+            TIMEOUT_S`` setting, 300 s); what was graded is recorded, a re-run resumes.
     """
     from graders.config import get_settings
 
@@ -151,6 +155,7 @@ def autograde(
                     worker_course_dir=worker_course_dir or get_settings().worker_course_dir,
                     allow_unsandboxed=config.allow_unsandboxed,
                     modules=lab_modules(notebooks),
+                    stall_timeout_s=stall_timeout_s or get_settings().stall_timeout_s,
                 )
             )
             backend: Any = engine

@@ -175,6 +175,14 @@ def autograde(
             help="Where the Dask workers see the course folder (default: the same path).",
         ),
     ] = None,
+    stall_timeout: Annotated[
+        float | None,
+        typer.Option(
+            "--stall-timeout",
+            help="On a Dask cluster, stop after this many seconds in which no worker can take "
+            f"a task (default {D.STALL_TIMEOUT_S:g}; what is graded stays recorded).",
+        ),
+    ] = None,
     as_json: AsJson = False,
 ) -> None:
     """Grade every submission of LAB in `submitted/*/LAB`, sandboxed and in parallel.
@@ -209,7 +217,7 @@ def autograde(
                 course_dir=course_dir, lab=lab, students=student, workers=workers, force=force,
                 config=config, on_start=lambda n: progress.update(task, total=n),
                 on_result=lambda r: progress.advance(task), scheduler=scheduler,
-                worker_course_dir=worker_course_dir,
+                worker_course_dir=worker_course_dir, stall_timeout_s=stall_timeout,
                 on_cluster=None if as_json else lambda info: _print_cluster(info, progress.console),
             )
         )  # fmt: skip

@@ -22,8 +22,11 @@
   task whose workers all die (``distributed.scheduler.allowed-failures`` + 1 of them), and then
   again when it runs alone (see `DaskEngine.run`), ends as ``error:grader-crashed`` for that
   submission only. An exception of the grading code gets one more try, then is recorded as
-  ``error:grader-crashed`` too. The scheduler going away stops the
-  run with `SchedulerGone`; every result received before is already in the gradebook.
+  ``error:grader-crashed`` too. The scheduler going away stops the run with `SchedulerGone`;
+  every result received before is already in the gradebook. A run in which no worker can take a
+  task for ``stall_timeout_s`` (none connected, every one refusing or gone;
+  ``MLOPS_GRADE_STALL_TIMEOUT_S``, default 300 s) stops with `ClusterStalled` the same way,
+  instead of waiting for workers forever.
 """
 
 from __future__ import annotations
@@ -43,6 +46,7 @@ from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+from graders import defaults as D
 from graders.errors import GraderError
 from graders.grade_task import GradeTask, close_warm, crashed, grade_submission, set_worker_slot
 from graders.results import SubmissionResult
@@ -59,6 +63,10 @@ MAX_SLOT = 998  # slot 999 is the capability probe's
 
 class SchedulerGone(GraderError):
     """The scheduler stopped answering during a run."""
+
+
+class ClusterStalled(GraderError):
+    """No worker could take grading tasks for the run's stall timeout."""
 
 
 @dataclass(frozen=True)
@@ -239,14 +247,24 @@ def _distributed() -> Any:
 class DaskEngine:
     """A connection to a Dask scheduler that grades `GradeTask`s on its workers."""
 
-    def __init__(self, client: Any, info: ClusterInfo, course_dir: Path, worker_dir: str) -> None:
+    def __init__(
+        self,
+        client: Any,
+        info: ClusterInfo,
+        course_dir: Path,
+        worker_dir: str,
+        stall_timeout_s: float = D.STALL_TIMEOUT_S,
+    ) -> None:
         self.client = client
         self.info = info
         self.course_dir = course_dir
         self.worker_dir = worker_dir
+        self.stall_timeout_s = stall_timeout_s
         self.per_worker: Counter[str] = Counter()
+        self.recorded = 0  # results of the current `run` handed to its ``record``
         self._slots_at = float("-inf")
         self._slots_n = len(info.accepting)
+        self._connected = len(info.workers)
 
     @property
     def backend(self) -> str:
@@ -272,11 +290,13 @@ class DaskEngine:
         allow_unsandboxed: bool = False,
         modules: list[str] | None = None,
         timeout_s: float | None = None,
+        stall_timeout_s: float = D.STALL_TIMEOUT_S,
     ) -> Iterator[DaskEngine]:
         """Connect, set every worker up for this run, and refuse when no worker can grade.
 
         ``timeout_s`` (default: Dask's ``distributed.comm.timeouts.connect``, 30 s) bounds the
-        connection and the wait for a first worker.
+        connection and the wait for a first worker; ``stall_timeout_s`` how long `run` waits
+        while no worker can take its tasks.
         """
         distributed = _distributed()
         if timeout_s is None:
@@ -318,7 +338,7 @@ class DaskEngine:
             if not info.accepting:
                 why = "; ".join(f"{w.address}: {w.reason}" for w in info.workers)
                 raise GraderError(f"no worker of {scheduler} can grade: {why}")
-            yield cls(client, info, Path(course_dir), worker_dir)
+            yield cls(client, info, Path(course_dir), worker_dir, stall_timeout_s)
         finally:
             _close(client)
             stack.close()
@@ -371,12 +391,12 @@ class DaskEngine:
             while waiting and len(out) < 2 * self._slots():
                 send(waiting.popleft(), 0)
 
-        recorded = 0
+        self.recorded = 0
         try:
             top_up()
-            for fut in done:
+            for fut in self._arrivals(done, len(tasks)):
                 _, task, attempt = out.pop(fut.key)
-                value, error = self._fetch(fut, recorded, len(tasks))
+                value, error = self._fetch(fut, self.recorded, len(tasks))
                 if attempt == 0 and isinstance(error, distributed.KilledWorker):
                     suspects.append(task)
                     top_up()
@@ -391,7 +411,7 @@ class DaskEngine:
                 else:
                     result = crashed(task, error)
                 record(result)
-                recorded += 1
+                self.recorded += 1
                 fut.release()  # recorded: the result need not outlive its worker
         finally:
             # Interrupted (Ctrl-C, the scheduler gone): nothing more is graded for this run.
@@ -399,15 +419,59 @@ class DaskEngine:
                 with contextlib.suppress(Exception):
                     self.client.cancel([f for f, _, _ in out.values()], force=True)
 
-    def _slots(self) -> int:
+    def _arrivals(self, done: Any, total: int) -> Iterator[Any]:
+        """The futures of ``done`` as they finish (tasks added meanwhile included).
+
+        The stall watchdog: while no worker offers the grading resource (none connected, every
+        one refusing or gone), tasks wait in Dask for one to come; after ``stall_timeout_s`` of
+        that with no result, `ClusterStalled` ends the run (what arrived is recorded already).
+        """
+        stalled_since: float | None = None
+        while not done.is_empty():
+            if done.has_ready():
+                stalled_since = None
+                yield from done.next_batch(block=False)
+                continue
+            with done.thread_condition:  # notified on each arrival (as Dask's own iterator waits)
+                done.thread_condition.wait(timeout=0.1)
+            if done.has_ready() or self._grading_workers():
+                stalled_since = None
+                continue
+            now = time.monotonic()
+            stalled_since = stalled_since or now
+            if now - stalled_since >= self.stall_timeout_s:
+                raise self._stalled(self.recorded, total)
+
+    def _grading_workers(self) -> int:
         """Worker processes that offer the grading resource now (refreshed every 2 s)."""
         now = time.monotonic()
         if now - self._slots_at > 2:
             with contextlib.suppress(Exception):
                 workers = self.client.scheduler_info(n_workers=-1)["workers"].values()
                 self._slots_n = sum(1 for w in workers if w.get("resources", {}).get(RESOURCE))
+                self._connected = len(workers)
             self._slots_at = now
-        return max(1, self._slots_n)
+        return self._slots_n
+
+    def _slots(self) -> int:
+        """How many tasks may run at once: the grading workers, at least one."""
+        return max(1, self._grading_workers())
+
+    def _stalled(self, recorded: int, total: int) -> ClusterStalled:
+        if self._connected:
+            why = (
+                f"{self._connected} worker(s) connected, none offering the {RESOURCE} resource: "
+                "each refused or was started without it (see its log)"
+            )
+        else:
+            why = "no worker connected"
+        return ClusterStalled(
+            f"no Dask worker of {self.info.scheduler} could take grading tasks for "
+            f"{self.stall_timeout_s:g} s ({why}); {recorded} of {total} results are in the "
+            f"gradebook. Start workers (dask worker {self.info.scheduler} --nthreads 1 "
+            f"--resources {RESOURCE}=1) and re-run the same command: graded submissions are "
+            "skipped"
+        )
 
     def _fetch(self, fut: Any, recorded: int, total: int) -> tuple[Any, Exception | None]:
         """The task's value, or the exception it ended with; `SchedulerGone` if there is none.

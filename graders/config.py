@@ -69,6 +69,11 @@ class GraderSettings(BaseSettings):
         description="Where the Dask workers see the course folder (a shared file system);"
         " default: the same path as the machine that runs autograde.",
     )
+    stall_timeout_s: float = Field(
+        D.STALL_TIMEOUT_S,
+        description="Seconds a cluster run waits while no Dask worker can take grading tasks"
+        " (none connected, every one refusing or gone) before it stops with what is recorded.",
+    )
 
 
 @lru_cache
@@ -76,7 +81,7 @@ def get_settings() -> GraderSettings:
     return GraderSettings()  # type: ignore[call-arg]  # values come from the environment
 
 
-_RUN_ONLY = ("scheduler", "worker_course_dir")
+_RUN_ONLY = ("scheduler", "worker_course_dir", "stall_timeout_s")
 
 
 @dataclass(frozen=True)

@@ -11,3 +11,4 @@ MAX_NOTEBOOK_MB = 20.0  # larger submitted notebooks are refused
 MAX_COPYBACK_FILES = 2000  # files and folders kept in autograded/ per submission
 MAX_COPYBACK_MB = 100  # bytes kept in autograded/ per submission (apparent size)
 SCORER_MEMORY_MB = 2048  # what the scoring process may add to what the worker maps
+STALL_TIMEOUT_S = 300.0  # a cluster run in which no worker can grade stops after this long

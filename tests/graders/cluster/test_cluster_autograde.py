@@ -12,6 +12,7 @@ import signal
 import sqlite3
 import subprocess
 import sys
+import time
 from pathlib import Path
 from typing import Any
 
@@ -251,6 +252,41 @@ def test_the_scheduler_going_away_stops_the_run_with_what_is_recorded(
     rest = autograde(course_dir=course, lab=LAB, config=CONFIG, scheduler=dask_cluster.address)
     assert sorted(rest.skipped) == sorted(recorded)
     assert len(stored(course)) == 4
+
+
+def test_a_run_no_worker_can_take_stops_after_the_stall_timeout(
+    dask_cluster: LiveCluster, tmp_path: Path
+) -> None:
+    """When every worker is gone mid-run (none comes back), does the run stop after the stall
+    timeout with one clear message, keep every result it received, and resume elsewhere?"""
+    course = make_course(tmp_path / "course", ["00_honest"], honest_copies=3)
+    cluster = start_cluster(tmp_path / "logs", workers=1)
+    recorded: list[str] = []
+    stopped: list[float] = []
+
+    def stop_every_worker(result: Any) -> None:
+        recorded.append(result.student)
+        if not stopped:
+            cluster.stop_worker(cluster.workers[0])  # the worker and its nanny: nothing restarts
+            stopped.append(time.monotonic())
+
+    try:
+        with pytest.raises(GraderError, match="could take grading tasks for 3 s") as err:
+            autograde(
+                course_dir=course, lab=LAB, config=CONFIG, scheduler=cluster.address,
+                on_result=stop_every_worker, stall_timeout_s=3,
+            )  # fmt: skip
+        waited = time.monotonic() - stopped[0]
+    finally:
+        cluster.close()
+    message = str(err.value)
+    assert "(no worker connected)" in message and "re-run the same command" in message
+    assert f"{len(recorded)} of 4 results are in the gradebook" in message
+    assert 3 <= waited < 30, f"stopped {waited:.1f} s after the last worker left"
+    assert sorted(stored(course)) == sorted(recorded)
+    rest = autograde(course_dir=course, lab=LAB, config=CONFIG, scheduler=dask_cluster.address)
+    assert sorted(rest.skipped) == sorted(recorded)
+    assert set(stored(course).values()) == {("graded", 8.0)} and len(stored(course)) == 4
 
 
 def test_unreachable_scheduler_is_one_line(tmp_path: Path) -> None:
