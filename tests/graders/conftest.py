@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import shutil
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -85,3 +85,16 @@ def submit(sample_course: Path) -> Callable[..., Path]:
 @pytest.fixture
 def released(sample_course: Path) -> dict[str, Any]:
     return read_notebook(sample_course / "release" / "lab01" / "lab01.ipynb")
+
+
+@pytest.fixture(scope="session")
+def dask_cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
+    """A live Dask cluster (scheduler + two `dask worker` processes on 127.0.0.1), started once
+    per session: the cluster suite and the adversarial cohort's cluster run share it."""
+    from cluster.cluster_kit import start_cluster
+
+    cluster = start_cluster(tmp_path_factory.mktemp("dask-logs"), workers=2)
+    try:
+        yield cluster
+    finally:
+        cluster.close()
