@@ -3,7 +3,7 @@ import json
 
 
 def cache_key(params: dict) -> str:
-    """Rerun a stage only when its parameters change (as DVC compares params.yaml values)."""
+    """A stage reruns only when this key of its parameters changes."""
     return hashlib.sha256(json.dumps(params, sort_keys=True).encode()).hexdigest()[:8]
 
 
