@@ -18,6 +18,9 @@ from cohort.audit import audit_repo
 from cohort.audit.leaderboard import audit_cohort, discover
 from cohort.audit.report import print_table, to_json, to_markdown
 from cohort.config import get_settings
+from cohort.drill import BUILD as DRILL_BUILD
+from cohort.drill import MONITOR as DRILL_MONITOR
+from cohort.drill import SERVE as DRILL_SERVE
 from cohort.errors import CohortError
 from cohort.groups import form_groups, read_groups_csv, write_groups_csv
 from cohort.review.assign import assign_reviewers, read_assignments_csv, write_assignments_csv
@@ -272,6 +275,82 @@ def audit_cohort_cmd(
     console.print(table)
     for name, why in board.errors.items():
         typer.echo(f"not audited: {name}: {why}", err=True)
+    typer.echo(f"wrote {out / 'leaderboard.md'}")
+
+
+@app.command()
+def drill(
+    repos: Annotated[
+        list[Path],
+        typer.Argument(
+            help="Group repositories (each drilled in turn), or one folder of them with --cohort."
+        ),
+    ],
+    out: Annotated[Path | None, typer.Option("--out", "-o", help="Folder for reports.")] = None,
+    cohort: Annotated[
+        bool, typer.Option("--cohort", help="REPOS is one folder with a sub-folder per group.")
+    ] = False,
+    build_cmd: Annotated[
+        str, typer.Option(help="Build command ('' to skip); placeholders {python} {package}.")
+    ] = DRILL_BUILD,
+    serve_cmd: Annotated[
+        str, typer.Option(help="Command that serves on 127.0.0.1:{port} (uvicorn, docker compose).")
+    ] = DRILL_SERVE,
+    monitor_cmd: Annotated[
+        str, typer.Option(help="Monitor command ('' for none): exit 1 = incident raised; {window}.")
+    ] = DRILL_MONITOR,
+    traffic: Annotated[
+        Path | None, typer.Option(help="CSV of traffic (default: params.yaml data.path).")
+    ] = None,
+    rows: Annotated[
+        int, typer.Option(min=40, max=20_000, help="Rows replayed, one per request.")
+    ] = 800,
+    deadline: Annotated[
+        float, typer.Option(min=1, help="Seconds for the whole replay; unsent rows fail.")
+    ] = 180.0,
+    startup: Annotated[float, typer.Option(min=1, help="Seconds to wait for /health.")] = 60.0,
+) -> None:
+    """Live production drill: start each group's service on 127.0.0.1, replay its recent traffic
+    with four incidents, score availability, p99 latency, the KPI on delayed labels and the
+    monitor; write a report and a plot per group and a leaderboard.
+
+    Example: mlops-cohort drill repos/ --cohort --out build/cohort/drill
+    """
+    from cohort.drill.run import DrillConfig, drill_cohort
+
+    out = out or get_settings().root / "drill"
+    config = DrillConfig(
+        build_cmd=build_cmd or None,
+        serve_cmd=serve_cmd,
+        monitor_cmd=monitor_cmd or None,
+        traffic=traffic,
+        rows=rows,
+        deadline_s=deadline,
+        startup_s=startup,
+    )
+    try:
+        for path in repos:
+            if not path.is_dir():
+                raise CohortError(f"{path} is not a folder")
+        found = discover(repos[0]) if cohort else {p.resolve().name: p for p in repos}
+        results, errors = drill_cohort(
+            repos=found, out_dir=out, config=config,
+            on_repo=lambda name: typer.echo(f"drilled {name}", err=True),
+        )  # fmt: skip
+    except CohortError as exc:
+        raise fail(exc) from None
+    table = Table(title="Live drill")
+    for column in ("group", "score", "availability", "p99 ms", "KPI", "monitor", "service"):
+        table.add_column(column)
+    for r in sorted(results, key=lambda r: -r.score.total):
+        s = r.score
+        table.add_row(
+            Text(r.group), f"{s.total:.2f}", f"{s.availability:.2f}", str(s.p99_ms or "–"),
+            f"{s.kpi:.2f}", f"{s.monitor:.2f}", Text(r.reason),
+        )  # fmt: skip
+    console.print(table)
+    for name, why in errors.items():
+        typer.echo(f"not drilled: {name}: {why}", err=True)
     typer.echo(f"wrote {out / 'leaderboard.md'}")
 
 

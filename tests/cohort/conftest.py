@@ -29,3 +29,25 @@ def generated_project(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
     dest = tmp_path_factory.mktemp("generated") / "fraud-radar"
     return new_project(dest=dest, answers={"team_members": "Ada <ada@example.org>"})
+
+
+@pytest.fixture(scope="session")
+def built_project(generated_project: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The template project after `python -m fraud_radar all` (tracking off): data, a registered
+    model, reports. Copy it before changing it."""
+    import os
+    import shutil
+    import subprocess
+    import sys
+
+    project = tmp_path_factory.mktemp("built") / "fraud-radar"
+    shutil.copytree(generated_project, project)
+    params = project / "params.yaml"
+    params.write_text(params.read_text().replace("enabled: true", "enabled: false"))
+    env = {**os.environ, "PYTHONPATH": str(project / "src"), "PROJECT_ROOT": str(project)}
+    run = subprocess.run(
+        [sys.executable, "-m", "fraud_radar", "all"], cwd=project, env=env, capture_output=True,
+        text=True,
+    )  # fmt: skip
+    assert run.returncode == 0, run.stdout + run.stderr
+    return project

@@ -23,6 +23,7 @@ MODULES = [
     "06-serving",
     "07-monitoring",
     "08-governance",
+    "09-capstone",
 ]
 LESSON_GLOB = "[0-9][0-9]-*.md"
 CARD_ID = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")

@@ -15,7 +15,8 @@ from pathlib import Path
 
 from cohort.audit.repo import MAX_BYTES, Repo
 
-# Written by a pipeline run: DVC's lock (stage hashes) or the gate's metrics report.
+# Written by a pipeline run: DVC's lock (stage hashes) or the gate's metrics report. Only the
+# project's own lock at the root counts: a nested one may be a generated, untracked by-product.
 RUN_FILES = ("dvc.lock", "reports/metrics.json", "reports/metrics*.json", "metrics/*.json")
 MONITOR_REPORTS = (
     "reports/drift*.json", "reports/drift*.html", "reports/monitor*", "reports/monitoring/*",
@@ -72,14 +73,14 @@ def _mlflow_db_runs(path: Path) -> int:
 def registered_versions(repo: Repo) -> list[str]:
     """Metadata files of registered model versions (or a DVC lock recording the registry)."""
     found = repo.at(*REGISTERED)
-    locks = [f for f in repo.named("dvc.lock") if re.search(r"registry", repo.text(f))]
+    locks = [f for f in repo.at("dvc.lock") if re.search(r"registry", repo.text(f))]
     return found + locks
 
 
 def hashed_outputs(repo: Repo) -> list[str]:
     """Outputs recorded with their hashes: a DVC lock, or registry metadata with a data hash."""
     hashed = re.compile(r"data_sha256|data_hash|md5")
-    return repo.named("dvc.lock") + [
+    return repo.at("dvc.lock") + [
         f for f in registered_versions(repo) if hashed.search(repo.text(f))
     ]
 

@@ -92,19 +92,14 @@ def _run_cli(project: Path, *args: str) -> subprocess.CompletedProcess[str]:
 
 
 @pytest.fixture(scope="module")
-def worked_project(generated_project: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The template after the group's work: pipeline run, experiment runs exported,
-    monitor run, model card filled in."""
-    project = _copy(generated_project, tmp_path_factory.mktemp("worked") / "team")
-    params = project / "params.yaml"
-    params.write_text(params.read_text().replace("enabled: true", "enabled: false"))
-    run = _run_cli(project, "all")
-    assert run.returncode == 0, run.stdout + run.stderr
+def worked_project(built_project: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The template after the group's work: pipeline run (`built_project`), experiment runs
+    exported, monitor run, model card filled in."""
+    project = _copy(built_project, tmp_path_factory.mktemp("worked") / "team")
     (project / "reports" / "experiments.csv").write_text("run,C,cost_per_case\na,1,0.9\nb,1,0.9\n")
     frame = pd.read_csv(project / "data" / "raw" / "dataset.csv")
-    frame.drop(columns=["target", "event_day"]).tail(300).to_csv(
-        project / "current.csv", index=False
-    )
+    current = frame.drop(columns=["target", "event_day"]).tail(300)
+    current.to_csv(project / "current.csv", index=False)
     assert _run_cli(project, "monitor", "--current", str(project / "current.csv")).returncode == 0
     (project / "docs" / "model_card.md").write_text(FILLED_CARD)
     return project
