@@ -16,7 +16,7 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -27,6 +27,7 @@ from sklearn.base import clone
 from reference_impl import metrics, plots, schemas, splits
 from reference_impl.atomic import atomic_file, write_json
 from reference_impl.errors import InvalidInputError, MissingInputError
+from reference_impl.governance import fraud as fraud_governance
 from reference_impl.params import EvaluateParams, Params, SplitParams
 from reference_impl.train import anchor_of, fraud_score, spec_of
 
@@ -94,6 +95,7 @@ class EvaluationResult:
     gate: Gate
     model_sha256: str
     plots: dict[str, str]
+    subgroups: list[dict[str, Any]] = field(default_factory=list)  # the model card's audit
 
     def to_dict(self) -> dict[str, Any]:
         """Plain dict for JSON (DVC reads `headline` as the metrics to compare)."""
@@ -233,6 +235,7 @@ def evaluate(
         gate=gate,
         model_sha256=meta["model_sha256"],
         plots={},
+        subgroups=fraud_governance.audit_rows(test, alerts),
     )
     if out_dir is not None:
         _write(result, Path(out_dir), y, score, rel, curve, meta, ev)

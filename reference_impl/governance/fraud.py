@@ -13,6 +13,7 @@ import pandas as pd
 
 from reference_impl import schemas as s
 from reference_impl.governance.risk import FailureMode
+from reference_impl.governance.slices import slice_table
 
 # What a person can read in an explanation; together they are the 15 model inputs.
 FEATURE_GROUPS: dict[str, tuple[str, ...]] = {
@@ -34,6 +35,48 @@ def spending_band(mean_amount: np.ndarray | pd.Series) -> np.ndarray:
     """The band of each customer's mean amount (edges `SPENDING_EDGES`, EUR)."""
     at = np.searchsorted(SPENDING_EDGES, np.asarray(mean_amount, float), side="right")
     return np.asarray(SPENDING_BANDS, dtype=object)[at]
+
+
+def card_bands(frame: pd.DataFrame) -> np.ndarray:
+    """Each row's spending band, from its card's median 30-day average amount in `frame`.
+
+    For tables without the customer profiles (the evaluate stage reads features only).
+    """
+    usual = frame.groupby(s.CUSTOMER_ID)[s.customer_avg_amount(30)].transform("median")
+    return spending_band(usual.to_numpy())
+
+
+def audit_rows(
+    frame: pd.DataFrame, flagged: np.ndarray, *, n_boot: int = 200, seed: int = 0
+) -> list[dict[str, object]]:
+    """The model card's subgroup rows: false-alert rate and recall per spending band (95 %)."""
+    table = frame[[s.CUSTOMER_ID]].assign(
+        BAND=card_bands(frame),
+        FLAGGED=np.asarray(flagged, bool),
+        LEGIT=frame[s.TX_FRAUD].to_numpy() == 0,
+        FRAUD=frame[s.TX_FRAUD].to_numpy() == 1,
+    )
+    rows: list[dict[str, object]] = []
+    for metric, among in (("false-alert rate", "LEGIT"), ("recall", "FRAUD")):
+        result = slice_table(
+            table,
+            group="BAND",
+            hit="FLAGGED",
+            among=among,
+            cluster=s.CUSTOMER_ID,
+            n_boot=n_boot,
+            seed=seed,
+        )
+        for group, r in result.iterrows():
+            rows.append(
+                {
+                    "group": group,
+                    "metric": metric,
+                    **{k: float(r[k]) for k in ("rate", "lo", "hi")},
+                    "n": int(r["n"]),
+                }
+            )
+    return rows
 
 
 def failure_modes(measured: Mapping[str, float]) -> list[FailureMode]:

@@ -188,3 +188,30 @@ def test_planted_columns_fool_impurity_importance_not_permutation(tiny_sim) -> N
     assert max(impurity, key=impurity.__getitem__) == "CHARGEBACK_LOGGED"
     assert abs(result["RANDOM_ID"].mean) < 0.01 < impurity["RANDOM_ID"]
     assert impurity["RANDOM_ID"] > impurity["TX_DURING_WEEKEND"]
+
+
+def test_audit_rows_band_cards_by_their_usual_amount() -> None:
+    """Are cards banded by their median 30-day average, with rates among legit and fraud rows?"""
+    from reference_impl.governance import fraud
+
+    frame = pd.DataFrame(
+        {
+            "CUSTOMER_ID": [1, 1, 2, 2, 3, 3],
+            "CUSTOMER_ID_AVG_AMOUNT_30DAY_WINDOW": [20.0, 30.0, 50.0, 60.0, 90.0, 500.0],
+            "TX_FRAUD": [0, 1, 0, 0, 0, 1],
+        }
+    )
+    assert list(fraud.card_bands(frame)) == [
+        "low spender",
+        "low spender",
+        "middle spender",
+        "middle spender",
+        "high spender",
+        "high spender",
+    ]
+    rows = fraud.audit_rows(frame, np.array([1, 1, 0, 1, 0, 0], bool), n_boot=50)
+    by = {(r["metric"], r["group"]): r for r in rows}
+    assert by[("false-alert rate", "low spender")]["rate"] == 1.0
+    assert by[("false-alert rate", "middle spender")]["rate"] == 0.5
+    assert by[("false-alert rate", "all")]["n"] == 4
+    assert by[("recall", "all")]["rate"] == 0.5 and by[("recall", "high spender")]["rate"] == 0.0

@@ -60,7 +60,10 @@ def test_pipeline_registers_a_servable_model_and_the_gate_blocks_a_bad_one(root:
     assert len(meta["data_hash"]) == 64 and meta["library_versions"]["scikit-learn"]
     load_registered(version)
     assert load_bundle(version).version == "v001"
-    assert "# Model card: fraud-detector v001" in (version / "model_card.md").read_text()
+    card = (version / "model_card.md").read_text()
+    assert "# Model card: fraud-detector v001" in card
+    for band in ("low spender", "middle spender", "high spender"):  # module 8's subgroup audit
+        assert f"| {band} | false-alert rate |" in card and f"| {band} | recall |" in card
     for png in ("pr_curve", "reliability", "kpi_vs_alerts"):
         assert (root / "reports" / "evaluation" / f"{png}.png").read_bytes()[:4] == b"\x89PNG"
 
