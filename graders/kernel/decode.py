@@ -64,6 +64,7 @@ SAFE_PACKAGES = frozenset(
         "copy",
         "pprint",
         "textwrap",
+        "traceback",  # `traceback.print_exc()` in a test prints the test's own exception
         "unicodedata",
         "matplotlib",
         "seaborn",

@@ -325,3 +325,14 @@ def test_p16_the_tests_clock_leaves_out_moving_its_arguments(kernel: KernelClien
     slow = "import time\ndef first(xs):\n    time.sleep(0.02)\n    return xs[0]"
     result, printed = score(kernel, slow, test.replace("LIMIT", "0.4"))
     assert not result.passed, printed
+
+
+def test_traceback_imported_in_a_students_cell_prints_the_tests_exception(
+    kernel: KernelClient,
+) -> None:
+    """kcranston's demo imports `traceback` in an ordinary (student-editable) cell and calls
+    `traceback.print_exc()` in a test cell: it prints the test's exception to the test's stderr,
+    which nbgrader scores 0, never the student's process's (empty) exception."""
+    test = "d = 0\ntry:\n    1 / d\nexcept ZeroDivisionError:\n    traceback.print_exc()"
+    result, _ = score(kernel, "import traceback", test, imports="import numpy as np")
+    assert not result.passed and "ZeroDivisionError" in result.detail
