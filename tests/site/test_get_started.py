@@ -1,10 +1,11 @@
 """A learner's way in: the labs page says how to get the labs and the checker, as commands.
 
-The repository address comes from one setting, `extra.course_repository` in mkdocs.yml. These
-tests run what the page prints in a clean folder wherever that needs no network: `git clone` of
-a local repository given as the address, `python3 -m venv`, and the checker on a notebook
-downloaded from the built site. `pip install` (from PyPI) and `jupyter lab` (a server and a
-browser) are not run here; the checker runs from this project's own environment instead.
+The repository address comes from one setting, `extra.course_repository` in mkdocs.yml; the
+checker also comes as a wheel the built site serves (site/hooks/checker_wheel.py). These tests
+run what needs no network: `git clone` of a local repository given as the address, and the
+site's wheel installed with `pip --no-index` into a fresh venv, then the checker on the site's
+lab 1 download. test_get_started_browser.py follows the page's no-clone commands in Chromium.
+`pip install -e` (from PyPI) and `jupyter lab` (a server and a browser) are not run.
 """
 
 from __future__ import annotations
@@ -29,7 +30,6 @@ import checker_wheel  # noqa: E402
 import course_labs  # noqa: E402
 import course_pages  # noqa: E402
 
-BIN = Path(sys.executable).parent
 SUMMARY = re.compile(r"(\d+)/(\d+) public tests pass; (\d+) hidden tests will run at grading")
 BASH = re.compile(r"^ *```bash\n(.*?)^ *```$", re.M | re.S)
 LAB = course_labs.Lab("lab01_business_to_ml", "01", Path("unused"), "Lab 1")
@@ -67,10 +67,13 @@ def test_without_an_address_the_page_prints_no_command_that_cannot_work() -> Non
     assert "course_repository" in page
 
 
-@pytest.mark.slow
 @pytest.mark.skipif(shutil.which("git") is None, reason="the page's commands use git")
-def test_the_page_commands_run_in_a_clean_folder(built_site: Path, tmp_path: Path) -> None:
-    """git clone, venv, then the checker on the downloaded lab 1: does each step work?"""
+def test_the_clone_command_runs_in_a_clean_folder(tmp_path: Path) -> None:
+    """git clone <address> mlops-course, cd: does the learner end in the course's folder?
+
+    The venv and check commands after it are the ones test_get_started_browser.py runs as the
+    page shows them (a venv, then the checker on a downloaded lab); not repeated here (CI time).
+    """
     origin = tmp_path / "origin"  # a repository with the course's pyproject, as the address
     origin.mkdir()
     shutil.copy(ROOT / "pyproject.toml", origin / "pyproject.toml")
@@ -79,25 +82,13 @@ def test_the_page_commands_run_in_a_clean_folder(built_site: Path, tmp_path: Pat
     subprocess.run([*git, "add", "pyproject.toml"], check=True)
     subprocess.run([*git, "commit", "-qm", "course"], check=True)
     page = course_pages.labs_index([(LAB, "01-business-to-ml")], str(origin))
-    clone, cd, venv, _pip, _jupyter, check = commands(page)[:6]
+    clone, cd, venv, *_ = commands(page)
     home = tmp_path / "learner"
     home.mkdir()
     subprocess.run(shlex.split(clone), cwd=home, check=True, capture_output=True)
     folder = home / cd.split()[1]
     assert (folder / "pyproject.toml").is_file()
-    subprocess.run(shlex.split(venv), cwd=folder, check=True, capture_output=True, timeout=120)
-    assert (folder / ".venv" / "bin" / "python").exists()
-    # The learner downloads the notebook the site serves into that folder.
-    shutil.copy(built_site / "labs" / "download" / f"{LAB.name}.ipynb", folder)
-    done = subprocess.run(
-        shlex.split(check.replace(".venv/bin/", f"{BIN}/")),
-        cwd=folder,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
-    out = done.stdout + done.stderr
-    assert re.search(r"0/\d+ public tests pass; \d+ hidden tests will run at grading", out), out
+    assert venv in commands(page.split("### Only the checker", 1)[1])  # the one the browser runs
 
 
 @pytest.mark.slow
