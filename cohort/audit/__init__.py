@@ -55,7 +55,19 @@ def _with_test_run(item: ItemResult, run: TestRun) -> ItemResult:
     """Add the sandboxed run as evidence: a passing run completes a big enough suite; failing
     (or no) tests cap the item at partial."""
     line = f"sandboxed run ({run.backend}): {run.passed} passed, {run.failed} failed"
+    if run.ok and run.mutant_failed == 0:
+        return replace(
+            item,
+            level=min(item.level, 1),
+            evidence=[*item.evidence, line],
+            missing=[
+                *(m for m in item.missing if not m.startswith(NOT_RUN)),
+                "the tests all pass with a broken model (every Pipeline predicting a constant): "
+                "test what the model predicts",
+            ],
+        )
     if run.ok:
+        line += f"; {run.mutant_failed} fail with a broken model"
         # A suite big enough that only lacked a run earns the level now that it passed.
         missing = [m for m in item.missing if not m.startswith(NOT_RUN)]
         level = 2 if item.level == 1 and not missing else item.level

@@ -6,6 +6,7 @@ import re
 import shutil
 import sys
 import tempfile
+from dataclasses import replace
 from pathlib import Path
 
 from cohort.audit.repo import SKIP_DIRS
@@ -13,6 +14,23 @@ from cohort.audit.result import TestRun
 from cohort.errors import CohortError
 
 MAX_OUTPUT = 1 << 20
+# A pytest plugin that breaks every scikit-learn Pipeline (constant predictions): a suite that
+# still passes with it loaded cannot tell a working model from a broken one.
+MUTANT_PLUGIN = "_mlops_audit_mutant"
+MUTANT = '''"""Audit mutant: every scikit-learn Pipeline predicts a constant."""
+
+import numpy as np
+
+
+def pytest_configure(config):
+    try:
+        from sklearn.pipeline import Pipeline
+    except ImportError:
+        return
+    Pipeline.predict = lambda self, X, **kw: np.zeros(len(X))
+    Pipeline.predict_proba = lambda self, X, **kw: np.full((len(X), 2), 0.5)
+    Pipeline.decision_function = lambda self, X, **kw: np.zeros(len(X))
+'''
 
 
 def _counts(output: str) -> tuple[int, int]:
@@ -26,6 +44,22 @@ def _counts(output: str) -> tuple[int, int]:
 
 def run_tests_sandboxed(
     *, repo_root: Path, allow_unsandboxed: bool = False, wall_time_s: float = 600
+) -> TestRun:
+    """Run the repository's tests sandboxed; when they pass, run them again with every
+    scikit-learn Pipeline broken (`MUTANT`) and record how many fail then."""
+    run = _run(repo_root=repo_root, allow_unsandboxed=allow_unsandboxed, wall_time_s=wall_time_s)
+    if not run.ok:
+        return run
+    mutant = _run(
+        repo_root=repo_root, allow_unsandboxed=allow_unsandboxed, wall_time_s=wall_time_s,
+        mutant=True,
+    )  # fmt: skip
+    noticed = mutant.failed or int(mutant.returncode != 0)  # a crash under the mutant notices it
+    return replace(run, mutant_failed=noticed)
+
+
+def _run(
+    *, repo_root: Path, allow_unsandboxed: bool, wall_time_s: float, mutant: bool = False
 ) -> TestRun:
     """Copy the repository into a scratch folder and run `python -m pytest -q` there, sandboxed.
 
@@ -56,6 +90,10 @@ def run_tests_sandboxed(
             "PYTHONDONTWRITEBYTECODE": "1",
         }
         argv = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "--color=no"]
+        if mutant:
+            # The copy's root is on PYTHONPATH, so pytest finds the plugin there.
+            (work / f"{MUTANT_PLUGIN}.py").write_text(MUTANT, encoding="utf-8")
+            argv += ["-p", MUTANT_PLUGIN]
         limits = Limits(wall_time_s=wall_time_s, memory_mb=4096, max_file_mb=200)
         with backend.spawn(argv, workdir=work, limits=limits, env=env) as proc:
             output = proc.stdout.read(MAX_OUTPUT).decode("utf-8", errors="replace")

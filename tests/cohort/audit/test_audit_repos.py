@@ -284,9 +284,24 @@ def test_run_tests_in_the_sandbox(generated_project: Path, tmp_path: Path, needs
     assert good.test_run is not None and good.test_run.ok and good.test_run.passed >= 15
     assert good.test_run.backend == "bubblewrap"
     assert good.level_of("tests") == 2  # a suite that ran and passed earns the level
+    assert good.test_run.mutant_failed  # ...and some of its tests fail when the model is broken
+
     broken = tmp_path / "broken"
     (broken / "tests").mkdir(parents=True)
     (broken / "tests" / "test_x.py").write_text("def test_fails():\n    assert 1 == 2\n")
     result = audit_repo(path=broken, run_tests=True)
     assert result.test_run is not None and result.test_run.failed == 1
     assert "make the tests pass" in next(i for i in result.items if i.id == "tests").missing
+
+
+def test_a_suite_that_passes_with_a_broken_model_stays_partial() -> None:
+    """The sandboxed run's second pass breaks every Pipeline: if nothing fails, the item says so."""
+    from cohort.audit import _with_test_run
+    from cohort.audit.result import ItemResult, TestRun
+
+    item = ItemResult("tests", "Tests", 1, ["tests/a.py"], ["not run: audit with --run-tests"])
+    caught = _with_test_run(item, TestRun(12, 0, 0, "bubblewrap", mutant_failed=3))
+    assert caught.level == 2 and "3 fail with a broken model" in caught.evidence[-1]
+    blind = _with_test_run(item, TestRun(12, 0, 0, "bubblewrap", mutant_failed=0))
+    assert blind.level == 1 and "pass with a broken model" in " ".join(blind.missing)
+    assert not any(m.startswith("not run") for m in blind.missing)
