@@ -112,6 +112,31 @@ def operating(window: pd.DataFrame, c_fp: float) -> dict[str, Any]:
     return {k: round(float(v), 4) for k, v in out.items()}
 
 
+def referral(window: pd.DataFrame, *, block: int, c_fp: float) -> dict[str, Any]:
+    """Half the declines become reviews: decline the top block/2, refer the next block a day."""
+    y, n_days = window[s.TX_FRAUD].to_numpy(bool), window[DAY].nunique()
+    out: dict[str, Any] = {"decline_per_day": block // 2, "review_per_day": block}
+    plans = {
+        "hard": feedback.three_way(
+            window[DAY], window["SCORE"], decline_per_day=block, review_per_day=0
+        ),
+        "banded": feedback.three_way(
+            window[DAY], window["SCORE"], decline_per_day=block // 2, review_per_day=block
+        ),
+    }
+    for name, plan in plans.items():
+        declined, reviewed = plan == feedback.DECLINE, plan == feedback.REVIEW
+        stopped = (declined | reviewed) & y  # a person's review reveals the truth
+        out[name] = {
+            "false_declines_per_day": round((declined & ~y).sum() / n_days, 2),
+            "reviews_per_day": round(reviewed.sum() / n_days, 2),
+            "frauds_stopped_per_day": round(stopped.sum() / n_days, 2),
+            "frauds_missed_per_day": round((y & ~stopped).sum() / n_days, 2),
+            "review_cost_per_day": round(reviewed.sum() / n_days * c_fp, 2),
+        }
+    return out
+
+
 def risk_rows(measured: dict[str, float]) -> dict[str, Any]:
     table = risk.risk_table(fraud.failure_modes(measured))
     rows = {}
@@ -268,6 +293,7 @@ def main() -> None:
         "meta": {"seed": args.seed, "block_per_day": block, "deploy": DEPLOY, "test": TEST},
         "operating": op,
         "risk": risk_rows(op),
+        "referral": referral(window, block=block, c_fp=params.c_fp),
         "slices": subgroup_slices(window),
         "importance": importances(champion, _days(frame, 42, 48)),
         "local": explanations(champion, frame),

@@ -46,3 +46,30 @@ def training_weights(blocked: np.ndarray, checked: np.ndarray, *, share: float) 
 
 
 # --8<-- [end:observed]
+
+
+# --8<-- [start:three_way]
+APPROVE, REVIEW, DECLINE = 0, 1, 2
+
+
+def three_way(
+    day: np.ndarray, score: np.ndarray, *, decline_per_day: int, review_per_day: int
+) -> np.ndarray:
+    """Per day: decline the top `decline_per_day` scores, refer the next `review_per_day` to a
+    person (step-up authentication, an investigator's call), approve the rest."""
+    if decline_per_day < 0 or review_per_day < 0:
+        raise InvalidInputError("three_way: budgets cannot be negative")
+    day, score = np.asarray(day), np.asarray(score, float)
+    order = np.lexsort((-score, day))  # by day, then highest score first (stable)
+    first_of_day = np.r_[True, day[order][1:] != day[order][:-1]]
+    start = np.maximum.accumulate(np.where(first_of_day, np.arange(len(order)), 0))
+    rank = np.empty(len(order), dtype=np.int64)
+    rank[order] = np.arange(len(order)) - start  # 0 = the day's highest score
+    return np.where(
+        rank < decline_per_day,
+        DECLINE,
+        np.where(rank < decline_per_day + review_per_day, REVIEW, APPROVE),
+    )
+
+
+# --8<-- [end:three_way]

@@ -215,3 +215,28 @@ def test_audit_rows_band_cards_by_their_usual_amount() -> None:
     assert by[("false-alert rate", "middle spender")]["rate"] == 0.5
     assert by[("false-alert rate", "all")]["n"] == 4
     assert by[("recall", "all")]["rate"] == 0.5 and by[("recall", "high spender")]["rate"] == 0.0
+
+
+def test_three_way_declines_refers_and_approves_by_daily_rank() -> None:
+    """Does each day decline its top k, refer the next m and approve the rest?"""
+    day = np.array([1, 1, 1, 1, 2, 2, 2])
+    score = np.array([0.1, 0.9, 0.5, 0.7, 0.2, 0.3, 0.8])
+    got = feedback.three_way(day, score, decline_per_day=1, review_per_day=2)
+    assert got.tolist() == [
+        feedback.APPROVE,
+        feedback.DECLINE,
+        feedback.REVIEW,
+        feedback.REVIEW,
+        feedback.REVIEW,
+        feedback.REVIEW,
+        feedback.DECLINE,
+    ]
+    with pytest.raises(InvalidInputError, match="budgets cannot be negative"):
+        feedback.three_way(day, score, decline_per_day=-1, review_per_day=0)
+    from reference_impl import metrics
+
+    rng = np.random.default_rng(0)
+    days, scores = rng.integers(0, 5, 500), rng.random(500).round(2)  # ties included
+    declined = feedback.three_way(days, scores, decline_per_day=7, review_per_day=0)
+    expected = metrics.alerts_under_budget(days, scores, alerts_per_day=7)
+    assert np.array_equal(declined == feedback.DECLINE, expected)
