@@ -85,6 +85,16 @@ def test_explanation_claims_of_lesson_8_3_hold() -> None:
     assert decline["score"] >= local["threshold_day56"]
 
 
+def test_referral_band_claims_of_lesson_8_5_hold() -> None:
+    """Does the review band remove most false declines and stop at least as many frauds?"""
+    ref = FIGURES["referral"]
+    hard, banded = ref["hard"], ref["banded"]
+    assert banded["false_declines_per_day"] < hard["false_declines_per_day"] / 2  # "most of"
+    assert banded["frauds_stopped_per_day"] > hard["frauds_stopped_per_day"]  # "a few more"
+    assert banded["frauds_missed_per_day"] < hard["frauds_missed_per_day"]
+    assert banded["reviews_per_day"] == ref["review_per_day"] and hard["reviews_per_day"] == 0
+
+
 def test_feedback_loop_claims_of_lesson_8_5_hold() -> None:
     """Both naive pipelines lose beyond noise; the checked share is back within noise?"""
     fb = FIGURES["feedback"]
