@@ -40,7 +40,7 @@ class TestRun:
     returncode: int
     backend: str
     tail: str = ""
-    mutant_failed: int | None = None  # tests failing with every Pipeline broken (None: not run)
+    mutant_failed: int | None = None  # 1: a test failed with every Pipeline broken (None: not run)
 
     @property
     def ok(self) -> bool:

@@ -46,7 +46,8 @@ def run_tests_sandboxed(
     *, repo_root: Path, allow_unsandboxed: bool = False, wall_time_s: float = 600
 ) -> TestRun:
     """Run the repository's tests sandboxed; when they pass, run them again with every
-    scikit-learn Pipeline broken (`MUTANT`) and record how many fail then."""
+    scikit-learn Pipeline broken (`MUTANT`), stopping at the first failure: `mutant_failed` is 1
+    when the suite noticed, 0 when every test still passed."""
     run = _run(repo_root=repo_root, allow_unsandboxed=allow_unsandboxed, wall_time_s=wall_time_s)
     if not run.ok:
         return run
@@ -93,7 +94,7 @@ def _run(
         if mutant:
             # The copy's root is on PYTHONPATH, so pytest finds the plugin there.
             (work / f"{MUTANT_PLUGIN}.py").write_text(MUTANT, encoding="utf-8")
-            argv += ["-p", MUTANT_PLUGIN]
+            argv += ["-p", MUTANT_PLUGIN, "-x"]  # one failing test is enough to know
         limits = Limits(wall_time_s=wall_time_s, memory_mb=4096, max_file_mb=200)
         with backend.spawn(argv, workdir=work, limits=limits, env=env) as proc:
             output = proc.stdout.read(MAX_OUTPUT).decode("utf-8", errors="replace")
