@@ -24,10 +24,12 @@ from reference_impl.lesion.params import parse_params
 from reference_impl.lesion.runner import run_features
 from reference_impl.lesion.train import Candidate, cross_validate, holdout, train
 
-# Tiny preset: 500 images, ~54 malignant. Half the patients are held out so that the devices
-# have enough cancers to judge; the enough-data rule is scaled down to match.
+# Tiny preset: 500 images, ~54 malignant. Half the patients are held out so that subgroups have
+# some cancers to judge; the enough-data rule is scaled down to match, and the floor is low: with
+# about a dozen cancers per subgroup a good model reads anywhere from 0.7 to 1.0, while a model
+# blind on a subgroup reads 0.
 TRAIN = TrainParams(families=("logreg",), test_share=0.5, n_folds=4)
-EVAL = EvaluateParams(n_boot=200, min_malignant=8, min_patients=5, sensitivity_floor=0.7)
+EVAL = EvaluateParams(n_boot=200, min_malignant=8, min_patients=5, sensitivity_floor=0.5)
 
 
 @pytest.fixture(scope="module")
@@ -60,7 +62,7 @@ def test_random_split_leaks_views_and_inflates_auc(table: tuple[pd.DataFrame, li
         StandardScaler(), KNeighborsClassifier(5, weights="distance", algorithm="brute")
     )
     grouped, rows = [], []
-    for seed in range(4):
+    for seed in range(6):
         grouped.append(cross_validate(knn, frame[names], y, groups, family="knn", seed=seed))
         rows.append(
             cross_validate(knn, frame[names], y, groups, family="knn", seed=seed, grouped=False)
@@ -108,16 +110,19 @@ def test_gate_fails_a_model_blind_on_one_device_and_passes_the_good_one(
     meta = cand.to_dict()
     good = evaluate(frame, cand.model, meta, train=TRAIN, params=EVAL)
     assert good.gate.passed, good.gate.reasons
-    assert {"device=dermlite", "device=molemax"} <= set(good.gate.judged)
-    assert "device=phone" in good.gate.not_judged  # too few cancers: reported, not gated
+    assert "device=phone" in good.gate.not_judged  # few cancers: reported, not gated
+    judged = [s for s in good.audit.of("device") if s.enough_data]
+    assert len(judged) >= 2
+    target = max(judged, key=lambda s: s.n_malignant).group
 
-    blind = BlindOn(cand.model, frame.index[frame["device"] == "molemax"])
+    blind = BlindOn(cand.model, frame.index[frame["device"] == target])
     bad = evaluate(frame, blind, meta, train=TRAIN, params=EVAL)
     assert not bad.gate.passed
-    molemax = next(s for s in bad.audit.of("device") if s.group == "molemax")
-    assert molemax.sensitivity == 0 and molemax.n_malignant >= EVAL.min_malignant
-    assert any(r.startswith("device=molemax: sensitivity 0.000") for r in bad.gate.reasons)
-    assert not any(r.startswith("device=dermlite") for r in bad.gate.reasons)
+    missed = next(s for s in bad.audit.of("device") if s.group == target)
+    assert missed.sensitivity == 0 and missed.enough_data
+    assert any(r.startswith(f"device={target}: sensitivity 0.000") for r in bad.gate.reasons)
+    others = {f"device={s.group}" for s in judged if s.group != target}
+    assert not any(r.split(":")[0] in others for r in bad.gate.reasons)
 
 
 def test_screening_report_shows_ppv_collapse_recalibration_and_abstention(
