@@ -20,6 +20,8 @@ from pathlib import Path
 
 import httpx
 
+from cohort.errors import CohortError
+
 
 def free_port() -> int:
     with socket.socket() as s:
@@ -44,10 +46,13 @@ def run_command(
 ) -> tuple[int | None, str]:
     """Run a build or monitor command to completion (None: it timed out); the tail of its output."""
     with log.open("ab") as out:
-        proc = subprocess.Popen(
-            shlex.split(command), cwd=cwd, env=env, stdout=out, stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )  # fmt: skip
+        try:
+            proc = subprocess.Popen(
+                shlex.split(command), cwd=cwd, env=env, stdout=out, stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )  # fmt: skip
+        except (OSError, ValueError) as exc:  # no such program, an unbalanced quote
+            return 127, f"cannot run {command!r}: {exc}"
         try:
             code: int | None = proc.wait(timeout_s)
         except subprocess.TimeoutExpired:
@@ -85,10 +90,14 @@ def started(
     """The running service (ready or not, with the reason); always stopped on exit."""
     url = f"http://127.0.0.1:{port}"
     out = log.open("ab")
-    proc = subprocess.Popen(
-        shlex.split(command), cwd=cwd, env=env, stdout=out, stderr=subprocess.STDOUT,
-        start_new_session=True,
-    )  # fmt: skip
+    try:
+        proc = subprocess.Popen(
+            shlex.split(command), cwd=cwd, env=env, stdout=out, stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )  # fmt: skip
+    except (OSError, ValueError) as exc:
+        out.close()
+        raise CohortError(f"cannot start the service with {command!r}: {exc}") from None
     service = Service(url, proc, False, "", log)
     try:
         service.ready, service.reason = _wait_ready(service, health_path, startup_s)

@@ -146,3 +146,14 @@ def test_cli_drill_prints_a_table_and_writes_the_leaderboard(tmp_path: Path) -> 
     assert "g1" in result.output and (out / "leaderboard.md").is_file()
     missing = CliRunner().invoke(app, ["drill", str(tmp_path / "nope"), "--out", str(out)])
     assert missing.exit_code == 1 and "is not a folder" in missing.output
+
+
+def test_a_command_that_cannot_run_is_a_one_line_error(tmp_path: Path) -> None:
+    """A serve command naming no program is reported for that group, not a traceback."""
+    config = DrillConfig(
+        build_cmd=None, monitor_cmd=None, traffic=_traffic_csv(tmp_path / "t.csv"), rows=100,
+        serve_cmd="no-such-program-xyz --port {port}",
+    )  # fmt: skip
+    results, errors = drill_cohort(repos={"g": tmp_path}, out_dir=tmp_path / "out", config=config)
+    assert results == [] and "cannot start the service" in errors["g"]
+    assert "not drilled: g" in (tmp_path / "out" / "leaderboard.md").read_text()
