@@ -24,15 +24,10 @@ from typing import Any
 from graders.config import GradeConfig
 from graders.course import Course
 from graders.errors import GraderError
-from graders.grade_task import (
-    GradeTask,
-    crashed,
-    grade_submission,
-    lab_modules,
-    set_worker_slot,
-)
+from graders.grade_task import GradeTask, crashed, grade_submission, lab_modules
 from graders.gradebook import Gradebook
 from graders.results import SubmissionResult
+from graders.sessions import start_worker
 
 
 @dataclass
@@ -72,9 +67,10 @@ class AutogradeResult:
 
 
 def _init_worker(counter: Any) -> None:
+    """A pool worker's set-up: the next free uid slot of this pool, and its grading session."""
     with counter.get_lock():
         counter.value += 1
-        set_worker_slot(counter.value)
+        start_worker(counter.value)
 
 
 def _preload(modules: list[str]) -> None:
@@ -203,7 +199,7 @@ def autograde(
             engine.run(tasks, record)
             summary.per_worker = dict(sorted(engine.per_worker.items()))
         elif workers == 1 or len(tasks) <= 1:
-            set_worker_slot(1)
+            start_worker(1)
             _preload(lab_modules(notebooks))  # what the pool's forkserver preloads
             for task in tasks:
                 try:

@@ -8,7 +8,7 @@
   folder and can import the lab's instructor modules, and withdraws the resource when it cannot
   grade (no sandbox, unless the run allows unsandboxed grading). Every task asks for one unit of
   it, so a worker that cannot grade never receives a submission, and a worker process grades one
-  submission at a time whatever its thread count (its warm sandbox, like `graders.grade_task`'s,
+  submission at a time whatever its thread count (its grading session, `graders.sessions`,
   belongs to the process). The resource is declared at start rather than added by the plugin:
   Dask looks for a worker for waiting tasks when one registers, not when its resources grow.
 * **Data**: the lab travels as task data (each task carries the instructor cells recorded in the
@@ -48,8 +48,9 @@ from typing import Any
 
 from graders import defaults as D
 from graders.errors import GraderError
-from graders.grade_task import GradeTask, close_warm, crashed, grade_submission, set_worker_slot
+from graders.grade_task import GradeTask, crashed, grade_submission
 from graders.results import SubmissionResult
+from graders.sessions import close_worker, start_worker
 
 RESOURCE = "mlops-grade"  # one unit per worker process that may grade
 NO_RESOURCE = (
@@ -138,7 +139,7 @@ def assess_worker(
     if _slot is None:  # held for the life of the process; a new run keeps it
         _slot = claim_slot()
     slot = _slot[0]
-    set_worker_slot(slot)
+    start_worker(slot)  # this process's grading session, as a pool worker's initializer does
     best = probe()[0]
     if best.usable:
         backend, isolating, accepts, reason = best.name, True, True, best.reason
@@ -209,7 +210,7 @@ class GraderPlugin(_plugin_base()):  # type: ignore[misc]
     async def teardown(self, worker: Any) -> None:
         global _report
         _report = None
-        await asyncio.to_thread(close_warm)  # the next run may grade another lab
+        await asyncio.to_thread(close_worker)  # the next run may grade another lab
 
 
 def worker_report() -> WorkerReport | None:

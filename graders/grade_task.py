@@ -20,8 +20,7 @@ from graders import cells as C
 from graders.config import GradeConfig
 from graders.gradebook import LabNotebook
 from graders.kernel.client import KernelGone
-from graders.kernel.session import open_kernel
-from graders.kernel.warm import WarmSandbox, empty_dir, lab_imports
+from graders.kernel.warm import lab_imports
 from graders.notebooks import NotebookError, dumps, load_notebook, replace_dir, write_atomic
 from graders.pipelines import AUTOGRADE, run_pipeline
 from graders.results import GRADED, NotebookResult, Status, SubmissionResult, TestResult
@@ -29,16 +28,8 @@ from graders.sandbox.backend import Backend
 from graders.sandbox.copyback import return_workdir
 from graders.scorer import score_notebook
 from graders.scoring import TestSpec
+from graders.sessions import GradingSession, close_worker, this_worker
 from graders.steps.base import StepContext
-
-_slot = 0
-_warm: WarmSandbox | None = None
-
-
-def set_worker_slot(slot: int) -> None:
-    """Which unprivileged uid slot this worker process uses (one per concurrent worker)."""
-    global _slot
-    _slot = slot
 
 
 def instructor_sources(spec: LabNotebook) -> list[str]:
@@ -52,36 +43,16 @@ def lab_modules(notebooks: dict[str, LabNotebook]) -> list[str]:
 
 
 def close_warm() -> None:
-    """Kill this worker's warm sandbox, if any (at the end of a run or of the worker)."""
-    global _warm
-    if _warm is not None:
-        _warm.close()
-        _warm = None
+    """Close this worker process's grading session (its warm sandbox, if any)."""
+    close_worker()
 
 
-def _same_backend(a: Any, b: Any) -> bool:
-    """Backends that start identical sandboxes (each autograde call selects a new object)."""
-    return type(a) is type(b) and getattr(a, "use_cgroups", None) == getattr(b, "use_cgroups", None)
-
-
-def warm_sandbox(backend: Backend, config: GradeConfig, slot: int) -> WarmSandbox | None:
-    """This worker's warm sandbox for ``config`` (None when the backend cannot host one)."""
-    global _warm
-    if not (config.warm and getattr(backend, "isolating", False)):
-        return None
-    limits = config.limits()
-    if _warm is not None and (
-        not _same_backend(_warm.backend, backend) or _warm.limits != limits or _warm.slot != slot
-    ):
-        close_warm()
-    if _warm is None:
-        _warm = WarmSandbox(backend, limits=limits, slot=slot)
-        import atexit
-        from multiprocessing import util
-
-        atexit.register(close_warm)  # the main process
-        util.Finalize(None, close_warm, exitpriority=10)  # pool workers skip atexit
-    return _warm
+def __getattr__(name: str) -> Any:
+    # ``grade_task._warm``: this process's warm sandbox, as tests/graders/test_graders_warm.py
+    # reads it (the module kept it in a global before `graders.sessions`).
+    if name == "_warm":
+        return this_worker().warm_sandbox
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 @dataclass(frozen=True)
@@ -188,16 +159,11 @@ def grade_notebook(
     spec: LabNotebook,
     work: Path,
     config: GradeConfig,
-    backend: Backend,
-    slot: int = 0,
+    session: GradingSession,
     skipped: dict[str, int] | None = None,
-    warm: WarmSandbox | None = None,
 ) -> NotebookResult:
-    """Sanitize, execute and score one notebook found in ``work``.
-
-    With ``warm``, the notebook runs in a driver forked from that sandbox (``work`` must be its
-    work directory); otherwise in a new sandbox of ``backend``.
-    """
+    """Sanitize, execute and score one notebook found in ``work`` (the session's work folder),
+    in a kernel of ``session``."""
     started = time.monotonic()
     path = work / f"{name}.ipynb"
     if path.name in (skipped or {}):
@@ -222,14 +188,7 @@ def grade_notebook(
     sources = instructor_sources(spec)
     result = NotebookResult(name, _status(ctx.tampering), tampering=list(ctx.tampering))
     try:
-        if warm is not None:
-            warm.hand_over()
-            kernel = warm.kernel(shell=config.shell)
-        else:
-            kernel = open_kernel(
-                backend, workdir=work, limits=config.limits(), slot=slot, shell=config.shell
-            )
-        with kernel as client:
+        with session.kernel(work, config) as client:
             outcome = score_notebook(
                 nb,
                 client,
@@ -238,7 +197,7 @@ def grade_notebook(
                 share_test_bindings=config.share_test_bindings,
                 limits=config.scorer_limits(),
                 workdir=work,
-                slot=slot,
+                slot=session.slot,
             )
     except KernelGone as gone:
         result.status, result.reason = f"error:{gone.reason}", f"could not start: {gone.detail}"
@@ -270,54 +229,57 @@ def crashed(task: GradeTask, exc: BaseException) -> SubmissionResult:
     return SubmissionResult(task.student, task.lab, notebooks)
 
 
-def grade_submission(task: GradeTask, *, backend: Backend | None = None) -> SubmissionResult:
+def grade_submission(
+    task: GradeTask, *, backend: Backend | None = None, session: GradingSession | None = None
+) -> SubmissionResult:
     """Grade every notebook of one submission into ``task.output_dir``.
 
-    Runs in this worker's warm sandbox when there is one; a submission during which that sandbox
-    itself died (not just the student's process) is graded again in cold sandboxes, so it gets
-    exactly the outcome a fresh sandbox per notebook gives.
+    Runs in ``session`` (default: this worker process's session for ``backend`` and the task's
+    configuration). A submission the session cannot start, or during which its sandbox itself
+    died (not just the student's process), is graded again by the session's ``fallback`` (cold
+    sandboxes), so it gets exactly the outcome a fresh sandbox per notebook gives.
     """
-    backend = backend or _backend(task.config.allow_unsandboxed)
-    warm = warm_sandbox(backend, task.config, _slot)
-    if warm is not None:
+    if session is None:
+        backend = backend or _backend(task.config.allow_unsandboxed)
+        session = this_worker().session(backend, task.config)
+    modules = lab_modules(task.notebooks)
+    while True:
         try:
-            warm.ensure(lab_modules(task.notebooks))
+            session.prepare(modules)
         except KernelGone:
-            warm = None  # this submission runs cold; the next one tries a new warm sandbox
-    if warm is not None:
-        lost = warm.lost
-        result = _grade_into(task, backend, warm)
-        if warm.lost == lost:
+            if session.fallback is None:
+                raise
+            session = session.fallback  # the next submission tries a new sandbox
+            continue
+        lost = session.lost
+        result = _grade_into(task, session)
+        if session.lost == lost or session.fallback is None:
             return result
-    return _grade_into(task, backend, None)
+        session = session.fallback
 
 
-def _grade_into(task: GradeTask, backend: Backend, warm: WarmSandbox | None) -> SubmissionResult:
+def _grade_into(task: GradeTask, session: GradingSession) -> SubmissionResult:
     out = Path(task.output_dir)
     staged = out.parent / f".{out.name}.work-{os.getpid()}"
     shutil.rmtree(staged, ignore_errors=True)
-    work = warm.workdir if warm is not None else staged
-    if warm is not None:
-        empty_dir(work)
-    skipped = copy_submission(
-        Path(task.submission_dir),
-        work,
-        task.config.max_file_mb << 20,
-        int(task.config.max_notebook_mb * 1e6),
-        exist_ok=warm is not None,
-    )
-    result = SubmissionResult(task.student, task.lab, sandbox=backend.name)
+    result = SubmissionResult(task.student, task.lab, sandbox=session.backend.name)
     try:
-        for name, spec in sorted(task.notebooks.items()):
-            result.notebooks.append(
-                grade_notebook(name, spec, work, task.config, backend, _slot, skipped, warm)
+        with session.work_folder(staged) as work:
+            skipped = copy_submission(
+                Path(task.submission_dir),
+                work,
+                task.config.max_file_mb << 20,
+                int(task.config.max_notebook_mb * 1e6),
+                exist_ok=work != staged,
             )
-        # The executed work folder returns bounded: copied from a warm sandbox, pruned in place
-        # after a cold one (graders/sandbox/copyback.py).
-        return_workdir(work, staged, task.config, task.notebooks, result)
-        replace_dir(staged, out)
+            for name, spec in sorted(task.notebooks.items()):
+                result.notebooks.append(
+                    grade_notebook(name, spec, work, task.config, session, skipped)
+                )
+            # The executed work folder returns bounded: copied from a warm sandbox, pruned in
+            # place after a cold one (graders/sandbox/copyback.py).
+            return_workdir(work, staged, task.config, task.notebooks, result)
+            replace_dir(staged, out)
     finally:
         shutil.rmtree(staged, ignore_errors=True)
-        if warm is not None:
-            empty_dir(work)
     return result

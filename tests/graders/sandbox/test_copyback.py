@@ -150,9 +150,9 @@ def test_a_graded_sparse_flood_lands_bounded_in_autograded(
 ) -> None:
     """Do 30 sparse files written in the sandbox (warm or cold) cost autograded/ at most the cap,
     with the status saying so and the score kept?"""
-    from graders import grade_task
     from graders.autograde import grade_folder
     from graders.config import GradeConfig
+    from graders.sessions import close_worker
 
     path = submit("flood", {"circle_area_answer": SPARSE_FLOOD})
     out = sample_course / "autograded" / "flood" / "lab01"
@@ -162,7 +162,7 @@ def test_a_graded_sparse_flood_lands_bounded_in_autograded(
             config=GradeConfig(cell_timeout_s=20, warm=warm), backend=isolating_backend,
         )  # fmt: skip
     finally:
-        grade_task.close_warm()
+        close_worker()
     assert (result.status, result.total) == (STATUS, 8.0), [nb.reason for nb in result.notebooks]
     assert "29 entries of the work folder not kept" in result.notebooks[0].reason
     assert (out / "lab01.ipynb").is_file()
