@@ -46,13 +46,13 @@ class LiveCluster:
     client: Any = None
 
     def add_worker(self, name: str, **env: str) -> subprocess.Popen[bytes]:
-        log = (self.logs / f"{name}.log").open("wb")
-        proc = subprocess.Popen(
-            [str(BIN / "dask"), "worker", self.address, "--name", name, "--nthreads", "1",
-             "--nworkers", "1", "--resources", "mlops-grade=1", "--host", "127.0.0.1",
-             "--no-dashboard", "--memory-limit", "0", "--death-timeout", "60"],
-            stdout=log, stderr=subprocess.STDOUT, env=worker_env(**env), start_new_session=True,
-        )  # fmt: skip
+        with (self.logs / f"{name}.log").open("wb") as log:  # the worker keeps its own copy
+            proc = subprocess.Popen(
+                [str(BIN / "dask"), "worker", self.address, "--name", name, "--nthreads", "1",
+                 "--nworkers", "1", "--resources", "mlops-grade=1", "--host", "127.0.0.1",
+                 "--no-dashboard", "--memory-limit", "0", "--death-timeout", "60"],
+                stdout=log, stderr=subprocess.STDOUT, env=worker_env(**env), start_new_session=True,
+            )  # fmt: skip
         self.workers.append(proc)
         return proc
 
@@ -97,12 +97,12 @@ def start_cluster(logs: Path, workers: int) -> LiveCluster:
 
     logs.mkdir(parents=True, exist_ok=True)
     address = f"tcp://127.0.0.1:{free_port()}"
-    proc = subprocess.Popen(
-        [str(BIN / "dask"), "scheduler", "--host", "127.0.0.1", "--port", address.rsplit(":", 1)[1],
-         "--dashboard-address", "127.0.0.1:0"],
-        stdout=(logs / "scheduler.log").open("wb"), stderr=subprocess.STDOUT, env=worker_env(),
-        start_new_session=True,
-    )  # fmt: skip
+    with (logs / "scheduler.log").open("wb") as log:
+        proc = subprocess.Popen(
+            [str(BIN / "dask"), "scheduler", "--host", "127.0.0.1", "--port",
+             address.rsplit(":", 1)[1], "--dashboard-address", "127.0.0.1:0"],
+            stdout=log, stderr=subprocess.STDOUT, env=worker_env(), start_new_session=True,
+        )  # fmt: skip
     cluster = LiveCluster(address, logs, proc)
     try:
         for i in range(workers):
