@@ -56,7 +56,12 @@ def screening_report(
     train_prevalence: float,
     params: EvaluateParams,
 ) -> dict[str, Any]:
-    """Every screening figure of one set of predictions (pure: no files, no model)."""
+    """Every screening figure of one set of predictions (pure: no files, no model).
+
+    `at_threshold` is what the service does (the threshold chosen in training);
+    `specificity_at_95_sensitivity` is the best these predictions allow, with a threshold
+    chosen on the same lesions: an upper bound, the figure to compare models by.
+    """
     at = sm.operating_point(y, proba, threshold)
     best95 = sm.specificity_at_sensitivity(y, proba, 0.95)
     at_spec = sm.sensitivity_at_specificity(y, proba, params.specificity_target)
