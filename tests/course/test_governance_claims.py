@@ -101,6 +101,8 @@ def test_feedback_loop_claims_of_lesson_8_5_hold() -> None:
     oracle = fb["oracle"]
     for naive in ("declines_as_legit", "declines_dropped"):
         assert fb[naive]["ap"] < oracle["ap"] and _beyond_noise(oracle, fb[naive]), naive
+        # "the retrained model would be worse than the one it replaces"
+        assert fb[naive]["ap"] < fb["champion"]["ap"] and _beyond_noise(fb["champion"], fb[naive])
     assert not _beyond_noise(oracle, fb["checked_share"])
     # "dropping the declined rows is no better than mislabelling them"
     assert (
