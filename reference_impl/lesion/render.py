@@ -114,7 +114,7 @@ def _patch(field: np.ndarray, inside: np.ndarray, cover: float) -> np.ndarray:
 
 def render_lesion(spec: LesionSpec, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray, int]:
     """The lesion layer: colour (64, 64, 3), opacity (64, 64) and its 7-point score."""
-    cx, cy = ((N - 1) / 2 + rng.normal(0, 2.5, 2)).tolist()
+    cx, cy = ((N - 1) / 2 + np.clip(rng.normal(0, 5.0, 2), -10, 10)).tolist()
     dx, dy = _XX - cx, _YY - cy
     rho, theta = np.hypot(dx, dy), np.arctan2(dy, dx)
     radius = spec.diameter_mm / 2 / MM_PER_PX
@@ -131,13 +131,15 @@ def render_lesion(spec: LesionSpec, rng: np.random.Generator) -> tuple[np.ndarra
     rel = rho / np.maximum(r_theta, 1e-3)
 
     amelanotic = spec.variant == "amelanotic"
+    # Which profile draws colours and structures: an atypical nevus half the time looks malignant.
+    looks = 1 if spec.label or (spec.variant == "atypical" and rng.random() < 0.5) else 0
     fields = _upsampled_noise(rng, 8)
-    base = 0 if rng.random() < (0.4 if spec.label else 0.7) else 1
+    base = 0 if rng.random() < (0.4 if looks else 0.7) else 1
     colour = np.broadcast_to(PALETTE[base], (N, N, 3)).copy()
     if amelanotic:
         colour[:] = (0.85, 0.50, 0.50)
     colour *= (0.9 + 0.1 * rel.clip(0, 1))[..., None]  # a little darker in the centre
-    p = _EXTRA_COLOUR_P[spec.label].copy()
+    p = _EXTRA_COLOUR_P[looks].copy()
     p[base] = 0
     extra = rng.choice(6, size=spec.C - 1, replace=False, p=p / p.sum())
     half = np.cos(theta - rng.uniform(0, 6.3)) > 0 if spec.A == 2 else None
@@ -147,12 +149,12 @@ def render_lesion(spec: LesionSpec, rng: np.random.Generator) -> tuple[np.ndarra
             patch = patch * half
         colour += patch[..., None] * (PALETTE[c] - colour)
 
-    sp = _STRUCTURE_P[spec.label].copy()
+    sp = _STRUCTURE_P[looks].copy()
     chosen = set(rng.choice(5, size=spec.D, replace=False, p=sp / sp.sum()))
     seven = 0
     dark = np.zeros((N, N), np.float32)
     if 0 in chosen:  # pigment network: a sinusoidal mesh, warped and heavier when atypical
-        atypical = rng.random() < (0.7 if spec.label else 0.15)
+        atypical = rng.random() < (0.7 if looks else 0.15)
         f = rng.uniform(1.3, 1.8)
         warp = 2.5 * fields[6] if atypical else 0.0
         net = 0.5 * (np.cos(f * (_XX + warp)) + np.cos(f * (_YY - warp)))
@@ -160,7 +162,7 @@ def render_lesion(spec: LesionSpec, rng: np.random.Generator) -> tuple[np.ndarra
         dark += (0.45 if atypical else 0.25) * np.clip(net, 0, 1) ** 3 * fade
         seven += 2 * atypical
     if 1 in chosen:  # dots and globules; irregular = peripheral and of varied size
-        irregular = rng.random() < (0.7 if spec.label else 0.2)
+        irregular = rng.random() < (0.7 if looks else 0.2)
         n = rng.integers(3, 13)
         where = rng.uniform(0.5, 0.95, n) if irregular else rng.uniform(0, 0.55, n)
         phi = rng.uniform(-np.pi, np.pi, n)
@@ -262,7 +264,9 @@ def render_view(
     _hairs(img, n_hairs, rng)
     if rng.random() < device.vignette_p:
         img *= np.clip((rng.uniform(29, 34) - _RHO_C) / 3, 0, 1)[..., None]
-    img *= np.asarray(device.cast, np.float32)
+    # The device's colour cast, times this picture's exposure and white balance.
+    balance = rng.uniform(0.8, 1.2) * (1 + rng.normal(0, 0.05, 3))
+    img *= (np.asarray(device.cast) * balance).astype(np.float32)
     img = ndimage.gaussian_filter(img, sigma=(device.blur, device.blur, 0))
     img += device.noise * rng.standard_normal(img.shape, dtype=np.float32)
     pixels = (np.clip(img, 0, 1) * 255 + 0.5).astype(np.uint8)

@@ -44,7 +44,7 @@ COLUMNS = HAM_COLUMNS + EXTRA_COLUMNS
 SKIN_TONES = (1, 2, 3, 4, 5, 6)  # Fitzpatrick-like I..VI; -1 = unknown (real HAM10000)
 UNKNOWN_TONE = -1
 UNKNOWN = "unknown"
-VARIANTS = ("typical", "amelanotic")
+VARIANTS = ("typical", "amelanotic", "atypical")
 
 
 def label_of(dx: str) -> int:
