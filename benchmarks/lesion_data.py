@@ -34,7 +34,10 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+import numpy as np  # noqa: E402
+from sklearn.linear_model import LogisticRegression  # noqa: E402
 from sklearn.metrics import roc_auc_score  # noqa: E402
+from sklearn.model_selection import StratifiedGroupKFold, cross_val_predict  # noqa: E402
 
 from reference_impl.lesion import schemas as s  # noqa: E402
 from reference_impl.lesion.data import load_dataset, write_dataset  # noqa: E402
@@ -61,6 +64,19 @@ def _timed(fn: Any) -> tuple[Any, float, float]:
     return out, time.perf_counter() - wall, _cpu() - cpu
 
 
+def latent_oracle(sim: Simulation) -> float:
+    """AUC of a logistic regression on the latent attributes (A, B, C, D, log diameter), out of
+    fold by patient: the ceiling the image models are compared with (TDS omits the diameter)."""
+    meta = sim.metadata
+    X = np.column_stack([meta[["A", "B", "C", "D"]], np.log(meta["diameter_mm"])])
+    y, groups = meta[s.LABEL].to_numpy(), meta[s.PATIENT_ID].to_numpy()
+    cv = StratifiedGroupKFold(5, shuffle=True, random_state=0)
+    p = cross_val_predict(
+        LogisticRegression(max_iter=1000), X, y, groups=groups, cv=cv, method="predict_proba"
+    )[:, 1]
+    return float(roc_auc_score(y, p))
+
+
 def data_figures(sim: Simulation) -> dict[str, Any]:
     """What the generated data holds."""
     meta = sim.metadata
@@ -85,6 +101,10 @@ def data_figures(sim: Simulation) -> dict[str, Any]:
         },
         "oracle_tds_auc": float(roc_auc_score(meta[s.LABEL], meta["tds"])),
         "oracle_tds_auc_true_labels": float(roc_auc_score(meta[s.LABEL_TRUE], meta["tds"])),
+        "oracle_latent_auc": latent_oracle(sim),
+        "atypical_share_of_benign": float(
+            (meta.loc[meta[s.LABEL_TRUE] == 0, s.VARIANT] == "atypical").mean()
+        ),
     }
 
 
@@ -162,7 +182,8 @@ def table(r: dict[str, Any]) -> str:
     out.append(
         f"data: {d['n_images']:,} images, {d['n_lesions']:,} lesions, {d['n_patients']:,} patients "
         f"({d['patients_with_several_lesions']:.0%} with several lesions), malignant "
-        f"{d['malignant_rate']:.1%}, oracle TDS AUC {d['oracle_tds_auc']:.3f}"
+        f"{d['malignant_rate']:.1%}, oracle AUC: TDS {d['oracle_tds_auc']:.3f}, "
+        f"latent attributes {d['oracle_latent_auc']:.3f}"
     )
     out.append(f"skin tones (patients): {d['skin_tone_patients']}")
     out.append(
