@@ -113,7 +113,7 @@ def test_drill_against_the_template_service(built_project: Path, tmp_path: Path)
     repo = tmp_path / "team-a"
     shutil.copytree(built_project, repo)
     out = tmp_path / "drill"
-    config = DrillConfig(rows=600, build_cmd=None, monitor_windows=(1, 2))  # the scored windows
+    config = DrillConfig(rows=400, build_cmd=None, monitor_windows=(1, 2))  # the scored windows
     results, errors = drill_cohort(repos={"team-a": repo}, out_dir=out, config=config)
     assert not errors and len(results) == 1
     result = results[0]

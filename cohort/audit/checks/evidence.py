@@ -20,7 +20,7 @@ from cohort.audit.repo import MAX_BYTES, Repo
 RUN_FILES = ("dvc.lock", "reports/metrics.json", "reports/metrics*.json", "metrics/*.json")
 MONITOR_REPORTS = (
     "reports/drift*.json", "reports/drift*.html", "reports/monitor*", "reports/monitoring/*",
-    "monitoring/reports/*", "reports/performance*.json",
+    "monitoring/reports/*", "reports/performance*.json", "reports/drill/*.json",
 )  # fmt: skip
 EXPERIMENT_EXPORTS = ("reports/experiments*.csv", "reports/runs*.csv", "reports/experiments*.json")
 REGISTERED = ("models/registry/v*/metadata.json", "models/*/v*/metadata.json", "registry/v*/*.json")
