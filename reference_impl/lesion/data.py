@@ -17,6 +17,7 @@ from __future__ import annotations
 import hashlib
 import io
 import json
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -85,11 +86,15 @@ def write_dataset(sim: Simulation, out_dir: Path | str, *, force: bool = False) 
     meta = sim.metadata
     with atomic_directory(out_dir, mode=0o755) as tmp:
         (tmp / s.IMAGES_DIR).mkdir()
-        sums = {}
-        for image_id, jpeg in zip(meta[s.IMAGE_ID], sim.jpegs, strict=True):
-            rel = f"{s.IMAGES_DIR}/{image_id}.jpg"
-            (tmp / rel).write_bytes(jpeg)
-            sums[rel] = _sha256(jpeg)
+
+        def put(item: tuple[str, bytes]) -> tuple[str, str]:
+            rel = f"{s.IMAGES_DIR}/{item[0]}.jpg"
+            (tmp / rel).write_bytes(item[1])
+            return rel, _sha256(item[1])
+
+        # Many small files: writes and hashing release the GIL, so a few threads overlap them.
+        with ThreadPoolExecutor(max_workers=4) as pool:
+            sums = dict(pool.map(put, zip(meta[s.IMAGE_ID], sim.jpegs, strict=True)))
         csv = meta.to_csv(index=False, lineterminator="\n").encode()
         (tmp / s.METADATA_FILE).write_bytes(csv)
         sums[s.METADATA_FILE] = _sha256(csv)
