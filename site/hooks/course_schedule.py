@@ -148,6 +148,42 @@ def recurring(schedule: Schedule) -> str:
     )
 
 
+def _event(uid: str, day: date, time: str, summary: str, *, utc: bool = False) -> list[str]:
+    """One VEVENT: a timed event when `time` is `HH:MM–HH:MM` (UTC, or floating local time),
+    else an all-day event."""
+    hours = re.findall(r"(\d{1,2}):(\d{2})", time)
+    stamp = f"{day:%Y%m%d}"
+    if len(hours) >= 2:
+        (h1, m1), (h2, m2) = hours[:2]
+        z = "Z" if utc else ""
+        when = [f"DTSTART:{stamp}T{int(h1):02d}{m1}00{z}", f"DTEND:{stamp}T{int(h2):02d}{m2}00{z}"]
+    else:
+        when = [f"DTSTART;VALUE=DATE:{stamp}", f"DTEND;VALUE=DATE:{day + timedelta(days=1):%Y%m%d}"]
+    return ["BEGIN:VEVENT", f"UID:{uid}", f"DTSTAMP:{stamp}T000000Z", *when,
+            f"SUMMARY:{summary}", "END:VEVENT"]  # fmt: skip
+
+
+def ics(schedule: Schedule) -> str:
+    """The calendar as iCalendar (RFC 5545): workshops, AMAs, office hours, due dates."""
+    lines = ["BEGIN:VCALENDAR", "VERSION:2.0", "PRODID:-//mlops-course//cohort schedule//EN"]
+    for w in schedule.weeks:
+        name = f"{w.module} · {MODULE_TITLES.get(w.module, '')}"
+        for key in ("workshop", "ama", "office_hours"):
+            if key in schedule.events:
+                ev = schedule.events[key]
+                summary = f"{ev.get('title', key)}: module {name}"
+                day = schedule.day(w.number, key)
+                lines += _event(f"w{w.number}-{key}@mlops-course", day, ev.get("time", ""),
+                                summary, utc=schedule.timezone == "UTC")  # fmt: skip
+        if w.lab:
+            lines += _event(f"w{w.number}-lab@mlops-course", schedule.day(w.number, "lab_due"),
+                            "", f"Lab {w.module} due")  # fmt: skip
+        for m in w.milestones:
+            lines += _event(f"{m}@mlops-course", schedule.day(w.number, "milestone_due"), "",
+                            f"Capstone {m.upper()} due")  # fmt: skip
+    return "\r\n".join([*lines, "END:VCALENDAR"]) + "\r\n"
+
+
 def _one(kind: str, arg: str, schedule: Schedule) -> str:
     if kind == "calendar":
         return calendar(schedule)

@@ -23,6 +23,14 @@ def on_config(config):  # noqa: ANN001, ANN201 - mkdocs hook signature
     return config
 
 
+def on_files(files, config):  # noqa: ANN001, ANN201 - mkdocs hook signature
+    """`schedule.ics`: the same calendar for learners' calendar apps."""
+    from mkdocs.structure.files import File
+
+    files.append(File.generated(config, "schedule.ics", content=course_schedule.ics(SCHEDULE[0])))
+    return files
+
+
 def on_page_markdown(markdown: str, page, config, files) -> str:  # noqa: ANN001
     if "schedule:" not in markdown:
         return markdown

@@ -87,3 +87,15 @@ def test_the_built_schedule_page_shows_the_calendar(built_site: Path) -> None:
         p for p in built_site.rglob("*.html") if "schedule:" in p.read_text(errors="replace")
     ]
     assert leftovers == []
+
+
+def test_the_ics_calendar_holds_every_event_at_the_pages_dates(built_site: Path) -> None:
+    """Is schedule.ics in the site, with a workshop per week on the day the pages show?"""
+    schedule = course_schedule.load(DATA)
+    text = (built_site / "schedule.ics").read_text(encoding="utf-8")
+    assert text.startswith("BEGIN:VCALENDAR") and text.rstrip().endswith("END:VCALENDAR")
+    starts = re.findall(r"UID:w(\d+)-workshop@.*?DTSTART:(\d{8})T", text, re.S)
+    assert len(starts) == len(schedule.weeks)
+    for week, day in starts:
+        assert day == f"{schedule.day(int(week), 'workshop'):%Y%m%d}"
+    assert text.count("Capstone M") == 8
