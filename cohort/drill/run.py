@@ -75,7 +75,11 @@ def _read_yaml(path: Path) -> dict[str, Any]:
 
 
 def _fill(command: str, values: dict[str, str]) -> str:
-    return command.format(**{k: shlex.quote(v) for k, v in values.items()})
+    try:
+        return command.format(**{k: shlex.quote(v) for k, v in values.items()})
+    except (KeyError, IndexError, ValueError) as exc:
+        known = ", ".join(f"{{{k}}}" for k in values)
+        raise CohortError(f"command {command!r}: bad placeholder {exc} (known: {known})") from None
 
 
 def _project(repo: Path) -> tuple[str, dict[str, Any]]:

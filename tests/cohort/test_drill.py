@@ -157,3 +157,13 @@ def test_a_command_that_cannot_run_is_a_one_line_error(tmp_path: Path) -> None:
     results, errors = drill_cohort(repos={"g": tmp_path}, out_dir=tmp_path / "out", config=config)
     assert results == [] and "cannot start the service" in errors["g"]
     assert "not drilled: g" in (tmp_path / "out" / "leaderboard.md").read_text()
+
+
+def test_an_unknown_placeholder_is_named(tmp_path: Path) -> None:
+    """A command with a placeholder the drill does not know is refused, naming the known ones."""
+    config = DrillConfig(
+        build_cmd=None, monitor_cmd=None, traffic=_traffic_csv(tmp_path / "t.csv"), rows=100,
+        serve_cmd="serve --port {prt}",
+    )  # fmt: skip
+    _, errors = drill_cohort(repos={"g": tmp_path}, out_dir=tmp_path / "out", config=config)
+    assert "bad placeholder 'prt'" in errors["g"] and "{port}" in errors["g"]
