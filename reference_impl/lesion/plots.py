@@ -60,6 +60,8 @@ def subgroup_sensitivity(
             c="C0" if s.enough_data else "lightgrey",
         )
     ax.axhline(floor, ls="--", c="red", label=f"floor {floor:.2f}")
+    ax.plot([], [], "o", c="C0", label="judged by the gate")
+    ax.plot([], [], "o", c="lightgrey", label="too few cancers: reported only")
     ax.set_xticks(x, labels, rotation=60, ha="right", fontsize=7)
     ax.set(
         ylim=(0, 1.02),
