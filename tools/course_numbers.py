@@ -189,9 +189,11 @@ def scaleout_figures(raw: dict[str, Any]) -> dict[str, Any]:
 
 
 def governance_figures(raw: dict[str, Any]) -> dict[str, Any]:
-    """benchmarks/governance_fraud.py JSON: costs, risk rows, slices, explanations, feedback."""
+    """benchmarks/governance_{fraud,lesion}.py JSON: costs, risk rows, slices, explanations,
+    feedback (fraud); the skin-tone audit, its floor and a referred lesion explained (lesion)."""
     out = {k: v for k, v in raw.items() if k != "meta"}
-    out["block_per_day"] = raw["meta"]["block_per_day"]
+    if "block_per_day" in raw["meta"]:  # the fraud set; the lesion set has no budget
+        out["block_per_day"] = raw["meta"]["block_per_day"]
     return out
 
 
@@ -319,6 +321,15 @@ SETS = [
         preset="small",
         seed=0,
         cheap=True,  # module 8; ~20 s of CPU
+        extract=governance_figures,
+    ),
+    FigureSet(
+        "governance_lesion_small",
+        "benchmarks/governance_lesion.py",
+        ("--seed", "0", "--out", "{out}"),
+        preset="small",
+        seed=0,
+        cheap=False,  # module 8's lesion parts: generation and features take ~2 minutes
         extract=governance_figures,
     ),
     FigureSet(
