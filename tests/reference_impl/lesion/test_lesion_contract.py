@@ -115,3 +115,24 @@ def test_each_planted_defect_is_named(defect: str, few_raw: Path, tmp_path: Path
     assert check in {v.check for v in report.violations}, report.to_text()
     with pytest.raises(DataContractError, match=f"x {check}"):
         validate(root, raise_on_error=True)
+
+
+def test_a_download_without_manifest_is_checked_too(tmp_path: Path) -> None:
+    """Does a HAM10000-shaped folder (600x450 JPEGs, HAM columns only) pass, with a note that
+    no content hash was checked, and still fail on a class HAM10000 does not have?"""
+    (tmp_path / "HAM10000_images_part_1").mkdir()
+    for name in ("ISIC_0024306", "ISIC_0024307"):
+        img = Image.linear_gradient("L").convert("RGB").resize((600, 450))
+        img.save(tmp_path / "HAM10000_images_part_1" / f"{name}.jpg")
+    csv = "lesion_id,image_id,dx,dx_type,age,sex,localization\n"
+    csv += "HAM_0000118,ISIC_0024306,bkl,histo,80.0,male,scalp\n"
+    (tmp_path / "HAM10000_metadata.csv").write_text(
+        csv + "HAM_0000119,ISIC_0024307,mel,histo,,female,back\n"
+    )
+    report = validate(tmp_path)
+    assert report.ok, report.to_text()
+    assert any("no manifest" in note for note in report.notes)
+    (tmp_path / "HAM10000_metadata.csv").write_text(
+        csv + "HAM_0000119,ISIC_0024307,scc,histo,,female,back\n"
+    )
+    assert "values" in {v.check for v in validate(tmp_path).violations}
