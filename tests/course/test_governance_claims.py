@@ -15,6 +15,9 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 FIGURES = json.loads((ROOT / "course" / "_data" / "governance_small.json").read_text())["figures"]
+LESION = json.loads((ROOT / "course" / "_data" / "governance_lesion_small.json").read_text())[
+    "figures"
+]
 LESSONS = ROOT / "course" / "08-governance"
 
 
@@ -110,3 +113,24 @@ def test_feedback_loop_claims_of_lesson_8_5_hold() -> None:
         < fb["declines_as_legit"]["ap"] + fb["declines_as_legit"]["ap_se"]
     )
     assert fb["declined_frauds"] > fb["frauds"] / 2  # "of which the champion declined ..."
+
+
+def test_skin_tone_claims_of_lessons_8_1_to_8_3_hold() -> None:
+    """Darkest tones too few to judge; III-IV below the target, its interval above it; the floor
+    lifts III-IV and adds referrals; size and asymmetry carry the referred lesion?"""
+    sens = LESION["audit"]["sensitivity"]
+    floor = LESION["floor"]
+    assert sens["t56"]["n"] < floor["min_positives"] <= min(sens["t12"]["n"], sens["t34"]["n"])
+    assert sens["t56"]["hi"] - sens["t56"]["lo"] > 0.15  # "too few to judge"
+    assert sens["all"]["rate"] >= floor["target"] > sens["t34"]["rate"]  # "falls short"
+    assert sens["t34"]["hi"] > floor["target"]  # "its interval still reaches above the target"
+    lifted = floor["audit"]["sensitivity"]
+    assert lifted["t12"]["rate"] >= floor["target"] and lifted["t34"]["rate"] >= floor["target"]
+    assert floor["extra_referrals_per_1000"] > 0 and floor["threshold"] < LESION["threshold"]
+    parts = LESION["local"]["contributions"]
+    top3 = sorted(parts, key=parts.__getitem__, reverse=True)[:3]
+    assert set(top3) == {"size", "asymmetry_and_shape", "colour_levels"}, top3
+    total = LESION["local"]["base"] + sum(parts.values())
+    assert abs(total - LESION["local"]["score"]) < 0.002
+    few = LESION["data"]["tone_images"]
+    assert few["t5"] + few["t6"] < 0.1 * LESION["data"]["images"]  # "few dark tones"
