@@ -11,6 +11,9 @@ system's own code (`reference_impl.lesion`: generator, ABCD features, random for
   lesions each group holds;
 * `floor`: the highest threshold at which every group with at least 30 malignant lesions reaches
   95 % sensitivity (`governance.slices.floor_threshold`), and the referrals it adds;
+* `abstention`: the lesion system's refer-to-dermatologist band (`lesion.metrics.
+  abstention_curve`, Chow's rule at the 95 %-sensitivity threshold) at coverages 100/90/80/70 %:
+  error, sensitivity and missed malignant lesions per 1,000 among the lesions decided alone;
 * `local`: exact grouped Shapley values (`governance.local.explain_row`) of the highest-scored
   malignant lesion of the first fold's held-out patients, by the fold's model, against 200
   background lesions of the training patients, over six ABCD feature groups.
@@ -38,6 +41,7 @@ sys.path.insert(0, str(ROOT))
 
 from reference_impl.governance import local, slices  # noqa: E402
 from reference_impl.lesion.features import FEATURE_NAMES  # noqa: E402
+from reference_impl.lesion.metrics import abstention_curve  # noqa: E402
 from reference_impl.lesion.runner import compute_features  # noqa: E402
 from reference_impl.lesion.simulate import config_for, simulate  # noqa: E402
 from reference_impl.lesion.train import cross_validate, make_model  # noqa: E402
@@ -145,6 +149,12 @@ def main() -> None:
             "referral_rate": round(float(with_floor.mean()), 4),
             "extra_referrals_per_1000": round(1000 * float(with_floor.mean() - referred.mean()), 1),
             "audit": audit(table, with_floor),
+        },
+        "abstention": {
+            f"c{round(100 * point.coverage)}": {k: round(v, 4) for k, v in point.to_dict().items()}
+            for point in abstention_curve(
+                y, cv.oof, threshold=cv.threshold, coverages=(1.0, 0.9, 0.8, 0.7)
+            )
         },
         "local": explanation(table, args.seed),
     }
