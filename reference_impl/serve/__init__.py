@@ -10,7 +10,8 @@ Routes:
 * ``POST /v1/score/batch`` — up to 5,000 named-feature objects; ``POST /v1/score/rows`` — up to
   20,000 arrays of the 15 features (bulk scoring);
 * ``POST /v1/transactions/score`` — a raw transaction, features from the online state;
-  ``POST /v1/labels`` — a delayed fraud label for the online state;
+  ``POST /v1/labels`` — a delayed fraud label for the online state; their ``/batch`` forms take
+  up to 5,000 in order, with the same results as sending them one by one (``fraud replay``);
 * ``GET /v1/model``, ``POST /v1/model/reload`` (load → verify → warm up → atomic swap);
 * ``GET /health`` (the readiness summary), ``GET /health/live``, ``GET /health/ready``,
   ``GET /metrics`` (Prometheus).

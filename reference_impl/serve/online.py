@@ -32,22 +32,35 @@ class OnlineScorer:
         self.latest = latest
         self.max_jump = max_jump
 
-    def _check_clock(self, when: datetime) -> None:
-        if self.latest is None:
+    def _check_clock(self, when: datetime, latest: datetime | None) -> None:
+        if latest is None:
             return
-        if when > self.latest + self.max_jump:
+        if when > latest + self.max_jump:
             raise ClockError(f"more than {self.max_jump.days} days after the latest transaction")
-        if when < self.latest - self.max_jump:
+        if when < latest - self.max_jump:
             raise ClockError(f"more than {self.max_jump.days} days before the latest transaction")
 
     def features(self, tx: dict[str, Any]) -> list[float]:
         """Feature row of `tx` (in `FEATURE_COLUMNS` order), then record `tx` in the state."""
         when = tx[s.TX_DATETIME]
-        self._check_clock(when)
+        self._check_clock(when, self.latest)
         values = self.state.features_for(tx)
         self.state.update(tx)
         self.latest = when if self.latest is None else max(self.latest, when)
         return [float(values[name]) for name in s.FEATURE_COLUMNS]
+
+    def features_many(self, txs: list[dict[str, Any]]) -> list[list[float]]:
+        """Feature rows of `txs` in order, each seeing the ones before it (as if sent one by
+        one). All or nothing: a time the clock refuses raises before any is recorded."""
+        latest = self.latest
+        for i, tx in enumerate(txs):
+            when = tx[s.TX_DATETIME]
+            try:
+                self._check_clock(when, latest)
+            except ClockError as exc:
+                raise ClockError(f"transactions[{i}]: {exc}") from None
+            latest = when if latest is None else max(latest, when)
+        return [self.features(tx) for tx in txs]
 
     def set_label(self, terminal_id: int, transaction_id: int, label: int) -> bool:
         """A label that arrived after investigation feeds the terminal-risk windows."""

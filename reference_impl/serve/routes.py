@@ -22,12 +22,15 @@ from reference_impl.serve.schemas import (
     ErrorResponse,
     FeaturesRequest,
     HealthResponse,
+    LabelBatchRequest,
+    LabelBatchResponse,
     LabelRequest,
     LabelResponse,
     ModelInfoResponse,
     ReloadRequest,
     RowsRequest,
     ScoreResponse,
+    TransactionBatchRequest,
     TransactionRequest,
 )
 
@@ -129,11 +132,8 @@ async def score_transaction(
     request: TransactionRequest, online: deps.Online, batcher: deps.Batcher
 ) -> ScoreResponse:
     """Score a raw transaction: features come from the service's online feature state."""
-    tx = request.model_dump()
-    when = request.TX_DATETIME
-    tx["TX_DATETIME"] = when.astimezone(UTC).replace(tzinfo=None) if when.tzinfo else when
     try:
-        row = online.features(tx)
+        row = online.features(_raw(request))
     except ClockError as exc:
         raise HTTPException(409, f"TX_DATETIME: {exc}") from None
     try:
@@ -148,6 +148,47 @@ async def score_transaction(
     )
 
 
+def _raw(request: TransactionRequest) -> dict[str, Any]:
+    """The transaction as the online state takes it: its time naive, in UTC."""
+    tx = request.model_dump()
+    when = request.TX_DATETIME
+    tx["TX_DATETIME"] = when.astimezone(UTC).replace(tzinfo=None) if when.tzinfo else when
+    return tx
+
+
+@router.post(
+    "/v1/transactions/score/batch",
+    response_model=BatchScoreResponse,
+    responses={**POST_ERRORS, **_errors(409)},
+    tags=["scoring"],
+    openapi_extra=deps.openapi_body(TransactionBatchRequest),
+)
+async def score_transactions(
+    request: Annotated[TransactionBatchRequest, Depends(deps.json_body(TransactionBatchRequest))],
+    online: deps.Online,
+    bundle: deps.Bundle,
+    metrics: deps.Metrics,
+) -> BatchScoreResponse:
+    """Score up to 5,000 raw transactions in the order given, as if sent one by one (each one's
+    features see those before it), in one model call; a refused time records none of them."""
+    try:
+        rows = online.features_many([_raw(tx) for tx in request.transactions])
+    except ClockError as exc:
+        raise HTTPException(409, f"TX_DATETIME: {exc}") from None
+    X = np.array(rows, dtype=np.float64)  # noqa: N806
+    try:
+        scores = await asyncio.to_thread(bundle.score, X)
+    except NonFiniteError as exc:  # from the online state's features, not from a request field
+        raise errors.unscorable(exc, online=True) from None
+    metrics.model_calls.observe(len(scores))  # as the one-by-one route's micro-batches do
+    for value in scores.tolist():
+        metrics.scores.observe(value)
+    alerts = None if bundle.threshold is None else (scores >= bundle.threshold).tolist()
+    if alerts is not None:
+        metrics.alerts.inc(sum(alerts))
+    return BatchScoreResponse(scores=scores.tolist(), alerts=alerts, model_version=bundle.version)
+
+
 @router.post(
     "/v1/labels", response_model=LabelResponse, responses=_errors(415, 422), tags=["scoring"]
 )
@@ -155,6 +196,26 @@ async def add_label(request: LabelRequest, online: deps.Online) -> LabelResponse
     """Record a delayed fraud label; it feeds the terminal-risk features of later transactions."""
     recorded = online.set_label(request.TERMINAL_ID, request.TRANSACTION_ID, int(request.TX_FRAUD))
     return LabelResponse(recorded=recorded)
+
+
+@router.post(
+    "/v1/labels/batch",
+    response_model=LabelBatchResponse,
+    responses=_errors(415, 422),
+    tags=["scoring"],
+    openapi_extra=deps.openapi_body(LabelBatchRequest),
+)
+async def add_labels(
+    request: Annotated[LabelBatchRequest, Depends(deps.json_body(LabelBatchRequest))],
+    online: deps.Online,
+) -> LabelBatchResponse:
+    """Record up to 5,000 delayed fraud labels, in order (as that many POST /v1/labels)."""
+    return LabelBatchResponse(
+        recorded=[
+            online.set_label(label.TERMINAL_ID, label.TRANSACTION_ID, int(label.TX_FRAUD))
+            for label in request.labels
+        ]
+    )
 
 
 @router.get("/v1/model", response_model=ModelInfoResponse, responses=_errors(503), tags=["model"])

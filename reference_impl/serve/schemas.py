@@ -174,8 +174,32 @@ class LabelRequest(_Strict):
     TX_FRAUD: Flag
 
 
+class TransactionBatchRequest(_Strict):
+    """Raw transactions in arrival order, scored as if they had been sent one by one."""
+
+    transactions: list[TransactionRequest] = Field(
+        min_length=1,
+        max_length=MAX_BATCH,
+        description=f"1 to {MAX_BATCH} raw transactions, in the order they happened.",
+    )
+
+
+class LabelBatchRequest(_Strict):
+    """Several delayed fraud labels at once (an investigation team's daily report)."""
+
+    labels: list[LabelRequest] = Field(
+        min_length=1, max_length=MAX_BATCH, description=f"1 to {MAX_BATCH} labels."
+    )
+
+
 class LabelResponse(BaseModel):
     recorded: bool = Field(description="False if the transaction is no longer in the state.")
+
+
+class LabelBatchResponse(BaseModel):
+    recorded: list[bool] = Field(
+        description="Per label, in order: False if its transaction is no longer in the state."
+    )
 
 
 class ScoreResponse(BaseModel):

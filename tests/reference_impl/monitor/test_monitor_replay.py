@@ -65,7 +65,8 @@ def test_replay_help_says_how_long_and_how_to_run_a_short_replay() -> None:
     text = " ".join(
         CliRunner().invoke(app, ["replay", "--help"], env={"COLUMNS": "200"}).output.split()
     )
-    assert "15 minutes or more (35 or more one by one)" in text and "--concurrency 1" in text
+    assert "the whole drill (243,277 transactions and their labels) in" in text
+    assert "--batch 1 sends one request per transaction" in text and "--concurrency 1" in text
     assert "--first-day 42 --last-day 44" in text
     assert "progress bar" in text
 
@@ -100,19 +101,63 @@ def test_lanes_keep_each_keys_order_and_bound_the_requests_in_flight() -> None:
 
 
 @pytest.mark.slow
-def test_a_concurrent_online_replay_scores_as_a_sequential_one(tmp_path: Path, model: Any) -> None:
-    """Two fresh services: does --concurrency 8 give each transaction its sequential score?"""
+def test_concurrent_and_batched_online_replays_score_as_a_sequential_one(
+    tmp_path: Path, model: Any
+) -> None:
+    """Fresh services: do --concurrency 8 and --batch 500 give each transaction the score a
+    one-by-one replay gives it?"""
     write_bundle(tmp_path, "v1", model)
     scores = []
-    for concurrency in (1, 8):
+    for concurrency, batch in ((1, 1), (8, 1), (1, 500)):
         app = create_app(ServeSettings(models_dir=tmp_path, log_requests=False))
         with running(app) as url:
             log = replay_to_api(
-                "none", url, days=[41, 42], mode="online", concurrency=concurrency, **TINY
+                "none",
+                url,
+                days=[41, 42],
+                mode="online",
+                concurrency=concurrency,
+                batch=batch,
+                **TINY,
             )
         scores.append(log[SCORE].to_numpy())
-    assert len(scores[0]) == len(scores[1]) > 100
+    assert len(scores[0]) == len(scores[1]) == len(scores[2]) > 100
     np.testing.assert_allclose(scores[1], scores[0], atol=1e-9)  # same features, same scores
+    np.testing.assert_allclose(scores[2], scores[0], atol=1e-9)
+
+
+def test_a_batched_online_replay_sends_each_days_labels_before_the_day_after_the_delay() -> None:
+    """Batches of at most N, labels of day d in order before day d + delay's transactions?"""
+    from reference_impl.monitor.replay import api_online_scorer
+
+    class Client:
+        def __init__(self) -> None:
+            self.posts: list[tuple[str, list[dict[str, Any]]]] = []
+
+        def post(self, path: str, json: dict[str, Any]) -> Any:
+            items = json.get("transactions") or json["labels"]
+            self.posts.append((path, items))
+            scores = {"scores": [0.5] * len(items)}
+            return type("R", (), {"raise_for_status": lambda _: None, "json": lambda _: scores})()
+
+    frame = simulate_incident("none", preset="tiny", n_days=44, start_day=40)
+    client = Client()
+    score = api_online_scorer(client, delay_days=2, batch=7)
+    for day in (40, 41, 42, 43):
+        score(frame[frame[s.TX_TIME_DAYS] == day])
+    assert all(len(items) <= 7 for _, items in client.posts)
+    labels = [item for path, items in client.posts if path == "/v1/labels/batch" for item in items]
+    sent = [item[s.TRANSACTION_ID] for item in labels]
+    due = frame[frame[s.TX_TIME_DAYS].isin([40, 41])]  # days 40-41 are due on days 42-43
+    assert sent == due[s.TRANSACTION_ID].tolist()
+    assert [item[s.TX_FRAUD] for item in labels] == due[s.TX_FRAUD].tolist()
+    paths = [path for path, _ in client.posts]
+    first_day_42 = int(frame[frame[s.TX_TIME_DAYS] == 42][s.TRANSACTION_ID].iloc[0])
+    day_42 = next(
+        i for i, (path, items) in enumerate(client.posts)
+        if path.startswith("/v1/transactions") and items[0][s.TRANSACTION_ID] == first_day_42
+    )  # fmt: skip
+    assert "/v1/labels/batch" in paths[:day_42]  # day 40's labels came first
 
 
 def test_replay_to_a_dead_service_is_one_clear_error() -> None:

@@ -125,7 +125,9 @@ POST_ROUTES = [
     "/v1/score/batch",
     "/v1/score/rows",
     "/v1/transactions/score",
+    "/v1/transactions/score/batch",
     "/v1/labels",
+    "/v1/labels/batch",
     "/v1/model/reload",
 ]
 

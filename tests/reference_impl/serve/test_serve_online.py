@@ -64,6 +64,50 @@ def test_online_scores_equal_batch_feature_scores(
     np.testing.assert_allclose(got, expected, atol=1e-9)
 
 
+def test_a_batch_of_raw_transactions_scores_as_one_by_one(
+    online_client: TestClient, tiny: pd.DataFrame, demo_model: Any
+) -> None:
+    """Does /batch give each transaction the score of its features, earlier ones of the same
+    batch included (a card seen twice in the batch), as one-by-one requests would?"""
+    batch = build_features(tiny)
+    day = tiny.index[tiny[s.TX_TIME_DAYS] == HISTORY_DAYS]
+    assert tiny.loc[day, s.CUSTOMER_ID].duplicated().any()  # the batch's own history matters
+    expected = demo_model.predict_proba(batch.loc[day, list(s.FEATURE_COLUMNS)])[:, 1]
+    body = {"transactions": [_payload(tiny.loc[i]) for i in day]}
+    response = online_client.post("/v1/transactions/score/batch", json=body)
+    assert response.status_code == 200, response.text
+    np.testing.assert_allclose(response.json()["scores"], expected, atol=1e-9)
+
+
+def test_a_batch_with_a_refused_time_records_none_of_it(
+    online_client: TestClient, tiny: pd.DataFrame, demo_model: Any
+) -> None:
+    """A far-future time in a batch: 409 naming it, and its good transactions not recorded?"""
+    first = tiny.index[tiny[s.TX_TIME_DAYS] == HISTORY_DAYS][0]
+    good = _payload(tiny.loc[first])
+    body = {"transactions": [good, {**good, s.TX_DATETIME: "2018-12-31T12:00:00"}]}
+    response = online_client.post("/v1/transactions/score/batch", json=body)
+    assert response.status_code == 409
+    assert response.json()["detail"].startswith("TX_DATETIME: transactions[1]: more than 7 days")
+    # Had the first been recorded, its card's windows would now count it twice.
+    expected = demo_model.predict_proba(build_features(tiny).loc[[first], list(s.FEATURE_COLUMNS)])[
+        :, 1
+    ]
+    again = online_client.post("/v1/transactions/score/batch", json={"transactions": [good]})
+    np.testing.assert_allclose(again.json()["scores"], expected, atol=1e-9)
+
+
+def test_labels_in_a_batch_are_recorded_in_order(
+    online_client: TestClient, tiny: pd.DataFrame
+) -> None:
+    """Does /v1/labels/batch say, per label, whether its transaction was still held?"""
+    row = tiny[tiny[s.TX_TIME_DAYS] == HISTORY_DAYS - 1].iloc[0]
+    held = {s.TRANSACTION_ID: int(row[s.TRANSACTION_ID]), s.TERMINAL_ID: int(row[s.TERMINAL_ID])}
+    body = {"labels": [{**held, s.TX_FRAUD: 1}, {**held, s.TRANSACTION_ID: 10**12, s.TX_FRAUD: 0}]}
+    response = online_client.post("/v1/labels/batch", json=body)
+    assert response.json() == {"recorded": [True, False]}
+
+
 def test_delayed_label_is_recorded(online_client: TestClient, tiny: pd.DataFrame) -> None:
     """Is a label for a held transaction recorded, and an unknown one reported as not held?"""
     row = tiny[tiny[s.TX_TIME_DAYS] == HISTORY_DAYS - 1].iloc[0]
