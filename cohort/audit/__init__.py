@@ -11,7 +11,7 @@ from pathlib import Path
 from cohort.audit.checks.quality import NOT_RUN
 from cohort.audit.gitinfo import head_commit
 from cohort.audit.repo import Repo
-from cohort.audit.result import AuditResult, ItemResult, TestRun
+from cohort.audit.result import AuditResult, ItemResult, Reproduction, TestRun
 from cohort.audit.rubric import ITEMS, mlops_level
 
 
@@ -34,12 +34,19 @@ def audit_repo(
                 ml_test_score=item.ml_test_score,
             )
         )
-    test_run = None
+    test_run = reproduction = None
     if run_tests:
+        from cohort.audit.reproduce import reproduce_sandboxed
         from cohort.audit.run_tests import run_tests_sandboxed
 
         test_run = run_tests_sandboxed(repo_root=repo.root, allow_unsandboxed=allow_unsandboxed)
         items = [_with_test_run(i, test_run) if i.id == "tests" else i for i in items]
+        reproduction = reproduce_sandboxed(repo_root=repo.root, allow_unsandboxed=allow_unsandboxed)
+        if reproduction is not None:
+            items = [
+                _with_reproduction(i, reproduction) if i.id == "reproducibility" else i
+                for i in items
+            ]
     level = mlops_level({i.id: i.level for i in items})
     return AuditResult(
         repo=str(path),
@@ -48,6 +55,20 @@ def audit_repo(
         test_run=test_run,
         skipped=repo.skipped,
         commit=head_commit(repo.root),
+        reproduction=reproduction,
+    )
+
+
+def _with_reproduction(item: ItemResult, rerun: Reproduction) -> ItemResult:
+    """Committed metrics that a clean copy's pipeline does not give back cap the item at 1."""
+    if rerun.same:
+        line = "pipeline rerun from a clean copy: the committed metrics came back"
+        return replace(item, evidence=[*item.evidence, line])
+    why = rerun.detail or "metrics moved: " + "; ".join(rerun.differences[:3])
+    return replace(
+        item,
+        level=min(item.level, 1),
+        missing=[*item.missing, f"not reproduced from a clean copy ({why})"],
     )
 
 

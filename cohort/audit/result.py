@@ -48,6 +48,15 @@ class TestRun:
 
 
 @dataclass(frozen=True)
+class Reproduction:
+    """The pipeline rerun from a clean copy: did the committed metrics come back, which not."""
+
+    same: bool
+    differences: list[str]
+    detail: str = ""
+
+
+@dataclass(frozen=True)
 class AuditResult:
     """The whole audit of one repository."""
 
@@ -57,6 +66,7 @@ class AuditResult:
     test_run: TestRun | None = None
     skipped: list[str] = field(default_factory=list)
     commit: str | None = None
+    reproduction: Reproduction | None = None
 
     @property
     def points(self) -> int:
@@ -84,5 +94,6 @@ class AuditResult:
             "percent": self.percent,
             "items": [i.to_dict() for i in self.items],
             "test_run": None if self.test_run is None else asdict(self.test_run),
+            "reproduction": None if self.reproduction is None else asdict(self.reproduction),
             "skipped_folders": self.skipped,
         }

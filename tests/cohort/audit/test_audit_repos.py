@@ -13,10 +13,10 @@ import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
-from cohort.audit import audit_repo
+from cohort.audit import _with_reproduction, audit_repo
 from cohort.audit.leaderboard import audit_cohort, discover
 from cohort.audit.report import to_json, to_markdown
-from cohort.audit.result import AuditResult
+from cohort.audit.result import AuditResult, ItemResult
 from cohort.cli import app
 from cohort.errors import CohortError
 
@@ -305,3 +305,40 @@ def test_a_suite_that_passes_with_a_broken_model_stays_partial() -> None:
     blind = _with_test_run(item, TestRun(12, 0, 0, "bubblewrap", mutant_failed=0))
     assert blind.level == 1 and "pass with a broken model" in " ".join(blind.missing)
     assert not any(m.startswith("not run") for m in blind.missing)
+
+
+def test_compare_names_the_metrics_that_moved() -> None:
+    """Same numbers: nothing; a moved or missing metric is named with both values."""
+    from cohort.audit.reproduce import compare
+
+    committed = {"candidate": {"cost_per_case": 1.5, "average_precision": 0.6}, "gate_passed": True}
+    assert compare(committed, {"candidate": {"cost_per_case": 1.5, "average_precision": 0.6}}) == []
+    moved = compare(committed, {"candidate": {"cost_per_case": 1.7}})
+    assert moved == ["average_precision: 0.6 -> missing", "cost_per_case: 1.5 -> 1.7"]
+
+
+@pytest.mark.slow
+@pytest.mark.sandbox
+def test_the_pipeline_reruns_from_a_clean_copy(built_project: Path, needs_tool) -> None:
+    """Rerun sandboxed from code, params and raw data only: do the committed metrics come back?"""
+    from cohort.audit.reproduce import reproduce_sandboxed
+    from graders.sandbox import probe
+
+    status = probe()[0]
+    if not status.usable:
+        needs_tool("sandbox", f"no isolating sandbox: {status.reason}")
+    same = reproduce_sandboxed(repo_root=built_project)
+    assert same is not None and same.same, same
+
+
+def test_metrics_that_do_not_come_back_cap_reproducibility() -> None:
+    """A rerun whose metrics moved (or that failed) caps the item at 1, saying why."""
+    from cohort.audit.result import Reproduction
+
+    item = ItemResult("reproducibility", "Reproducibility", 2, ["requirements.lock"])
+    moved = _with_reproduction(item, Reproduction(False, ["cost_per_case: 1.5 -> 1.7"]))
+    assert moved.level == 1 and "cost_per_case: 1.5 -> 1.7" in moved.missing[-1]
+    failed = _with_reproduction(item, Reproduction(False, [], "the pipeline failed: boom"))
+    assert failed.level == 1 and "boom" in failed.missing[-1]
+    same = _with_reproduction(item, Reproduction(True, []))
+    assert same.level == 2 and "came back" in same.evidence[-1]
