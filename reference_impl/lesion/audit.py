@@ -105,6 +105,22 @@ def _interval(values: np.ndarray, confidence: float) -> tuple[np.ndarray, np.nda
         return np.nanpercentile(values, tail, axis=0), np.nanpercentile(values, 100 - tail, axis=0)
 
 
+def _widen_at_bounds(
+    rate: np.ndarray, low: np.ndarray, high: np.ndarray, n_patients: np.ndarray, confidence: float
+) -> None:
+    """At 0 % or 100 % every resample agrees and the percentile interval collapses to a point;
+    use the exact (Clopper-Pearson) bound there, counting patients, not lesions (conservative).
+
+    21 cancers found out of 21 is not proof of 100 % sensitivity: with 18 patients the lower
+    95 % bound is 0.025^(1/18) ≈ 0.81.
+    """
+    tail = (1 - confidence) / 2
+    n = np.maximum(n_patients, 1)
+    at_one, at_zero = rate == 1, rate == 0
+    low[at_one] = np.minimum(low[at_one], tail ** (1 / n[at_one]))
+    high[at_zero] = np.maximum(high[at_zero], 1 - tail ** (1 / n[at_zero]))
+
+
 def subgroup_audit(
     y_true: ArrayLike,
     referred: ArrayLike,
@@ -152,6 +168,8 @@ def subgroup_audit(
         sens_lo, sens_hi = _interval(_ratio(boot[..., _TP], boot[..., _POS]), confidence)
         spec_lo, spec_hi = _interval(_ratio(boot[..., _TN], boot[..., _NEG]), confidence)
         sens, spec = _ratio(point[:, _TP], point[:, _POS]), _ratio(point[:, _TN], point[:, _NEG])
+        _widen_at_bounds(sens, sens_lo, sens_hi, (stats[:, :, _POS] > 0).sum(axis=0), confidence)
+        _widen_at_bounds(spec, spec_lo, spec_hi, (stats[:, :, _NEG] > 0).sum(axis=0), confidence)
         for j, group in enumerate(groups):
             in_group = g_idx == j
             n_mal = int(point[j, _POS])

@@ -108,3 +108,15 @@ def test_bad_input_is_refused() -> None:
         subgroup_audit([0, 2], [0, 1], [1, 2], {"a": [1, 1]})
     with pytest.raises(ValueError, match="n_boot"):
         subgroup_audit([0, 1], [0, 1], [1, 2], {"a": [1, 1]}, n_boot=1)
+
+
+def test_a_subgroup_with_every_cancer_found_still_gets_an_interval() -> None:
+    """21 cancers of 21 found: the interval must not collapse to [1, 1] (exact bound by patient)."""
+    patient = np.repeat(np.arange(40), 2)
+    y = np.tile([1, 0], 40)
+    y[42:] = 0  # 21 patients with a cancer
+    audit = subgroup_audit(y, y == 1, patient, {"all": np.zeros(80)}, n_boot=200)
+    s = audit.subgroups[0]
+    assert s.sensitivity == 1.0 and s.sensitivity_high == 1.0
+    assert s.sensitivity_low == pytest.approx(0.025 ** (1 / 21))
+    assert 0.8 < s.sensitivity_low < 0.9
