@@ -99,3 +99,16 @@ def test_the_simulated_pace_is_the_sites_default_pace() -> None:
     page = (ROOT / "course" / "how-it-works.md").read_text(encoding="utf-8")
     assert f"at most {default} a day across the whole course" in page
     assert f'"--pace", type=int, default={default}' in Path(sim.__file__).read_text()  # its CLI
+
+
+def test_the_simulated_decks_are_still_the_courses() -> None:
+    """Does the committed simulation still describe this course: the same modules, and a card
+    count within 10 % of today's? (A card edit moves every random draw, so the figures are not
+    recomputed in CI; a new module or a large change of the decks needs
+    `python tools/course_numbers.py --only scheduler_simulation`.)"""
+    figures = json.loads((ROOT / "course" / "_data" / "scheduler_simulation.json").read_text())
+    setup = figures["figures"]["setup"]
+    decks = sim.load_decks()
+    cards = sum(n for _, n in decks)
+    assert setup["modules"] == len(decks), "modules changed: rerun the simulation"
+    assert abs(setup["cards"] - cards) <= 0.1 * cards, f"{setup['cards']} simulated, {cards} now"
