@@ -31,7 +31,8 @@ interpolation.
 
 Run: .venv/bin/python benchmarks/scheduler_simulation.py [--learners 100] [--seed 0] [--pace 10]
      [--out build/numbers/scheduler_simulation.json] [--plot build/reports/scheduler.png]
-About 5 s on one core. `make numbers` writes course/_data/scheduler_simulation.json, which the
+About 5 s on one core. `python tools/course_numbers.py --only scheduler_simulation` (or `make
+numbers-full`) writes course/_data/scheduler_simulation.json, which the
 "How this course works" page quotes.
 """
 
