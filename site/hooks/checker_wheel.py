@@ -34,7 +34,14 @@ def _project(root: Path) -> dict:
 
 
 def version(root: Path = ROOT) -> str:
-    return str(_project(root)["version"])
+    """The project's version plus a local label from the checker's sources (`0.1.0+1a2b3c4d5e`):
+    a rebuilt site with a changed checker serves a new version, which `pip install` installs
+    over the old one instead of calling it "already satisfied"."""
+    h = hashlib.sha256()
+    for path in _sources(root):
+        h.update(path.relative_to(root).as_posix().encode() + b"\0" + path.read_bytes())
+    h.update("\n".join(requirements(root)).encode())
+    return f"{_project(root)['version']}+{h.hexdigest()[:10]}"
 
 
 def wheel_name(root: Path = ROOT) -> str:

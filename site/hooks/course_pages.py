@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import html
 import re
+from urllib.parse import quote
 
 from checker_wheel import wheel_name
 from course_cards import Card, Deck
@@ -204,7 +205,7 @@ def labs_index(
         "### Only the checker, from this site",
         "",
         "No clone needed: this site serves the checker as a wheel,",
-        f"[{wheel}](download/{wheel}). Download it and a lab's notebook into one empty",
+        f"[{wheel}](download/{quote(wheel)}). Download it and a lab's notebook into one empty",
         "folder, and in that folder run:",
         "",
         "```bash",

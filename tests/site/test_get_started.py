@@ -20,6 +20,7 @@ import subprocess
 import sys
 import zipfile
 from pathlib import Path
+from urllib.parse import quote
 
 import pytest
 
@@ -124,7 +125,7 @@ def test_the_page_gives_the_wheel_commands_without_a_clone() -> None:
     """With no repository address, does the page still give venv, pip install <wheel>, check?"""
     page = course_pages.labs_index([(LAB, "01-business-to-ml")], "")
     wheel = checker_wheel.wheel_name()
-    assert f"(download/{wheel})" in page
+    assert f"(download/{quote(wheel)})" in page  # '+' as %2B: some static hosts read + as a space
     assert commands(page.split("### Only the checker", 1)[1])[:3] == [
         "python3 -m venv .venv",
         f".venv/bin/pip install {wheel}",
@@ -172,3 +173,20 @@ def test_the_site_serves_a_minimal_checker_wheel_that_installs_offline_and_check
     assert int(found[2]) == out.count("FAIL ") + out.count("PASS ") > 0, out
     tests = public_tests(tmp_path / f"{LAB.name}.ipynb")
     assert tests and all(f"{gid}" in out for gid in tests), (sorted(tests), out)
+
+
+def test_the_wheel_is_reproducible_and_a_changed_checker_gets_a_new_version(
+    tmp_path: Path,
+) -> None:
+    """Same sources, same bytes; one changed line, a new version (pip then replaces the old)."""
+    root = tmp_path / "root"
+    shutil.copytree(ROOT / "graders", root / "graders", ignore=shutil.ignore_patterns("*.pyc"))
+    shutil.copy(ROOT / "pyproject.toml", root)
+    first = checker_wheel.build_wheel(tmp_path / "a", root).read_bytes()
+    assert checker_wheel.build_wheel(tmp_path / "b", root).read_bytes() == first
+    before = checker_wheel.wheel_name(root)
+    with (root / "graders" / "check.py").open("a") as f:
+        f.write("# a fix\n")
+    assert checker_wheel.wheel_name(root) != before
+    project = checker_wheel.version(root).split("+")[0]
+    assert checker_wheel.version(root) != project and project in before  # 0.1.0+<sources>
