@@ -170,19 +170,19 @@ def labs_index(
         )
     if repository:
         clone = [
-            "    ```bash",
-            f"    git clone {repository} mlops-course",
-            "    cd mlops-course",
-            "    python3 -m venv .venv",
-            "    .venv/bin/pip install -e '.[labs,grade]' jupyterlab",
-            "    ```",
+            "```bash",
+            f"git clone {repository} mlops-course",
+            "cd mlops-course",
+            "python3 -m venv .venv",
+            ".venv/bin/pip install -e '.[labs,grade]' jupyterlab",
+            "```",
         ]
-    else:
+    else:  # top-level text: indented by four spaces it would render as a code block
         clone = [
-            "    This site was built without the course repository's address",
-            "    (`extra: course_repository:` in `mkdocs.yml`): ask your instructor for it, clone",
-            "    it, and in its folder run `python3 -m venv .venv` and",
-            "    `.venv/bin/pip install -e '.[labs,grade]' jupyterlab`.",
+            "This site was built without the course repository's address",
+            "(`extra: course_repository:` in `mkdocs.yml`): ask your instructor for it, clone",
+            "it, and in its folder run `python3 -m venv .venv` and",
+            "`.venv/bin/pip install -e '.[labs,grade]' jupyterlab`.",
         ]
     lines += [
         "",

@@ -19,6 +19,7 @@ import shutil
 import subprocess
 import sys
 import zipfile
+from html import unescape
 from pathlib import Path
 from urllib.parse import quote
 
@@ -98,6 +99,23 @@ def test_the_built_labs_page_says_how_to_get_started(built_site: Path) -> None:
     index = (built_site / "labs" / "index.html").read_text(encoding="utf-8")
     assert 'id="get-started-on-your-own"' in index
     assert ".venv/bin/mlops-grade check" in index
+    if "ask your instructor" in index:  # no address: a sentence, not a code block
+        assert "<p>This site was built without the course repository" in index
+
+
+@pytest.mark.parametrize("address", ["", "https://example.org/c.git"])
+def test_the_get_started_text_renders_as_prose_and_commands(address: str) -> None:
+    """Rendered as the site does: prose in paragraphs, and every command in a code block?"""
+    import markdown
+
+    page = course_pages.labs_index([(LAB, "01-business-to-ml")], address)
+    html = markdown.markdown(page, extensions=["pymdownx.superfences", "pymdownx.tabbed"])
+    section = html.split("Get started on your own</h2>", 1)[1].split("How to open a lab", 1)[0]
+    blocks = "".join(re.findall(r"<pre[^>]*>(.*?)</pre>", section, re.S))
+    blocks = unescape(re.sub(r"<[^>]+>", "", blocks))
+    for command in commands(page.split("## How to open a lab", 1)[0]):
+        assert command in blocks, command
+    assert "This site was built" not in blocks and "```" not in blocks  # no fence shown as text
 
 
 def test_each_module_page_links_its_lab() -> None:
