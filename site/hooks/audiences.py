@@ -12,6 +12,7 @@ from __future__ import annotations
 from pathlib import Path
 
 INSTRUCTORS = "For instructors"
+ANSWER_KEY = "answer-key.md"  # learning.py's last page of the printed lab book
 
 
 def is_instructor_page(path: str) -> bool:
@@ -40,6 +41,9 @@ def on_config(config):  # noqa: ANN001, ANN201 - mkdocs hook signature
         return config
     nav.remove(section)
     nav.append(section)  # after Labs, Your progress and Glossary (appended by learning.py)
+    for item in [i for i in nav if isinstance(i, dict) and ANSWER_KEY in i.values()]:
+        nav.remove(item)  # the printed lab book's answer key stays its last page
+        nav.append(item)
     listed = set(_paths(nav))
     docs = Path(config["docs_dir"])
     for page in sorted((docs / "instructors").glob("*.md")):

@@ -18,8 +18,6 @@ sys.path.insert(0, str(ROOT / "site" / "hooks"))
 
 import audiences  # noqa: E402
 
-pytestmark = pytest.mark.slow
-
 
 class PrimaryNav(HTMLParser):
     """Material's primary navigation: [(top-level label, [page hrefs under it])]."""
@@ -92,6 +90,27 @@ def test_the_rule_names_the_instructor_pages() -> None:
     assert "project/instructors.html" in _instructor_pages()
 
 
+def test_the_hook_puts_instructors_last_before_only_the_books_answer_key(tmp_path: Path) -> None:
+    """After the sections other hooks append, before the printed book's answer key, with any
+    unlisted instructors/*.md page added?"""
+    (tmp_path / "instructors").mkdir()
+    for name in ("hub.md", "new-workshop.md"):
+        (tmp_path / "instructors" / name).write_text("# x\n")
+    nav = [
+        "index.md",
+        {audiences.INSTRUCTORS: [{"Hub": "instructors/hub.md"}]},
+        {"Labs": ["labs/index.md"]},
+        {"Glossary": "glossary.md"},
+        {"Answer key": "answer-key.md"},
+    ]
+    audiences.on_config({"nav": nav, "docs_dir": str(tmp_path)})
+    assert [next(iter(i)) if isinstance(i, dict) else i for i in nav] == [
+        "index.md", "Labs", "Glossary", audiences.INSTRUCTORS, "Answer key"
+    ]  # fmt: skip
+    assert nav[3][audiences.INSTRUCTORS][-1] == "instructors/new-workshop.md"
+
+
+@pytest.mark.slow
 def test_the_learner_path_holds_no_instructor_page(built_site: Path) -> None:
     """Modules, labs, study aids: all in the learner's nav, and no instructor page among them?"""
     sections = _sections(built_site)
@@ -114,6 +133,7 @@ def test_the_learner_path_holds_no_instructor_page(built_site: Path) -> None:
     assert not missing, f"not in the learners' navigation: {missing}"
 
 
+@pytest.mark.slow
 def test_every_instructor_page_is_in_the_instructors_section(built_site: Path) -> None:
     """Is every instructor page reachable from "For instructors", and only those pages?"""
     label, links = _sections(built_site)[-1]
