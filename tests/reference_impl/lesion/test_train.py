@@ -176,3 +176,27 @@ def test_evaluate_refuses_other_held_out_patients(
     other = TRAIN.model_copy(update={"random_state": 1})
     with pytest.raises(InvalidInputError, match="re-run `lesion train`"):
         evaluate(frame, cand.model, cand.to_dict(), train=other, params=EVAL)
+
+
+def test_train_and_evaluate_are_tracked_in_the_lesion_experiment(
+    table: tuple[pd.DataFrame, list[str]], tmp_path: Path
+) -> None:
+    """Can a reader find the lesion run in MLflow, apart from the fraud runs, with its folds,
+    its held-out figures and the gate's verdict?"""
+    import mlflow
+
+    frame, names = table
+    uri = f"sqlite:///{tmp_path / 'mlflow.db'}"
+    cand = train(frame, names, params=TRAIN, tracking_uri=uri)
+    evaluate(frame, cand.model, cand.to_dict(), train=TRAIN, params=EVAL, tracking_uri=uri)
+    mlflow.set_tracking_uri(uri)
+    assert mlflow.get_experiment_by_name("fraud-reference") is None
+    run = mlflow.get_run(cand.run_id)
+    experiment = mlflow.get_experiment(run.info.experiment_id)
+    assert experiment.name == "lesion-reference"
+    assert run.data.tags["gate"] == "passed" and run.data.tags["system"] == "lesion"
+    assert {"logreg.oof_auc", "test_roc_auc", "test_sensitivity"} <= set(run.data.metrics)
+    children = mlflow.search_runs(
+        [run.info.experiment_id], filter_string=f"tags.mlflow.parentRunId = '{run.info.run_id}'"
+    )
+    assert list(children["tags.family"]) == ["logreg"]
