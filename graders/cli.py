@@ -111,7 +111,7 @@ def check(
     from graders.check import check as run
     from graders.config import GradeConfig
 
-    config = GradeConfig.from_settings(cell_timeout_s=cell_timeout)
+    config = _run(lambda: GradeConfig.from_settings(cell_timeout_s=cell_timeout))
     result = _run(lambda: run(notebook=notebook, config=config))
     if as_json:
         return _emit_json(result.to_dict())
@@ -179,6 +179,7 @@ def autograde(
         float | None,
         typer.Option(
             "--stall-timeout",
+            min=1,
             help="On a Dask cluster, stop after this many seconds in which no worker can take "
             f"a task (default {D.STALL_TIMEOUT_S:g}; what is graded stays recorded).",
         ),
@@ -196,11 +197,13 @@ def autograde(
     from graders.autograde import autograde as run
     from graders.config import GradeConfig
 
-    config = GradeConfig.from_settings(
-        cell_timeout_s=cell_timeout,
-        wall_time_s=wall_time,
-        memory_mb=memory_mb,
-        allow_unsandboxed=allow_unsandboxed,
+    config = _run(
+        lambda: GradeConfig.from_settings(
+            cell_timeout_s=cell_timeout,
+            wall_time_s=wall_time,
+            memory_mb=memory_mb,
+            allow_unsandboxed=allow_unsandboxed,
+        )
     )
     progress = Progress(
         TextColumn("grading {task.description}"),

@@ -6,10 +6,11 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
-from pydantic import Field
+from pydantic import Field, ValidationError
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from graders import defaults as D
+from graders.errors import GraderError
 
 
 class GraderSettings(BaseSettings):
@@ -71,6 +72,7 @@ class GraderSettings(BaseSettings):
     )
     stall_timeout_s: float = Field(
         D.STALL_TIMEOUT_S,
+        gt=0,
         description="Seconds a cluster run waits while no Dask worker can take grading tasks"
         " (none connected, every one refusing or gone) before it stops with what is recorded.",
     )
@@ -78,7 +80,16 @@ class GraderSettings(BaseSettings):
 
 @lru_cache
 def get_settings() -> GraderSettings:
-    return GraderSettings()  # type: ignore[call-arg]  # values come from the environment
+    """The settings from the environment; a bad value is a `GraderError` naming its variable."""
+    try:
+        return GraderSettings()  # type: ignore[call-arg]  # values come from the environment
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        name = "MLOPS_GRADE_" + str(first["loc"][0]).upper() if first["loc"] else "a setting"
+        raise GraderError(
+            f"{name}={first.get('input')!r}: {first['msg']}"
+            + (f" (and {exc.error_count() - 1} more)" if exc.error_count() > 1 else "")
+        ) from None
 
 
 _RUN_ONLY = ("scheduler", "worker_course_dir", "stall_timeout_s")

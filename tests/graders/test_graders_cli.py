@@ -122,3 +122,29 @@ def test_check_of_a_missing_file_says_so(tmp_path: Path) -> None:
     result = runner.invoke(app, ["check", str(tmp_path / "missing.ipynb")])
     assert result.exit_code == 1
     assert result.output.strip() == f"error: no notebook at {tmp_path / 'missing.ipynb'}"
+
+
+@pytest.mark.parametrize(
+    ("variable", "value", "why"),
+    [
+        ("MLOPS_GRADE_STALL_TIMEOUT_S", "-1", "Input should be greater than 0"),
+        ("MLOPS_GRADE_CELL_TIMEOUT_S", "abc", "Input should be a valid number"),
+    ],
+)
+def test_a_bad_setting_is_one_line(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, variable: str, value: str, why: str
+) -> None:
+    """Does a bad MLOPS_GRADE_* value stop the command with one line naming the variable (not a
+    traceback)?"""
+    from graders.config import get_settings
+
+    monkeypatch.setenv(variable, value)
+    get_settings.cache_clear()
+    try:
+        bad = runner.invoke(app, ["autograde", "lab01", "--course-dir", str(tmp_path)])
+    finally:
+        monkeypatch.delenv(variable)
+        get_settings.cache_clear()
+    assert bad.exit_code == 1
+    lines = bad.output.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith(f"error: {variable}={value!r}: {why}"), lines
