@@ -14,7 +14,6 @@ import time
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
 
 from graders import cells as C
 from graders.config import GradeConfig
@@ -28,7 +27,7 @@ from graders.sandbox.backend import Backend
 from graders.sandbox.copyback import return_workdir
 from graders.scorer import score_notebook
 from graders.scoring import TestSpec
-from graders.sessions import GradingSession, close_worker, this_worker
+from graders.sessions import GradingSession, this_worker
 from graders.steps.base import StepContext
 
 
@@ -40,19 +39,6 @@ def instructor_sources(spec: LabNotebook) -> list[str]:
 def lab_modules(notebooks: dict[str, LabNotebook]) -> list[str]:
     """Modules the lab's instructor cells import: what a warm sandbox and a forkserver preload."""
     return lab_imports(src for spec in notebooks.values() for src in instructor_sources(spec))
-
-
-def close_warm() -> None:
-    """Close this worker process's grading session (its warm sandbox, if any)."""
-    close_worker()
-
-
-def __getattr__(name: str) -> Any:
-    # ``grade_task._warm``: this process's warm sandbox, as tests/graders/test_graders_warm.py
-    # reads it (the module kept it in a global before `graders.sessions`).
-    if name == "_warm":
-        return this_worker().warm_sandbox
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 @dataclass(frozen=True)

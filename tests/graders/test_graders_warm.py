@@ -9,10 +9,10 @@ from typing import Any
 
 import pytest
 
-from graders import grade_task
 from graders.autograde import grade_folder
 from graders.config import GradeConfig
 from graders.kernel.warm import WarmSandbox, lab_imports
+from graders.sessions import close_worker, this_worker
 
 pytestmark = [pytest.mark.slow, pytest.mark.sandbox]
 
@@ -109,9 +109,9 @@ PEEKS_AT_ZYGOTE = (
 
 @pytest.fixture(autouse=True)
 def fresh_warm() -> Iterator[None]:
-    grade_task.close_warm()
+    close_worker()
     yield
-    grade_task.close_warm()
+    close_worker()
 
 
 def grade(
@@ -122,8 +122,9 @@ def grade(
 
 
 def warm() -> Any:
-    assert grade_task._warm is not None
-    return grade_task._warm
+    sandbox = this_worker().warm_sandbox
+    assert sandbox is not None
+    return sandbox
 
 
 def test_one_warm_sandbox_serves_a_run_with_the_cold_scores(
@@ -135,7 +136,7 @@ def test_one_warm_sandbox_serves_a_run_with_the_cold_scores(
         s: grade(sample_course, submit, isolating_backend, s, a, config=COLD).total
         for s, a in answers.items()
     }
-    assert grade_task._warm is None  # warm=False never starts one
+    assert this_worker().warm_sandbox is None  # warm=False never starts one
     hot = {
         s: grade(sample_course, submit, isolating_backend, s, a, config=WARM).total
         for s, a in answers.items()
@@ -235,7 +236,7 @@ def test_a_process_left_behind_costs_the_sandbox_not_the_next_student(
     b = grade(sample_course, submit, isolating_backend, "b", SEES_NOTHING, config=WARM)
     assert a.total == b.total == 8.0 and warm().spawned == 2
     uid = warm().proc.uid
-    grade_task.close_warm()
+    close_worker()
     left = [p for p in Path("/proc").iterdir() if p.name.isdigit() and _uid(p) == uid]
     assert not left, f"processes of the sandbox uid survived: {left}"
 
