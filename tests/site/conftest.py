@@ -155,7 +155,7 @@ def checker_wheelhouse(tmp_path_factory: pytest.TempPathFactory) -> Path:
     `pip install --no-index --find-links` into a fresh venv: an install test never downloads."""
     sys.path[:0] = [str(Path(__file__).resolve().parent), str(ROOT / "site" / "hooks")]
     import checker_wheel
-    from wheelhouse import wheelhouse
+    from checker_wheelhouse import wheelhouse
 
     out = tmp_path_factory.mktemp("wheelhouse")
     wheelhouse(checker_wheel.requirements(), out)
