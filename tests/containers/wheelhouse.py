@@ -30,6 +30,9 @@ IMAGE_ENV = {
 }
 POINT_RELEASES = range(0, 30)
 BOOKWORM_GLIBC_MINOR = 36  # both bases are Debian 12: glibc 2.36
+# Pins PyPI has as source only (dvc → hydra-core/omegaconf → antlr4-python3-runtime 4.9.*): their
+# hashed sdist goes into the wheelhouse and the image builds it with the lock's setuptools.
+SOURCE_ONLY = ("antlr4-python3-runtime",)
 REQUIREMENT = re.compile(
     r"^(?P<pin>[A-Za-z0-9][A-Za-z0-9._-]*==[^\s;\\]+)\s*(?:;\s*(?P<marker>[^\\]+?))?\s*\\?$"
 )
@@ -68,10 +71,10 @@ def for_images(pin: Pin) -> bool:
 
 
 def digests(folder: Path) -> dict[Path, str]:
-    """`sha256:<hex>` of every wheel already in `folder`."""
+    """`sha256:<hex>` of every wheel (and source-only sdist) already in `folder`."""
     return {
         path: "sha256:" + hashlib.sha256(path.read_bytes()).hexdigest()
-        for path in folder.glob("*.whl")
+        for path in [*folder.glob("*.whl"), *folder.glob("*.tar.gz")]
     }
 
 
@@ -107,7 +110,8 @@ def download_command(requirements: Path, dest: Path) -> list[str]:
     platforms = [f"manylinux_2_{v}_{machine}" for v in range(BOOKWORM_GLIBC_MINOR, 16, -1)]
     platforms += [f"manylinux{tag}_{machine}" for tag in ("2014", "2010", "1")]
     cmd = [sys.executable, "-m", "pip", "download", "--no-deps", "--require-hashes", "--quiet"]
-    cmd += ["--only-binary=:all:", "--python-version", "3.11", "--implementation", "cp"]
+    cmd += ["--only-binary=:all:", *(f"--no-binary={name}" for name in SOURCE_ONLY)]
+    cmd += ["--python-version", "3.11", "--implementation", "cp"]
     cmd += ["--ignore-requires-python"]  # markers chose the pins; some need a newer 3.11.x
     cmd += [arg for tag in platforms for arg in ("--platform", tag)]
     return [*cmd, "-r", str(requirements), "-d", str(dest)]
