@@ -10,7 +10,7 @@ import re
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field
 
 from reference_impl.schemas import FEATURE_COLUMNS
 
@@ -58,6 +58,28 @@ def _datetime_schema(schema: dict[str, Any]) -> None:
 
 
 Amount = Annotated[float, Field(strict=True, ge=0, le=MAX_AMOUNT)]
+AVG_RULE = "an average amount is 0 (no payment in the window) or at least 0.01 (one cent)"
+
+
+def _zero_or_cents(value: float) -> float:
+    if 0 < value < 0.01:
+        raise ValueError(AVG_RULE)
+    return value
+
+
+# An average of amounts in cents is 0 or at least a cent; the document says so (`not` the open
+# interval 0..0.01), so a sub-cent average — issue 26's 5e-324 next to an amount near 10^6, which
+# overflowed a ratio inside the model — is a 422 naming the field, for any model.
+AvgAmount = Annotated[
+    float,
+    Field(
+        strict=True,
+        ge=0,
+        le=MAX_AMOUNT,
+        json_schema_extra={"not": {"exclusiveMinimum": 0, "exclusiveMaximum": 0.01}},
+    ),
+    AfterValidator(_zero_or_cents),
+]
 # Whole numbers as JSON numbers with multipleOf 1: `8` and `8.0` pass, `8.5`, `true`, `"8"` do
 # not — validated in pydantic-core (a Python validator per field made batches 15x slower).
 Count = Annotated[float, Field(strict=True, ge=0, le=MAX_COUNT, multiple_of=1)]
@@ -73,8 +95,8 @@ class _Strict(BaseModel):
 class FeaturesRequest(_Strict):
     """The 15 model inputs of one transaction (names as in the training data).
 
-    Every value within these bounds is scored, subnormal floats included: the model's amount
-    ratios count an average below 0.01 as 0.01 (and an average of 0 as 1).
+    Every value within these bounds is scored, subnormal floats included; an average amount is 0
+    or at least a cent (and the model's amount ratios count an average of 0 as 1).
     """
 
     TX_AMOUNT: Amount
@@ -83,9 +105,9 @@ class FeaturesRequest(_Strict):
     CUSTOMER_ID_NB_TX_1DAY_WINDOW: Count
     CUSTOMER_ID_NB_TX_7DAY_WINDOW: Count
     CUSTOMER_ID_NB_TX_30DAY_WINDOW: Count
-    CUSTOMER_ID_AVG_AMOUNT_1DAY_WINDOW: Amount
-    CUSTOMER_ID_AVG_AMOUNT_7DAY_WINDOW: Amount
-    CUSTOMER_ID_AVG_AMOUNT_30DAY_WINDOW: Amount
+    CUSTOMER_ID_AVG_AMOUNT_1DAY_WINDOW: AvgAmount
+    CUSTOMER_ID_AVG_AMOUNT_7DAY_WINDOW: AvgAmount
+    CUSTOMER_ID_AVG_AMOUNT_30DAY_WINDOW: AvgAmount
     TERMINAL_ID_NB_TX_1DAY_WINDOW: Count
     TERMINAL_ID_NB_TX_7DAY_WINDOW: Count
     TERMINAL_ID_NB_TX_30DAY_WINDOW: Count
@@ -111,7 +133,7 @@ class BatchRequest(_Strict):
 # One transaction as a 15-number array, in FEATURE_COLUMNS order, with the same constraints
 # as FeaturesRequest (a test checks they agree). Validated wholly in pydantic-core.
 FeatureRow = tuple[
-    Amount, Flag, Flag, Count, Count, Count, Amount, Amount, Amount, Count, Count, Count,
+    Amount, Flag, Flag, Count, Count, Count, AvgAmount, AvgAmount, AvgAmount, Count, Count, Count,
     Share, Share, Share,
 ]  # fmt: skip
 MAX_ROWS = 20_000  # ~2.5 MB as arrays: fits the default 4 MiB body limit

@@ -1,9 +1,11 @@
 """Finite, schema-valid input never gets a 500: what the model derives from it is checked too.
 
 Issue 26's two reproductions: a subnormal average amount (5e-324) next to an amount near 10^6
-overflows the model's amount ratio to inf, and scikit-learn raised inside /v1/score/batch and
-/v1/score/rows. A model with safe ratios scores such rows; one without gets a 422 naming the
-field that caused the overflow, and only that request fails.
+overflowed the model's amount ratio to inf, and scikit-learn raised inside /v1/score/batch and
+/v1/score/rows. The schema now states what an average of amounts in cents is (0 or at least a
+cent), so those rows are a 422 naming the field for any model; the reference model's ratios are
+bounded anyway; and a model that still overflows on valid input (an unguarded exp of the amount)
+gets a 422 naming the input that caused it, for that request only.
 """
 
 from __future__ import annotations
@@ -29,7 +31,7 @@ from reference_impl.serve.app import create_app
 from reference_impl.serve.batcher import MicroBatcher
 from reference_impl.serve.bundle import ModelBundle
 from reference_impl.serve.guard import NonFiniteError
-from reference_impl.serve.schemas import MAX_AMOUNT, MAX_COUNT
+from reference_impl.serve.schemas import AVG_RULE, MAX_AMOUNT, MAX_COUNT
 from reference_impl.serve.settings import ServeSettings
 from reference_impl.serve.testing import random_features, train_demo_model, write_bundle
 
@@ -37,21 +39,22 @@ AVG_1DAY = "CUSTOMER_ID_AVG_AMOUNT_1DAY_WINDOW"
 _AMOUNT, _AVG = FEATURE_COLUMNS.index("TX_AMOUNT"), FEATURE_COLUMNS.index(AVG_1DAY)
 
 
-class RawRatio(TransformerMixin, BaseEstimator):
-    """Appends amount / 1-day average with no guard: the division that overflowed in issue 26."""
+class RawExp(TransformerMixin, BaseEstimator):
+    """Appends exp(amount / 1000) with no guard: a derived feature that overflows on valid input
+    (any amount above ~709,783), as the unbounded ratio of issue 26 did."""
 
-    def fit(self, X: Any, y: Any = None) -> RawRatio:  # noqa: N803
+    def fit(self, X: Any, y: Any = None) -> RawExp:  # noqa: N803
         self.n_features_in_ = np.asarray(X).shape[1]
         return self
 
     def transform(self, X: Any) -> np.ndarray:  # noqa: N803
         values = np.asarray(X, dtype=np.float64)
-        with np.errstate(divide="ignore", over="ignore", invalid="ignore"):
-            ratio = values[:, [_AMOUNT]] / np.where(values[:, [_AVG]] > 0, values[:, [_AVG]], 1)
-        return np.hstack([values, ratio])
+        with np.errstate(over="ignore"):
+            grown = np.exp(values[:, [_AMOUNT]] / 1000)
+        return np.hstack([values, grown])
 
     def get_feature_names_out(self, input_features: Any = None) -> np.ndarray:
-        return np.asarray([*FEATURE_COLUMNS, "AMOUNT_TO_AVG_1DAY"], dtype=object)
+        return np.asarray([*FEATURE_COLUMNS, "EXP_AMOUNT"], dtype=object)
 
 
 def _row(**values: float) -> dict[str, float]:
@@ -59,8 +62,10 @@ def _row(**values: float) -> dict[str, float]:
     return {**row, **values}
 
 
-# The issue's reproduction: finite, inside every schema bound.
-OVERFLOWING = _row(TX_AMOUNT=999_999.5, **{AVG_1DAY: 5e-324})
+# The issue's reproduction: finite, inside every bound the schema had then.
+REPRODUCTION = _row(TX_AMOUNT=999_999.5, **{AVG_1DAY: 5e-324})
+# Valid today, and the unguarded exp of `RawExp` overflows on it.
+OVERFLOWING = _row(TX_AMOUNT=999_999.5, **{AVG_1DAY: 40.0})
 ORDINARY = _row(TX_AMOUNT=42.0, **{AVG_1DAY: 40.0})
 
 
@@ -68,7 +73,7 @@ ORDINARY = _row(TX_AMOUNT=42.0, **{AVG_1DAY: 40.0})
 def unsafe_model() -> Any:
     X = random_features(500, seed=5)  # noqa: N806
     y = np.asarray(X["TX_AMOUNT"] > 60)
-    return make_pipeline(RawRatio(), StandardScaler(), LogisticRegression()).fit(X, y)
+    return make_pipeline(RawExp(), StandardScaler(), LogisticRegression()).fit(X, y)
 
 
 @pytest.fixture(scope="module")
@@ -105,9 +110,9 @@ def test_overflowing_batch_gets_422_naming_the_field(unsafe_client: TestClient) 
     response = unsafe_client.post("/v1/score/batch", json={"transactions": [ORDINARY, OVERFLOWING]})
     assert response.status_code == 422, response.text
     body = response.json()
-    assert body["detail"].startswith(f"transactions.1.{AVG_1DAY}: ")
-    assert "AMOUNT_TO_AVG_1DAY" in body["detail"] and "not finite" in body["detail"]
-    assert [e["field"] for e in body["errors"]] == [f"transactions.1.{AVG_1DAY}"]
+    assert body["detail"].startswith("transactions.1.TX_AMOUNT: ")
+    assert "EXP_AMOUNT" in body["detail"] and "not finite" in body["detail"]
+    assert [e["field"] for e in body["errors"]] == ["transactions.1.TX_AMOUNT"]
 
 
 def test_overflowing_rows_get_422_naming_the_column(unsafe_client: TestClient) -> None:
@@ -115,14 +120,14 @@ def test_overflowing_rows_get_422_naming_the_column(unsafe_client: TestClient) -
     response = unsafe_client.post("/v1/score/rows", json=_rows_body(OVERFLOWING, ORDINARY))
     assert response.status_code == 422, response.text
     detail = response.json()["detail"]
-    assert detail.startswith(f"rows.0.{_AVG}: {AVG_1DAY} makes the model's AMOUNT_TO_AVG_1DAY")
+    assert detail.startswith(f"rows.0.{_AMOUNT}: TX_AMOUNT makes the model's EXP_AMOUNT")
 
 
 def test_overflowing_single_request_gets_422(unsafe_client: TestClient) -> None:
     """Does the micro-batched /v1/score answer the same 422, and keep serving afterwards?"""
     response = unsafe_client.post("/v1/score", json=OVERFLOWING)
     assert response.status_code == 422, response.text
-    assert response.json()["errors"][0]["field"] == AVG_1DAY
+    assert response.json()["errors"][0]["field"] == "TX_AMOUNT"
     assert unsafe_client.post("/v1/score", json=ORDINARY).status_code == 200
 
 
@@ -144,23 +149,30 @@ def test_only_the_overflowing_request_fails_in_a_shared_model_call(unsafe_model:
     good, bad, again = asyncio.run(scenario())
     assert calls == [3]  # one model call for the three requests
     expected = unsafe_model.predict_proba(np.array([rows[0]]))[0, 1]
-    assert isinstance(bad, NonFiniteError) and bad.problems[0].inputs == (AVG_1DAY,)
+    assert isinstance(bad, NonFiniteError) and bad.problems[0].inputs == ("TX_AMOUNT",)
     assert good[0] == pytest.approx(expected) and again[0] == pytest.approx(expected)
 
 
 @pytest.mark.parametrize("path", ["/v1/score", "/v1/score/batch", "/v1/score/rows"])
-def test_registered_model_scores_the_reproductions(boosting_client: TestClient, path: str) -> None:
-    """Does the reference system's own model (safe ratios) score the issue's rows with 200?"""
+def test_the_reproductions_get_422_naming_the_field(boosting_client: TestClient, path: str) -> None:
+    """Issue 26's rows (a sub-cent average next to an amount near 10^6) break the schema now:
+    a 422 that names the average and says what it may be, on every route, for any model."""
     body: Any = {
-        "/v1/score": OVERFLOWING,
-        "/v1/score/batch": {"transactions": [OVERFLOWING, ORDINARY]},
-        "/v1/score/rows": _rows_body(OVERFLOWING, ORDINARY),
+        "/v1/score": REPRODUCTION,
+        "/v1/score/batch": {"transactions": [ORDINARY, REPRODUCTION]},
+        "/v1/score/rows": _rows_body(ORDINARY, REPRODUCTION),
     }[path]
     response = boosting_client.post(path, json=body)
-    assert response.status_code == 200, response.text
-    got = response.json()
-    scores = [got["score"]] if "score" in got else got["scores"]
-    assert all(0.0 <= s <= 1.0 for s in scores)
+    assert response.status_code == 422, response.text
+    field = {
+        "/v1/score": AVG_1DAY,
+        "/v1/score/batch": f"transactions.1.{AVG_1DAY}",
+        "/v1/score/rows": f"rows.1.{_AVG}",
+    }[path]
+    error = response.json()["errors"][0]
+    assert error["field"] == field and AVG_RULE in error["message"]
+    fine = {**REPRODUCTION, AVG_1DAY: 0.01}  # the smallest average the schema allows
+    assert boosting_client.post("/v1/score", json=fine).status_code == 200
 
 
 # Schema-valid values at the edges of float64: subnormals, the bounds, signed zero.
@@ -169,7 +181,14 @@ def _amounts() -> st.SearchStrategy[float]:
     return edges | st.floats(0, MAX_AMOUNT, allow_subnormal=True)
 
 
+def _averages() -> st.SearchStrategy[float]:
+    edges = st.sampled_from([0.0, -0.0, 0.01, MAX_AMOUNT])
+    return edges | st.floats(0.01, MAX_AMOUNT)
+
+
 def _column(name: str) -> st.SearchStrategy[float]:
+    if "AVG_AMOUNT" in name:
+        return _averages()
     if "AMOUNT" in name:
         return _amounts()
     if "NB_TX" in name:
