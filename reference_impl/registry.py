@@ -21,7 +21,7 @@ import json
 import shutil
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from reference_impl import atomic, model_card, schemas, tracking
 from reference_impl.artifacts import UntrustedModelError, load_model, save_model, sha256_of
@@ -44,18 +44,73 @@ def save_candidate(model: Any, meta: dict[str, Any], out_dir: Path) -> Path:
     return out_dir
 
 
-def load_candidate(directory: Path | str) -> tuple[Any, dict[str, Any]]:
+def load_candidate(
+    directory: Path | str, *, command: str = "fraud train"
+) -> tuple[Any, dict[str, Any]]:
     """The candidate model and its train.json (the model's sha256 is verified).
 
     Raises:
-        MissingInputError: no candidate in `directory` (run `fraud train`).
+        MissingInputError: no candidate in `directory` (run `command`).
     """
     directory = Path(directory)
     meta_path = directory / CANDIDATE_META
     if not meta_path.is_file():
-        raise MissingInputError(f"no trained candidate at {directory} (run `fraud train` first)")
+        raise MissingInputError(f"no trained candidate at {directory} (run `{command}` first)")
     meta = json.loads(meta_path.read_text())
     return load_model(directory / meta["model_file"], sha256=meta["model_sha256"]), meta
+
+
+class SystemHook(Protocol):
+    """What a reference system contributes to a registered version: the fields of its
+    metadata.json (the serving bundle reads them), its model card and its MLflow description.
+    The registry itself (versions, hashes, champion, history, MLflow) is the same for all."""
+
+    @property
+    def train_command(self) -> str:
+        """The command that makes a candidate (named when there is none)."""
+        ...
+
+    def metadata(
+        self,
+        model: Any,
+        meta: dict[str, Any],
+        evaluation: dict[str, Any],
+        release: dict[str, Any],
+        model_name: str,
+        version: str,
+        mlflow_version: str | None,
+    ) -> dict[str, Any]:
+        """The version's metadata.json."""
+        ...
+
+    def card(self, meta: dict[str, Any], evaluation: dict[str, Any], export: dict[str, Any]) -> str:
+        """The version's model card (Markdown)."""
+        ...
+
+    def summary(self, meta: dict[str, Any], evaluation: dict[str, Any]) -> str:
+        """One paragraph for the MLflow registry's version description."""
+        ...
+
+
+class FraudHook:
+    """The fraud system's fields (`_metadata`, `model_card.render`, `model_card.summary`)."""
+
+    train_command = "fraud train"
+
+    def metadata(self, *args: Any) -> dict[str, Any]:
+        """The fraud metadata.json (`_metadata`)."""
+        return _metadata(*args)
+
+    def card(self, meta: dict[str, Any], evaluation: dict[str, Any], export: dict[str, Any]) -> str:
+        """The fraud model card."""
+        return model_card.render(meta, evaluation, export)
+
+    def summary(self, meta: dict[str, Any], evaluation: dict[str, Any]) -> str:
+        """The fraud MLflow description."""
+        return model_card.summary(meta, evaluation)
+
+
+FRAUD = FraudHook()
 
 
 @dataclass(frozen=True)
@@ -108,6 +163,7 @@ def register(
     models_dir: Path | str,
     tracking_uri: str | None = None,
     model_name: str = "fraud-detector",
+    hook: SystemHook = FRAUD,
 ) -> Registration:
     """Publish a candidate as a new version; promote it when the release decision says so.
 
@@ -118,13 +174,14 @@ def register(
         models_dir: where versions are exported (``v<N>/``, ``CHAMPION``, ``history.jsonl``).
         tracking_uri: MLflow store; None = export only (no MLflow registry entry).
         model_name: registered model name.
+        hook: the system's metadata fields and model card (fraud by default).
 
     Raises:
         GateFailed: the evaluation failed its floors or the release decision is reject.
         InvalidInputError: the evaluation belongs to another candidate.
         MissingInputError: no candidate in `candidate_dir`.
     """
-    model, meta = load_candidate(candidate_dir)
+    model, meta = load_candidate(candidate_dir, command=hook.train_command)
     gate = evaluation.get("gate", {})
     if not gate.get("passed"):
         reasons = "; ".join(gate.get("reasons", [])) or "no gate result in the evaluation"
@@ -136,10 +193,10 @@ def register(
             "the evaluation report belongs to another candidate (sha256 differs)"
         )
     models_dir = Path(models_dir)
-    mlflow_version = _register_mlflow(meta, evaluation, tracking_uri, model_name)
+    mlflow_version = _register_mlflow(meta, evaluation, tracking_uri, model_name, hook)
     version = _next_version(models_dir)
-    metadata = _metadata(model, meta, evaluation, release, model_name, version, mlflow_version)
-    card = model_card.render(meta, evaluation, metadata)
+    metadata = hook.metadata(model, meta, evaluation, release, model_name, version, mlflow_version)
+    card = hook.card(meta, evaluation, metadata)
     with atomic.atomic_directory(models_dir / version, mode=0o755) as tmp:
         shutil.copy2(Path(candidate_dir) / meta["model_file"], tmp / MODEL_FILE)
         if sha256_of(tmp / MODEL_FILE) != meta["model_sha256"]:
@@ -257,7 +314,11 @@ def promote(
 
 
 def _register_mlflow(
-    meta: dict[str, Any], evaluation: dict[str, Any], tracking_uri: str | None, model_name: str
+    meta: dict[str, Any],
+    evaluation: dict[str, Any],
+    tracking_uri: str | None,
+    model_name: str,
+    hook: SystemHook,
 ) -> str | None:
     run_id = meta.get("run_id")
     if not (tracking_uri and run_id):
@@ -276,7 +337,7 @@ def _register_mlflow(
         meta.get("model_uri") or f"runs:/{run_id}/model", model_name, tags=tags
     )
     mlflow.MlflowClient().update_model_version(
-        model_name, mv.version, description=model_card.summary(meta, evaluation)
+        model_name, mv.version, description=hook.summary(meta, evaluation)
     )
     return str(mv.version)
 

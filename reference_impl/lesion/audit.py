@@ -204,6 +204,8 @@ class SensitivityGate:
     reasons: list[str]
     judged: list[str]  # "attribute=group" of the subgroups the floor applied to
     not_judged: list[str]  # subgroups with too little data (reported, not gated)
+    floor: float | None = None  # the sensitivity floor applied (recorded with the verdict)
+    use_lower_bound: bool = False  # gated on the interval's lower end instead of the estimate
 
     def to_dict(self) -> dict[str, Any]:
         """Plain dict for JSON."""
@@ -237,5 +239,10 @@ def sensitivity_gate(
                 f"{s.sensitivity_low:.2f}-{s.sensitivity_high:.2f})"
             )
     return SensitivityGate(
-        passed=not reasons, reasons=reasons, judged=judged, not_judged=not_judged
+        passed=not reasons,
+        reasons=reasons,
+        judged=judged,
+        not_judged=not_judged,
+        floor=floor,
+        use_lower_bound=use_lower_bound,
     )

@@ -41,7 +41,7 @@ def main(
         bool, typer.Option("--version", callback=_version, is_eager=True, help="Show the version.")
     ] = False,
 ) -> None:
-    """Generate (HAM10000 layout), validate, featurize, train and evaluate."""
+    """Generate (HAM10000 layout), validate, featurize, train, evaluate and register."""
 
 
 def settings_with(**paths: Any) -> LesionSettings:
@@ -232,6 +232,63 @@ def evaluate(
     _report(res, as_json, f"{verdict}; report -> {res.out_dir}")
 
 
+def _registered_line(res: Any) -> str:
+    role = "champion" if res.champion == res.version else f"challenger (champion: {res.champion})"
+    band = res.refer_band
+    refer = (
+        f", refer band [{band['low']:.3f}, {band['high']:.3f}] ({band['referred']:.0%} referred)"
+        if band
+        else ", no refer band"
+    )
+    return f"registered {res.version} as {role}{refer} -> {res.directory}"
+
+
+@app.command()
+def register(
+    params: ParamsOption = None, track: TrackOption = None, as_json: JsonOption = False
+) -> None:
+    """Publish the evaluated candidate as a version; exit 1 if its sensitivity gate failed.
+
+    The first version becomes the champion (the one `fraud serve --lesion-models` loads); later
+    ones are challengers until promoted.
+
+    Example: lesion register --params params.yaml
+    """
+    from reference_impl.lesion.registration import run_register
+
+    with domain_errors():
+        res = run_register(
+            settings=settings_with(track=track), params=params_with(params), progress=echo_err
+        )
+    _report(res, as_json, _registered_line(res))
+
+
+@app.command()
+def promote(
+    version: Annotated[str, typer.Argument(help="Registered version to promote, e.g. v002.")],
+    reason: Annotated[str, typer.Option(help="Why (recorded in models/history.jsonl).")],
+    params: ParamsOption = None,
+    track: TrackOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Make a registered version (e.g. a challenger) the champion, recording the reason.
+
+    Example: lesion promote v002 --reason "same patients: specificity +0.04 at 95 % sensitivity"
+    """
+    from reference_impl import registry
+
+    settings = settings_with(track=track)
+    with domain_errors():
+        done = registry.promote(
+            settings.models_dir,
+            version,
+            reason=reason,
+            tracking_uri=settings.tracking,
+            model_name=params_with(params).registry.model_name,
+        )
+    _report(done, as_json, f"champion: {done.version} (was {done.previous})")
+
+
 @app.command()
 def pipeline(
     params: ParamsOption = None,
@@ -243,7 +300,7 @@ def pipeline(
     track: TrackOption = None,
     as_json: JsonOption = False,
 ) -> None:
-    """Run every stage without DVC: simulate → validate → features → train → evaluate.
+    """Run every stage without DVC: simulate → validate → features → train → evaluate → register.
 
     Example: lesion pipeline --preset tiny --fresh --no-track
     """

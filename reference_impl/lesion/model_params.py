@@ -75,3 +75,19 @@ class EvaluateParams(_Strict):
     audit_attributes: tuple[str, ...] = Field(
         default=("skin_tone", "device"), description="Metadata columns audited by subgroup."
     )
+
+
+class RegisterParams(_Strict):
+    """Registration: the registered name and the refer-to-dermatologist band served with it."""
+
+    model_name: str = Field(
+        default="lesion-screener", min_length=1, description="Registered model name."
+    )
+    refer_coverage: float = Field(
+        default=0.9,
+        gt=0,
+        le=1,
+        description="Share of lesions the served model decides; the rest (the band of the "
+        "evaluation's abstention curve nearest this coverage) is referred to a dermatologist. "
+        "1.0 = no band.",
+    )

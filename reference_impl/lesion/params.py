@@ -13,7 +13,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from reference_impl.errors import InvalidInputError, MissingInputError
-from reference_impl.lesion.model_params import EvaluateParams, TrainParams
+from reference_impl.lesion.model_params import EvaluateParams, RegisterParams, TrainParams
 
 SECTION = "lesion"
 
@@ -54,6 +54,7 @@ class LesionParams(_Strict):
     features: FeatureParams = FeatureParams()
     train: TrainParams = TrainParams()
     evaluate: EvaluateParams = EvaluateParams()
+    registry: RegisterParams = RegisterParams()
 
 
 def parse_params(raw: dict[str, Any], *, source: str = "parameters") -> LesionParams:

@@ -3,8 +3,8 @@
 Same shape as `reference_impl.runner`: `run_<stage>(*, settings, params, progress) ->
 <Stage>Result`, a frozen result whose `to_dict()` is what `--json` prints, inputs checked,
 outputs written atomically, expected failures as `errors.DomainError` subclasses. The model
-stages (train, evaluate) are in `lesion.model_runner`; `STAGES` lists all five in order, for
-`pipeline.run_pipeline(stages=...)`.
+stages (train, evaluate) are in `lesion.model_runner`, register in `lesion.registration`;
+`STAGES` lists all six in order, for `pipeline.run_pipeline(stages=...)`.
 """
 
 from __future__ import annotations
@@ -22,6 +22,7 @@ from reference_impl.lesion import schemas as s
 from reference_impl.lesion.config import LesionSettings
 from reference_impl.lesion.model_runner import run_evaluate, run_train
 from reference_impl.lesion.params import LesionParams
+from reference_impl.lesion.registration import run_register
 from reference_impl.runner import Progress, StageResult, ValidateResult, quiet
 
 VALIDATION_REPORT = "validation.json"
@@ -217,4 +218,4 @@ def run_features(
 
 
 # Order matters: each stage reads what the previous one wrote (the same deps as dvc.yaml).
-STAGES = (run_simulate, run_validate, run_features, run_train, run_evaluate)
+STAGES = (run_simulate, run_validate, run_features, run_train, run_evaluate, run_register)
