@@ -10,6 +10,9 @@ library versions, date, seconds); lessons, flashcards and quizzes insert them wi
     python tools/course_numbers.py --only models_small
     python tools/course_numbers.py --check  # recompute the cheap sets, compare with the committed
                                             # files (tolerance below); exit 1 on any difference
+    python tools/course_numbers.py --only lesion_model_full --reextract
+                                            # an extractor change: re-read the script's JSON of
+                                            # the committed run (build/numbers), rerun nothing
 
 Reference code is only reached through the benchmark scripts' command lines, so a refactor of
 `reference_impl/` that keeps those working keeps this working.
@@ -214,12 +217,24 @@ def lesion_model_figures(raw: dict[str, Any]) -> dict[str, Any]:
     }
     pipe = raw["pipeline"]
     at, shift = pipe["at_threshold"], pipe["prevalence_shift"]
+    head = pipe["headline"]
     out["pipeline"] = {
-        "auc": pipe["headline"]["roc_auc"],
+        "auc": head["roc_auc"],
         "threshold": pipe["threshold"],
         **{k: at[k] for k in ("sensitivity", "specificity", "nnb", "ppv") if at.get(k) is not None},
+        **{k: at[k] for k in ("tp", "fp", "tn", "fn")},  # the held-out confusion counts
         **{k: v for k, v in shift.items() if isinstance(v, int | float)},
         "gate_passed": int(bool(pipe["gate"]["passed"])),
+        # Lesson 4.4: ranking, calibration and the best specificity these predictions allow.
+        **{k: head[k] for k in ("brier", "ece") if isinstance(head.get(k), int | float)},
+        "ap": head["average_precision"],
+        "best_spec_at_95_sens": head["specificity_at_95_sensitivity"],
+        "min_judged_subgroup_sensitivity": head["min_judged_subgroup_sensitivity"],
+    }
+    # The refer-to-dermatologist band on the held-out patients, by coverage (c100 = no band).
+    out["abstention"] = {
+        f"c{round(100 * p['coverage'])}": {k: v for k, v in p.items() if isinstance(v, float)}
+        for p in pipe.get("abstention", [])
     }
     out["subgroups"] = {
         f"{s['attribute']}_{s['group']}": {
@@ -239,6 +254,12 @@ def lesion_model_figures(raw: dict[str, Any]) -> dict[str, Any]:
         tds_rule_sensitivity=rule["sensitivity"], tds_rule_specificity=rule["specificity"]
     )
     return out
+
+
+def lesion_views_figures(raw: dict[str, Any]) -> dict[str, Any]:
+    """benchmarks/lesion_views.py JSON: grouped vs random split (the leak), reliability bins,
+    PPV/NNB across prevalences and the model on a screening-prevalence set (lessons 2.1, 4.4)."""
+    return {k: v for k, v in raw.items() if k != "seconds"}
 
 
 @dataclass(frozen=True)
@@ -383,6 +404,15 @@ SETS = [
         extract=lesion_model_figures,
     ),
     FigureSet(
+        "lesion_views_small",
+        "benchmarks/lesion_views.py",
+        ("--seed", "0", "--out", "{out}"),
+        preset="small",
+        seed=0,
+        cheap=False,  # two generated sets and 24 cross-validations: a few minutes
+        extract=lesion_views_figures,
+    ),
+    FigureSet(
         "grading_scaleout",
         "benchmarks/grading_scaleout.py",
         ("--n", "100", "--out", "{out}"),
@@ -480,11 +510,43 @@ def write(name: str, payload: dict[str, Any], data_dir: Path = DATA) -> Path:
     return path
 
 
+def reextract(figure_set: FigureSet, data_dir: Path = DATA) -> list[str]:
+    """Rebuild a committed set's figures from its script's JSON in build/numbers, keeping the
+    committed provenance: for an extractor that now reads more of the same run. Returns the
+    figures it adds; raises RuntimeError when there is no such JSON or when it is not the
+    committed run's (a committed figure would change or vanish)."""
+    raw_path = Path(figure_set.output.replace("{out}", str(RAW / f"{figure_set.name}.json")))
+    committed_path = data_dir / f"{figure_set.name}.json"
+    if not raw_path.is_file() or not committed_path.is_file():
+        raise RuntimeError(
+            f"{figure_set.name}: --reextract needs {raw_path} and {committed_path}: run the set"
+        )
+    committed = json.loads(committed_path.read_text())
+    figures = figure_set.extract(json.loads(raw_path.read_text()))
+    changed = [
+        line for line in differences(committed["figures"], figures) if ": new figure" not in line
+    ]
+    if changed:
+        raise RuntimeError(
+            f"{figure_set.name}: {raw_path} is not the committed run's output ("
+            + "; ".join(changed[:3])
+            + "): rerun the set instead"
+        )
+    write(figure_set.name, {"meta": committed["meta"], "figures": figures}, data_dir)
+    return sorted(set(_leaves(figures)) - set(_leaves(committed["figures"])))
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--full", action="store_true", help="also the full-preset sets (minutes)")
     parser.add_argument("--only", nargs="+", metavar="SET", help="just these sets")
     parser.add_argument("--check", action="store_true", help="recompute and compare, write nothing")
+    parser.add_argument(
+        "--reextract",
+        action="store_true",
+        help="with --only: re-read the scripts' JSON of the committed runs (build/numbers) after "
+        "an extractor change, keeping their provenance; rerun nothing",
+    )
     parser.add_argument("--data", type=Path, default=DATA, help="results folder (course/_data)")
     parser.add_argument(
         "--jobs", type=int, default=2, help="sets computed at once (each is its own process)"
@@ -502,6 +564,18 @@ def main(argv: list[str] | None = None) -> int:
         chosen = [known[n] for n in args.only]
     else:
         chosen = [s for s in SETS if s.cheap or args.full]
+    if args.reextract:
+        if not args.only or args.check:
+            print("error: --reextract needs --only SET and no --check", file=sys.stderr)
+            return 1
+        for figure_set in chosen:
+            try:
+                added = reextract(figure_set, args.data)
+            except RuntimeError as exc:
+                print(f"error: {exc}", file=sys.stderr)
+                return 1
+            print(f"== {figure_set.name}: re-extracted, {len(added)} figure(s) added")
+        return 0
     failed = 0
     with tempfile.TemporaryDirectory(prefix="numbers-") as tmp:
         # The scripts' own output stays in build/numbers/ (the path the recorded command names);
