@@ -21,7 +21,6 @@ from reference_impl.lesion.evaluate import evaluate
 from reference_impl.lesion.model_params import EvaluateParams, TrainParams
 from reference_impl.lesion.model_runner import load_features, run_evaluate, run_train
 from reference_impl.lesion.params import parse_params
-from reference_impl.lesion.runner import run_features
 from reference_impl.lesion.train import Candidate, cross_validate, holdout, train
 
 # Tiny preset: 500 images, ~54 malignant. Half the patients are held out so that subgroups have
@@ -33,11 +32,9 @@ EVAL = EvaluateParams(n_boot=200, min_malignant=8, min_patients=5, sensitivity_f
 
 
 @pytest.fixture(scope="module")
-def features_dir(lesion_raw: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The tiny preset's feature table, written by the features stage."""
-    settings = LesionSettings(root=tmp_path_factory.mktemp("lesion_model"), raw_path=lesion_raw)
-    params = parse_params({"data": {"preset": "tiny"}, "features": {"n_jobs": 1}})
-    return run_features(settings=settings, params=params).path.parent
+def features_dir(lesion_features_dir: Path) -> Path:
+    """The tiny preset's feature table, written by the features stage (shared session fixture)."""
+    return lesion_features_dir
 
 
 @pytest.fixture(scope="module")
