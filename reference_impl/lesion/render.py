@@ -14,13 +14,20 @@ from dataclasses import dataclass
 
 import numpy as np
 from PIL import Image
-from scipy import ndimage
 
+from reference_impl.lesion.exact import choice_without_replacement, gaussian_blur_2d, quantile
 from reference_impl.lesion.schemas import IMAGE_SIZE, MM_PER_PX
 
 N = IMAGE_SIZE
 _YY, _XX = np.mgrid[0:N, 0:N].astype(np.float32)
 _RHO_C = np.hypot(_XX - (N - 1) / 2, _YY - (N - 1) / 2)  # distance from the image centre
+_XC, _YC = _XX - N / 2, _YY - N / 2  # offsets for the illumination gradient
+# The outline's angles and harmonics, and the hairs' Bézier weights: the same for every lesion.
+_ANG = np.linspace(-np.pi, np.pi, 256, endpoint=False)
+_ANG2 = 2 * _ANG
+_HARMONICS = np.arange(5, 12)[:, None] * _ANG  # rows k·θ, k = 5..11
+_T = np.linspace(0, 1, 90)[:, None]
+_BEZIER = ((1 - _T) ** 2, 2 * (1 - _T) * _T, _T**2)
 
 # The six colours of the ABCD rule (RGB in [0, 1]).
 PALETTE = np.array(
@@ -40,6 +47,20 @@ _EXTRA_COLOUR_P = {  # which further colours a lesion shows, by label
 }
 STRUCTURES = ("network", "dots", "streaks", "veil", "regression")
 _STRUCTURE_P = {1: np.array([0.8, 0.7, 0.5, 0.5, 0.4]), 0: np.array([0.9, 0.6, 0.1, 0.05, 0.1])}
+
+
+def _without(p: np.ndarray, base: int) -> tuple[float, ...]:
+    q = p.copy()
+    q[base] = 0
+    return tuple((q / q.sum()).tolist())
+
+
+# The normalised choice weights, once: further colours by (looks, base colour); structures.
+_COLOUR_CHOICE = {
+    (looks, base): _without(_EXTRA_COLOUR_P[looks], base) for looks in (0, 1) for base in (0, 1)
+}
+_STRUCTURE_CHOICE = {looks: tuple((p / p.sum()).tolist()) for looks, p in _STRUCTURE_P.items()}
+_VEIL = np.array([0.55, 0.62, 0.75], np.float32)  # blue-white veil
 # Fitzpatrick-like anchors I..VI of dermoscopic skin (RGB).
 SKIN = np.array(
     [
@@ -108,8 +129,15 @@ def _upsampled_noise(rng: np.random.Generator, k: int, cells: int = 8) -> np.nda
 
 def _patch(field: np.ndarray, inside: np.ndarray, cover: float) -> np.ndarray:
     """Soft patch where `field` is in its top `cover` share inside the lesion."""
-    t = np.quantile(field[inside], 1 - cover) if inside.any() else 0.0
+    t = quantile(field[inside], 1 - cover) if inside.any() else 0.0
     return np.clip((field - t) / 0.15 + 0.5, 0.0, 1.0)
+
+
+def _blend(colour: np.ndarray, weight: np.ndarray, target: np.ndarray) -> None:
+    """colour += weight · (target − colour), in place (weight (64, 64) in [0, 1])."""
+    step = target - colour
+    step *= weight[..., None]
+    colour += step
 
 
 def render_lesion(spec: LesionSpec, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray, int]:
@@ -119,10 +147,13 @@ def render_lesion(spec: LesionSpec, rng: np.random.Generator) -> tuple[np.ndarra
     rho, theta = np.hypot(dx, dy), np.arctan2(dy, dx)
     radius = spec.diameter_mm / 2 / MM_PER_PX
     e = (0.0, 0.12, 0.25)[spec.A]
-    ang = np.linspace(-np.pi, np.pi, 256, endpoint=False)
-    r = 1 + e * np.cos(ang + rng.uniform(0, 6.3)) + 0.5 * e * np.cos(2 * ang + rng.uniform(0, 6.3))
-    for k in range(5, 12):
-        r += rng.normal(0, 0.012 * spec.B) * np.cos(k * ang + rng.uniform(0, 6.3))
+    r = 1 + e * np.cos(_ANG + rng.uniform(0, 6.3)) + 0.5 * e * np.cos(_ANG2 + rng.uniform(0, 6.3))
+    amp, phase = np.empty(7), np.empty(7)
+    for i in range(7):  # drawn in this order: amplitude, phase, amplitude, ...
+        amp[i], phase[i] = rng.normal(0, 0.012 * spec.B), rng.uniform(0, 6.3)
+    terms = amp[:, None] * np.cos(_HARMONICS + phase[:, None])
+    for term in terms:  # summed one harmonic after the other, as drawn
+        r += term
     table = (radius * np.clip(r, 0.5, 1.6)).astype(np.float32)
     r_theta = table[((theta + np.pi) * (255.99 / (2 * np.pi))).astype(np.intp)]
     width = max(0.35, 2.2 - 0.22 * spec.B)
@@ -135,22 +166,20 @@ def render_lesion(spec: LesionSpec, rng: np.random.Generator) -> tuple[np.ndarra
     looks = 1 if spec.label or (spec.variant == "atypical" and rng.random() < 0.5) else 0
     fields = _upsampled_noise(rng, 8)
     base = 0 if rng.random() < (0.4 if looks else 0.7) else 1
-    colour = np.broadcast_to(PALETTE[base], (N, N, 3)).copy()
+    colour = np.empty((N, N, 3), np.float32)
+    colour[:] = PALETTE[base]
     if amelanotic:
         colour[:] = (0.85, 0.50, 0.50)
     colour *= (0.9 + 0.1 * rel.clip(0, 1))[..., None]  # a little darker in the centre
-    p = _EXTRA_COLOUR_P[looks].copy()
-    p[base] = 0
-    extra = rng.choice(6, size=spec.C - 1, replace=False, p=p / p.sum())
+    extra = choice_without_replacement(rng, _COLOUR_CHOICE[looks, base], spec.C - 1)
     half = np.cos(theta - rng.uniform(0, 6.3)) > 0 if spec.A == 2 else None
     for j, c in enumerate(extra):
         patch = _patch(fields[j], inside, rng.uniform(0.12, 0.3))
         if half is not None:
             patch = patch * half
-        colour += patch[..., None] * (PALETTE[c] - colour)
+        _blend(colour, patch, PALETTE[c])
 
-    sp = _STRUCTURE_P[looks].copy()
-    chosen = set(rng.choice(5, size=spec.D, replace=False, p=sp / sp.sum()))
+    chosen = set(choice_without_replacement(rng, _STRUCTURE_CHOICE[looks], spec.D))
     seven = 0
     dark = np.zeros((N, N), np.float32)
     if 0 in chosen:  # pigment network: a sinusoidal mesh, warped and heavier when atypical
@@ -185,11 +214,11 @@ def render_lesion(spec: LesionSpec, rng: np.random.Generator) -> tuple[np.ndarra
     veil = 3 in chosen
     if veil:  # blue-white veil: a blue-gray/white blotch
         blotch = _patch(fields[7], inside, rng.uniform(0.2, 0.4))
-        colour += 0.7 * blotch[..., None] * (np.array([0.55, 0.62, 0.75], np.float32) - colour)
+        _blend(colour, 0.7 * blotch, _VEIL)
         seven += 2
     if 4 in chosen:  # regression: white areas with fine grey peppering
         area = _patch(-fields[7], inside, rng.uniform(0.1, 0.25))
-        colour += 0.6 * area[..., None] * (PALETTE[4] - colour)
+        _blend(colour, 0.6 * area, PALETTE[4])
         dark += 0.4 * area * (rng.random((N, N)) < 0.12)
         seven += 1
     colour = _class_marks(spec, colour, cx, cy, radius, rng)
@@ -224,12 +253,26 @@ def _class_marks(
     return colour
 
 
+def _move(a: np.ndarray, k: int, flip: bool, s0: int, s1: int) -> np.ndarray:
+    """`np.roll(np.rot90(a, k)[:, ::-1 if flip], (s0, s1), axis=(0, 1))` in four block copies."""
+    a = np.rot90(a, k)
+    a = a[:, ::-1] if flip else a
+    out = np.empty(a.shape, a.dtype)
+    s0, s1 = s0 % N, s1 % N
+    rows = ((slice(s0, None), slice(None, N - s0)), (slice(None, s0), slice(N - s0, None)))
+    cols = ((slice(s1, None), slice(None, N - s1)), (slice(None, s1), slice(N - s1, None)))
+    for r_out, r_in in rows:
+        for c_out, c_in in cols:
+            out[r_out, c_out] = a[r_in, c_in]
+    return out
+
+
 def _hairs(img: np.ndarray, n: int, rng: np.random.Generator) -> None:
     """Draw n dark curved hairs (quadratic Bézier curves) across the image, in place."""
-    t = np.linspace(0, 1, 90)[:, None]
+    b0, b1, b2 = _BEZIER
     for _ in range(n):
         p0, p1, p2 = rng.uniform(-8, N + 8, (3, 2))
-        pts = (1 - t) ** 2 * p0 + 2 * (1 - t) * t * p1 + t**2 * p2
+        pts = b0 * p0 + b1 * p1 + b2 * p2
         ix, iy = pts.astype(int).T
         ok = (ix >= 0) & (ix < N) & (iy >= 0) & (iy < N)
         img[iy[ok], ix[ok]] = img[iy[ok], ix[ok]] * 0.25 + 0.02
@@ -246,31 +289,36 @@ def render_view(
 ) -> tuple[bytes, np.ndarray]:
     """One photograph of a lesion: JPEG bytes and the lesion mask in the picture's frame."""
     k, flip = int(rng.integers(4)), bool(rng.integers(2))
-    shift = rng.integers(-4, 5, 2)
-
-    def move(a: np.ndarray) -> np.ndarray:
-        a = np.rot90(a, k)
-        a = a[:, ::-1] if flip else a
-        return np.roll(a, tuple(shift), axis=(0, 1))
-
-    colour, alpha = move(colour), move(alpha)
+    s0, s1 = rng.integers(-4, 5, 2).tolist()
+    moved = _move(np.dstack((colour, alpha)), k, flip, s0, s1)
+    colour, alpha = moved[..., :3], moved[..., 3:]
     texture = 1 + 0.04 * _upsampled_noise(rng, 1, 4)[0]
     background = skin[None, None, :] * texture[..., None]
     # Pigment absorbs: a lesion's colour scales with the skin under it (darker on dark skin).
-    lesion = np.clip(colour * (background / SKIN[1]), 0, 1)
-    img = background + alpha[..., None] * (lesion - background)
+    lesion = background / SKIN[1]
+    lesion *= colour
+    np.clip(lesion, 0, 1, out=lesion)
+    lesion -= background
+    lesion *= alpha
+    img = lesion
+    img += background
     g, a = rng.uniform(0, 0.12), rng.uniform(0, 2 * np.pi)
-    img *= (1 + g * (np.cos(a) * (_XX - N / 2) + np.sin(a) * (_YY - N / 2)) / (N / 2))[..., None]
+    img *= (1 + g * (np.cos(a) * _XC + np.sin(a) * _YC) / (N / 2))[..., None]
     _hairs(img, n_hairs, rng)
     if rng.random() < device.vignette_p:
         img *= np.clip((rng.uniform(29, 34) - _RHO_C) / 3, 0, 1)[..., None]
     # The device's colour cast, times this picture's exposure and white balance.
     balance = rng.uniform(0.8, 1.2) * (1 + rng.normal(0, 0.05, 3))
     img *= (np.asarray(device.cast) * balance).astype(np.float32)
-    img = ndimage.gaussian_filter(img, sigma=(device.blur, device.blur, 0))
-    img += device.noise * rng.standard_normal(img.shape, dtype=np.float32)
-    pixels = (np.clip(img, 0, 1) * 255 + 0.5).astype(np.uint8)
+    img = gaussian_blur_2d(img, device.blur)
+    noise = rng.standard_normal(img.shape, dtype=np.float32)
+    noise *= device.noise
+    img += noise
+    np.clip(img, 0, 1, out=img)
+    img *= 255
+    img += 0.5
+    pixels = img.astype(np.uint8)
     buf = io.BytesIO()
     quality = int(rng.integers(device.quality[0], device.quality[1] + 1))
-    Image.fromarray(pixels, "RGB").save(buf, format="JPEG", quality=quality)
-    return buf.getvalue(), alpha > 0.5
+    Image.frombuffer("RGB", (N, N), pixels, "raw", "RGB", 0, 1).save(buf, "JPEG", quality=quality)
+    return buf.getvalue(), alpha[..., 0] > 0.5
