@@ -6,6 +6,9 @@ from pathlib import Path
 
 import pytest
 
+# Long self-contained checks start in the background when collection ends (tests/background.py).
+from background import pytest_collection_modifyitems, pytest_sessionfinish  # noqa: F401
+
 # Skips for a missing tool, or failures where MLOPS_REQUIRE names it (CI): see tool_requirements.
 from tool_requirements import (  # noqa: F401
     needs_tool,

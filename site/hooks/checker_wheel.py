@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import os
 import re
 import sys
 import tomllib
@@ -108,7 +109,7 @@ def build_wheel(out_dir: Path, root: Path = ROOT) -> Path:
     """Write the checker wheel into `out_dir` and return its path."""
     out_dir.mkdir(parents=True, exist_ok=True)
     path = out_dir / wheel_name(root)
-    tmp = path.with_suffix(".part")
+    tmp = path.with_name(f"{path.name}.{os.getpid()}.part")  # builds at once never share it
     with zipfile.ZipFile(tmp, "w", compression=zipfile.ZIP_DEFLATED) as zf:
         for name, data in _entries(root):
             info = zipfile.ZipInfo(name, date_time=EPOCH)

@@ -7,6 +7,7 @@ package into Anki updates the notes instead of duplicating them.
 from __future__ import annotations
 
 import hashlib
+import os
 import re
 from pathlib import Path
 
@@ -71,7 +72,9 @@ def anki_deck(deck: Deck) -> genanki.Deck:
 def write_package(decks: list[Deck], path: Path) -> Path:
     """Write one .apkg holding the given decks (one per module) to `path`."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    genanki.Package([anki_deck(d) for d in decks]).write_to_file(str(path))
+    tmp = path.with_name(f"{path.name}.{os.getpid()}.part")  # whole or absent for a reader
+    genanki.Package([anki_deck(d) for d in decks]).write_to_file(str(tmp))
+    tmp.replace(path)
     return path
 
 

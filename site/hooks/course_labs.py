@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -134,6 +135,15 @@ def intro_cell(lab: Lab, download: str, howto: str) -> dict:
     return {"cell_type": "markdown", "metadata": {}, "source": text}
 
 
+def _write_whole(path: Path, text: str) -> None:
+    """Temp-then-rename: a build reading the cache while another writes it (the lab book is
+    printed while the site builds) sees the whole notebook or none."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
+    tmp.write_text(text, encoding="utf-8")
+    tmp.replace(path)
+
+
 def prepare(lab: Lab, cache_dir: Path, download: str, howto: str) -> tuple[Path, Path]:
     """Student notebook and site-render notebook paths for `lab`, built once per content hash."""
     raw = lab.source.read_bytes()
@@ -145,11 +155,9 @@ def prepare(lab: Lab, cache_dir: Path, download: str, howto: str) -> tuple[Path,
     render = base / "site-render" / "labs" / f"{lab.name}.ipynb"
     if not (student.is_file() and render.is_file()):
         nb = release(lab, json.loads(raw))
-        student.parent.mkdir(parents=True, exist_ok=True)
-        student.write_text(json.dumps(nb, indent=1) + "\n", encoding="utf-8")
+        _write_whole(student, json.dumps(nb, indent=1) + "\n")
         cells = nb["cells"]
         at = 1 if cells and cells[0].get("cell_type") == "markdown" else 0
         cells.insert(at, intro_cell(lab, download, howto))
-        render.parent.mkdir(parents=True, exist_ok=True)
-        render.write_text(json.dumps(nb, indent=1) + "\n", encoding="utf-8")
+        _write_whole(render, json.dumps(nb, indent=1) + "\n")
     return student, render

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import re
 import subprocess
 import sys
@@ -65,6 +66,6 @@ if __name__ == "__main__":
     for arg in sys.argv[2:]:
         nb = Path(arg)
         target = cache_file(nb, cache)
-        tmp = target.with_suffix(".tmp")
+        tmp = target.with_suffix(f".{os.getpid()}.tmp")  # two builds at once never share it
         tmp.write_text(json.dumps(_convert(nb)), encoding="utf-8")
         tmp.replace(target)  # atomic: an interrupted run never leaves half a page

@@ -19,26 +19,21 @@ import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
+import background
 import pytest
-from container_helpers import DOCKERFILES, LOCKS, ROOT, lock_pins
+from container_helpers import LOCKS, ROOT, lock_pins
+from container_images import LAB, SERVE, build, prepare_base, report
 from podman_engine import Podman, fresh_state, skip_reason
-from standin_base import rootfs_tarball
-from wheelhouse import fill
 
 pytestmark = [pytest.mark.containers, pytest.mark.slow]
 REASON = skip_reason()
 if REASON:  # a skip, or a failure where MLOPS_REQUIRE has containers (tests/tool_requirements.py)
     pytestmark.append(pytest.mark.needs_tool("containers", REASON))
 
-LAB, SERVE = "localhost/mlops-course/lab:test", "localhost/mlops-course/serve:test"
-BUILD_TIMEOUT = float(os.environ.get("MLOPS_CONTAINER_BUILD_TIMEOUT", "2400"))
 SMOKE_LAB = "lab01_business_to_ml"
-STANDIN_BASE = "localhost/mlops-standin-base:bookworm"
-CACHE = ROOT / "build" / "containers"
 
 
 def free_port() -> int:
@@ -72,14 +67,22 @@ def wait_for(url: str, *, seconds: float) -> tuple[int, str]:
         time.sleep(1)
 
 
-def report(step: str, seconds: float) -> None:
-    print(f"container tier 2: {step}: {seconds:.0f} s", flush=True)
-
-
 @pytest.fixture(scope="module")
 def engine() -> Iterator[Podman]:
+    """The engine, with both images already built when tests/background.py prepared them while
+    the run went on (the fixtures below then find every layer cached)."""
     kept = os.environ.get("MLOPS_CONTAINER_STATE")
-    state = Path(kept) if kept else fresh_state(Path("/var/tmp"))
+    prepared = background.work_folder("container-images")
+    if kept:
+        state = Path(kept)
+    elif prepared is not None:
+        done = background.result("container-images")
+        report("waited for the background build", 0)  # its own step times follow
+        print(done.stdout + (f"background build failed (rebuilt here):\n{done.stderr[-2000:]}"
+              if done.returncode else ""), flush=True)  # fmt: skip
+        state = background.containers_state(prepared)
+    else:
+        state = fresh_state(Path("/var/tmp"))
     podman = Podman(state)
     try:
         yield podman
@@ -96,42 +99,18 @@ def engine() -> Iterator[Podman]:
 
 @pytest.fixture(scope="module")
 def base(engine: Podman) -> tuple[str, Path | None]:
-    """The stand-in base image and the wheelhouse (downloaded while debootstrap runs), or no
-    wheelhouse with MLOPS_CONTAINER_INDEX=1: pip then goes to the index, as a learner's build."""
-
-    def wheelhouse() -> Path | None:
-        if os.environ.get("MLOPS_CONTAINER_INDEX") == "1":
-            return None
-        locks = [LOCKS["serve"], LOCKS["lab"]]
-        folder = fill(locks, CACHE / "wheelhouse", log=engine.logs / "pip.log")
-        report("wheelhouse", time.monotonic() - start)
-        return folder
-
-    with ThreadPoolExecutor(1) as pool:
-        start = time.monotonic()
-        wheels = pool.submit(wheelhouse)
-        if not engine.has_image(STANDIN_BASE):
-            tarball, cached = rootfs_tarball(CACHE, logs=engine.logs)
-            engine.seconds["debootstrap" + (" (cached)" if cached else "")] = (
-                time.monotonic() - start
-            )
-            engine.import_base(tarball, STANDIN_BASE)
-        return STANDIN_BASE, wheels.result()
+    return prepare_base(engine)
 
 
 @pytest.fixture(scope="module")
 def serve_image(engine: Podman, base: tuple[str, Path | None]) -> str:
-    engine.build(SERVE, DOCKERFILES["serve"], ROOT, base[0], wheelhouse=base[1],
-                 timeout=BUILD_TIMEOUT)  # fmt: skip
-    return SERVE
+    return build(engine, SERVE, base)
 
 
 @pytest.fixture(scope="module")
 def lab_image(engine: Podman, base: tuple[str, Path | None], serve_image: str) -> str:
     """Built after the serving image, whose environment layers it reuses."""
-    engine.build(LAB, DOCKERFILES["lab"], ROOT, base[0], wheelhouse=base[1],
-                 timeout=BUILD_TIMEOUT)  # fmt: skip
-    return LAB
+    return build(engine, LAB, base)
 
 
 def test_serve_container_scores_a_transaction(

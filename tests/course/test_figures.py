@@ -13,10 +13,10 @@ from __future__ import annotations
 import json
 import re
 import shutil
-import subprocess
 import sys
 from pathlib import Path
 
+import background
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -70,14 +70,7 @@ def test_every_placeholder_of_the_course_names_an_existing_figure() -> None:
 @pytest.mark.slow
 def test_the_cheap_figures_are_still_what_the_code_computes() -> None:
     """Recompute the small-preset sets; does every committed figure still hold (tolerance)?"""
-    proc = subprocess.run(
-        [sys.executable, "tools/course_numbers.py", "--check"],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=900,
-        check=False,
-    )
+    proc = background.result("figures")  # `tools/course_numbers.py --check`, started early
     assert proc.returncode == 0, (
         f"figures moved (rerun `make numbers` if intended):\n{proc.stdout}\n{proc.stderr[-2000:]}"
     )
