@@ -82,13 +82,16 @@ def _gaussian_weights(sigma: float, truncate: float = 4.0) -> np.ndarray:
 
 
 def gaussian_blur_2d(img: np.ndarray, sigma: float) -> np.ndarray:
-    """`ndimage.gaussian_filter(img, sigma=(sigma, sigma, 0))` for an (H, W, C) image: the same
-    two `correlate1d` passes (rows into a new array, then columns in place), kernel cached."""
-    out = np.empty_like(img)
+    """`ndimage.gaussian_filter(img.transpose(1, 2, 0), sigma=(sigma, sigma, 0))` for a
+    channel-first (C, H, W) image, returned channel-last (H, W, C) and C-contiguous: the same
+    two `correlate1d` passes (rows into the new array, then columns in place), kernel cached."""
+    c, h, w = img.shape
+    out = np.empty((h, w, c), img.dtype)
+    view = out.transpose(2, 0, 1)
     if sigma <= 1e-15:
-        out[...] = img
+        view[...] = img
         return out
-    w = _gaussian_weights(sigma)
-    ndimage.correlate1d(img, w, 0, out, "reflect", 0.0, 0)
-    ndimage.correlate1d(out, w, 1, out, "reflect", 0.0, 0)
+    weights = _gaussian_weights(sigma)
+    ndimage.correlate1d(img, weights, 1, view, "reflect", 0.0, 0)
+    ndimage.correlate1d(view, weights, 2, view, "reflect", 0.0, 0)
     return out

@@ -4,7 +4,8 @@ A lesion is drawn once from its own random stream (`draw_lesion`, `render_lesion
 r(θ), its colour patches and its dermoscopic structures. Each *view* of it (`render_view`) is
 that lesion turned by a multiple of 90°, mirrored and shifted a little, laid on the patient's
 skin and photographed by a device: illumination gradient, hairs, vignette, colour cast, blur,
-sensor noise and JPEG compression. Everything is float32 RGB in [0, 1] until the JPEG.
+sensor noise and JPEG compression. Everything is float32 RGB in [0, 1] until the JPEG, held
+channel-first (3, 64, 64) so that a per-pixel weight multiplies whole rows at once.
 """
 
 from __future__ import annotations
@@ -60,7 +61,15 @@ _COLOUR_CHOICE = {
     (looks, base): _without(_EXTRA_COLOUR_P[looks], base) for looks in (0, 1) for base in (0, 1)
 }
 _STRUCTURE_CHOICE = {looks: tuple((p / p.sum()).tolist()) for looks, p in _STRUCTURE_P.items()}
-_VEIL = np.array([0.55, 0.62, 0.75], np.float32)  # blue-white veil
+
+
+def _col(r: float, g: float, b: float) -> np.ndarray:
+    """A colour as a float32 (3, 1, 1) column, to broadcast over a (3, 64, 64) image."""
+    return np.array([r, g, b], np.float32)[:, None, None]
+
+
+_PAL = PALETTE[:, :, None, None]  # the palette as columns
+_VEIL = _col(0.55, 0.62, 0.75)  # blue-white veil
 # Fitzpatrick-like anchors I..VI of dermoscopic skin (RGB).
 SKIN = np.array(
     [
@@ -134,14 +143,15 @@ def _patch(field: np.ndarray, inside: np.ndarray, cover: float) -> np.ndarray:
 
 
 def _blend(colour: np.ndarray, weight: np.ndarray, target: np.ndarray) -> None:
-    """colour += weight · (target − colour), in place (weight (64, 64) in [0, 1])."""
+    """colour += weight · (target − colour), in place (colour (3, 64, 64), target (3, 1, 1),
+    weight (64, 64) in [0, 1])."""
     step = target - colour
-    step *= weight[..., None]
+    step *= weight
     colour += step
 
 
 def render_lesion(spec: LesionSpec, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray, int]:
-    """The lesion layer: colour (64, 64, 3), opacity (64, 64) and its 7-point score."""
+    """The lesion layer: colour (3, 64, 64), opacity (64, 64) and its 7-point score."""
     cx, cy = ((N - 1) / 2 + np.clip(rng.normal(0, 5.0, 2), -10, 10)).tolist()
     dx, dy = _XX - cx, _YY - cy
     rho, theta = np.hypot(dx, dy), np.arctan2(dy, dx)
@@ -166,18 +176,18 @@ def render_lesion(spec: LesionSpec, rng: np.random.Generator) -> tuple[np.ndarra
     looks = 1 if spec.label or (spec.variant == "atypical" and rng.random() < 0.5) else 0
     fields = _upsampled_noise(rng, 8)
     base = 0 if rng.random() < (0.4 if looks else 0.7) else 1
-    colour = np.empty((N, N, 3), np.float32)
-    colour[:] = PALETTE[base]
+    colour = np.empty((3, N, N), np.float32)
+    colour[:] = _PAL[base]
     if amelanotic:
-        colour[:] = (0.85, 0.50, 0.50)
-    colour *= (0.9 + 0.1 * rel.clip(0, 1))[..., None]  # a little darker in the centre
+        colour[:] = _col(0.85, 0.50, 0.50)
+    colour *= 0.9 + 0.1 * rel.clip(0, 1)  # a little darker in the centre
     extra = choice_without_replacement(rng, _COLOUR_CHOICE[looks, base], spec.C - 1)
     half = np.cos(theta - rng.uniform(0, 6.3)) > 0 if spec.A == 2 else None
     for j, c in enumerate(extra):
         patch = _patch(fields[j], inside, rng.uniform(0.12, 0.3))
         if half is not None:
             patch = patch * half
-        _blend(colour, patch, PALETTE[c])
+        _blend(colour, patch, _PAL[c])
 
     chosen = set(choice_without_replacement(rng, _STRUCTURE_CHOICE[looks], spec.D))
     seven = 0
@@ -218,11 +228,11 @@ def render_lesion(spec: LesionSpec, rng: np.random.Generator) -> tuple[np.ndarra
         seven += 2
     if 4 in chosen:  # regression: white areas with fine grey peppering
         area = _patch(-fields[7], inside, rng.uniform(0.1, 0.25))
-        _blend(colour, 0.6 * area, PALETTE[4])
+        _blend(colour, 0.6 * area, _PAL[4])
         dark += 0.4 * area * (rng.random((N, N)) < 0.12)
         seven += 1
     colour = _class_marks(spec, colour, cx, cy, radius, rng)
-    colour *= (1 - np.clip(dark, 0, 0.85))[..., None]
+    colour *= 1 - np.clip(dark, 0, 0.85)
     return colour, alpha.astype(np.float32), seven
 
 
@@ -236,34 +246,35 @@ def _class_marks(
 ) -> np.ndarray:
     """What the 7-class mode adds: vessels (bcc), lacunae (vasc), milia (bkl), a scar (df)."""
     if spec.dx == "vasc":
-        colour[:] = (0.55, 0.15, 0.30)
+        colour[:] = _col(0.55, 0.15, 0.30)
     elif spec.dx == "bcc":  # arborizing red lines: random walks from the centre
         for _ in range(rng.integers(2, 5)):
             steps = np.cumsum(rng.normal(0, 1.2, (40, 2)), axis=0) + (cx, cy)
             ix, iy = np.clip(steps.astype(int), 0, N - 1).T
-            colour[iy, ix] = (0.80, 0.15, 0.15)
+            colour[:, iy, ix] = _col(0.80, 0.15, 0.15)[..., 0]
     elif spec.dx in ("bkl", "df"):
         k = 1 if spec.dx == "df" else rng.integers(3, 9)
         px = (cx + rng.uniform(-0.5, 0.5, k) * radius).astype(np.float32)
         py = (cy + rng.uniform(-0.5, 0.5, k) * radius).astype(np.float32)
         size = 0.35 * radius if spec.dx == "df" else 1.0
         d2 = (_XX[None] - px[:, None, None]) ** 2 + (_YY[None] - py[:, None, None]) ** 2
-        white = np.exp(-d2 / (2 * size**2)).max(axis=0)[..., None]
-        colour += 0.8 * white * (PALETTE[4] - colour)
+        white = np.exp(-d2 / (2 * size**2)).max(axis=0)
+        _blend(colour, 0.8 * white, _PAL[4])
     return colour
 
 
 def _move(a: np.ndarray, k: int, flip: bool, s0: int, s1: int) -> np.ndarray:
-    """`np.roll(np.rot90(a, k)[:, ::-1 if flip], (s0, s1), axis=(0, 1))` in four block copies."""
-    a = np.rot90(a, k)
-    a = a[:, ::-1] if flip else a
+    """Each (64, 64) plane of `a` turned k·90°, mirrored if `flip`, and rolled by (s0, s1):
+    `np.roll(np.rot90(plane, k)[:, ::-1 if flip], (s0, s1), axis=(0, 1))` in four copies."""
+    a = np.rot90(a, k, axes=(1, 2))
+    a = a[:, :, ::-1] if flip else a
     out = np.empty(a.shape, a.dtype)
     s0, s1 = s0 % N, s1 % N
     rows = ((slice(s0, None), slice(None, N - s0)), (slice(None, s0), slice(N - s0, None)))
     cols = ((slice(s1, None), slice(None, N - s1)), (slice(None, s1), slice(N - s1, None)))
     for r_out, r_in in rows:
         for c_out, c_in in cols:
-            out[r_out, c_out] = a[r_in, c_in]
+            out[:, r_out, c_out] = a[:, r_in, c_in]
     return out
 
 
@@ -275,7 +286,7 @@ def _hairs(img: np.ndarray, n: int, rng: np.random.Generator) -> None:
         pts = b0 * p0 + b1 * p1 + b2 * p2
         ix, iy = pts.astype(int).T
         ok = (ix >= 0) & (ix < N) & (iy >= 0) & (iy < N)
-        img[iy[ok], ix[ok]] = img[iy[ok], ix[ok]] * 0.25 + 0.02
+        img[:, iy[ok], ix[ok]] = img[:, iy[ok], ix[ok]] * 0.25 + 0.02
 
 
 def render_view(
@@ -290,12 +301,12 @@ def render_view(
     """One photograph of a lesion: JPEG bytes and the lesion mask in the picture's frame."""
     k, flip = int(rng.integers(4)), bool(rng.integers(2))
     s0, s1 = rng.integers(-4, 5, 2).tolist()
-    moved = _move(np.dstack((colour, alpha)), k, flip, s0, s1)
-    colour, alpha = moved[..., :3], moved[..., 3:]
+    moved = _move(np.concatenate((colour, alpha[None])), k, flip, s0, s1)
+    colour, alpha = moved[:3], moved[3]
     texture = 1 + 0.04 * _upsampled_noise(rng, 1, 4)[0]
-    background = skin[None, None, :] * texture[..., None]
+    background = skin[:, None, None] * texture
     # Pigment absorbs: a lesion's colour scales with the skin under it (darker on dark skin).
-    lesion = background / SKIN[1]
+    lesion = background / SKIN[1][:, None, None]
     lesion *= colour
     np.clip(lesion, 0, 1, out=lesion)
     lesion -= background
@@ -303,14 +314,14 @@ def render_view(
     img = lesion
     img += background
     g, a = rng.uniform(0, 0.12), rng.uniform(0, 2 * np.pi)
-    img *= (1 + g * (np.cos(a) * _XC + np.sin(a) * _YC) / (N / 2))[..., None]
+    img *= 1 + g * (np.cos(a) * _XC + np.sin(a) * _YC) / (N / 2)
     _hairs(img, n_hairs, rng)
     if rng.random() < device.vignette_p:
-        img *= np.clip((rng.uniform(29, 34) - _RHO_C) / 3, 0, 1)[..., None]
+        img *= np.clip((rng.uniform(29, 34) - _RHO_C) / 3, 0, 1)
     # The device's colour cast, times this picture's exposure and white balance.
     balance = rng.uniform(0.8, 1.2) * (1 + rng.normal(0, 0.05, 3))
-    img *= (np.asarray(device.cast) * balance).astype(np.float32)
-    img = gaussian_blur_2d(img, device.blur)
+    img *= (np.asarray(device.cast) * balance).astype(np.float32)[:, None, None]
+    img = gaussian_blur_2d(img, device.blur)  # now (64, 64, 3), the order of the noise and JPEG
     noise = rng.standard_normal(img.shape, dtype=np.float32)
     noise *= device.noise
     img += noise
@@ -321,4 +332,4 @@ def render_view(
     buf = io.BytesIO()
     quality = int(rng.integers(device.quality[0], device.quality[1] + 1))
     Image.frombuffer("RGB", (N, N), pixels, "raw", "RGB", 0, 1).save(buf, "JPEG", quality=quality)
-    return buf.getvalue(), alpha[..., 0] > 0.5
+    return buf.getvalue(), alpha > 0.5
