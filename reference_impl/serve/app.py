@@ -5,13 +5,14 @@ from __future__ import annotations
 import gc
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from pathlib import Path
 from typing import Any
 
 from fastapi import FastAPI
 
 from reference_impl.serve import errors, routes
 from reference_impl.serve.batcher import MicroBatcher
-from reference_impl.serve.bundle import BundleError, ModelBundle
+from reference_impl.serve.bundle import BundleError, ModelBundle, load_bundle
 from reference_impl.serve.logs import configure_logging, get_logger
 from reference_impl.serve.metrics import ServiceMetrics
 from reference_impl.serve.middleware import ServiceMiddleware
@@ -31,12 +32,27 @@ def _record_scores(metrics: ServiceMetrics) -> Any:
     return on_batch
 
 
+def _load_lesion(models_dir: Path, version: str, metrics: ServiceMetrics) -> ModelStore[Any]:
+    from reference_impl.serve.lesion import load_lesion_bundle
+
+    store = ModelStore(models_dir, load_lesion_bundle)
+    try:
+        bundle = store.load_now(version)
+        metrics.lesion.set_model(bundle.version)
+        get_logger().info(
+            "lesion model loaded", extra={"version": bundle.version, "path": str(bundle.path)}
+        )
+    except BundleError as exc:  # as for the fraud model: alive, not ready
+        get_logger().error("lesion model not loaded", extra={"error": str(exc)})
+    return store
+
+
 def _lifespan(settings: ServeSettings) -> Any:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         configure_logging(settings.log_level)
         logger = get_logger()
-        store = ModelStore(settings.resolved_models_dir)
+        store = ModelStore(settings.resolved_models_dir, load_bundle)
         try:
             bundle = store.load_now(settings.model_version)
             app.state.metrics.set_model(bundle.version)
@@ -44,6 +60,10 @@ def _lifespan(settings: ServeSettings) -> Any:
         except BundleError as exc:  # stay alive, report not ready, accept a reload later
             logger.error("model not loaded", extra={"error": str(exc)})
         app.state.store = store
+        if settings.lesion_models_dir is not None:
+            app.state.lesion_store = _load_lesion(
+                settings.lesion_models_dir, settings.lesion_model_version, app.state.metrics
+            )
         app.state.online = load_online_state(settings)
         batcher = MicroBatcher(
             store.require,
@@ -74,25 +94,43 @@ derives from it overflows (the fields that caused it are named). 503: no model l
 Every value the schemas accept, subnormal floats included, is scored without a server error.
 """
 
+LESION_DESCRIPTION = """
+With a lesion registry configured, `POST /v1/lesion/score` takes one photograph as
+`multipart/form-data` (field `file`, JPEG or PNG) and answers its malignancy probability and the
+decision at the registered operating point. Its refusals: 400 not multipart, 413 too large or a
+decompression bomb, 415 not a JPEG/PNG (declared or actual), 422 no file, two files, or an image
+the model cannot use (empty, corrupt, truncated, too small, not RGB).
+"""
+
 
 def create_app(settings: ServeSettings | None = None) -> FastAPI:
     """Build the scoring app; `settings` default to the `FRAUD_SERVE_*` environment."""
     settings = settings or get_settings()
+    lesion = settings.lesion_models_dir is not None
     app = FastAPI(
-        title="Fraud scoring service",
+        title="Fraud scoring service" + (" and lesion screening" if lesion else ""),
         version="1",
-        summary="Scores card transactions with the registered fraud model.",
-        description=DESCRIPTION,
+        summary="Scores card transactions with the registered fraud model"
+        + (", and skin-lesion photographs with the registered lesion model." if lesion else "."),
+        description=DESCRIPTION + (LESION_DESCRIPTION if lesion else ""),
         lifespan=_lifespan(settings),
     )
     app.state.settings = settings
     app.state.metrics = ServiceMetrics()
     errors.install(app)
     app.include_router(routes.router)
+    form_paths: dict[str, int] = {}
+    if lesion:  # the image routes exist only where a lesion model is configured
+        from reference_impl.serve import lesion_routes
+
+        app.state.metrics.add_lesion()
+        app.include_router(lesion_routes.router)
+        form_paths[lesion_routes.SCORE_PATH] = lesion_routes.max_body(settings)
     app.add_middleware(
         ServiceMiddleware,
         metrics=app.state.metrics,
         max_body_bytes=settings.max_body_bytes,
         log_requests=settings.log_requests,
+        form_paths=form_paths,
     )
     return app

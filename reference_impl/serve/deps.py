@@ -52,12 +52,14 @@ def openapi_body(model: type[BaseModel]) -> dict[str, Any]:
     return {"requestBody": {"required": True, "content": {"application/json": {"schema": schema}}}}
 
 
-async def get_store(request: Request) -> ModelStore:
-    store: ModelStore = request.app.state.store
+async def get_store(request: Request) -> ModelStore[ModelBundle]:
+    store: ModelStore[ModelBundle] = request.app.state.store
     return store
 
 
-async def get_bundle(store: Annotated[ModelStore, Depends(get_store)]) -> ModelBundle:
+async def get_bundle(
+    store: Annotated[ModelStore[ModelBundle], Depends(get_store)],
+) -> ModelBundle:
     """The model serving now; 503 (via `BundleError`) when none is loaded."""
     return store.require()
 
@@ -91,7 +93,7 @@ async def require_admin(
         raise HTTPException(403, "X-Admin-Token header missing or wrong")
 
 
-Store = Annotated[ModelStore, Depends(get_store)]
+Store = Annotated[ModelStore[ModelBundle], Depends(get_store)]
 Bundle = Annotated[ModelBundle, Depends(get_bundle)]
 Batcher = Annotated[MicroBatcher, Depends(get_batcher)]
 Metrics = Annotated[ServiceMetrics, Depends(get_metrics)]

@@ -46,3 +46,34 @@ class ServiceMetrics:
     def set_model(self, version: str) -> None:
         self.model_info.clear()
         self.model_info.labels(version=version).set(1)
+
+    def add_lesion(self) -> LesionMetrics:
+        """The lesion route's metrics, in the same registry (only when that route is served)."""
+        self.lesion = LesionMetrics(self.registry)
+        return self.lesion
+
+
+class LesionMetrics:
+    """Probabilities and decisions of the lesion route, refusals by status, model version."""
+
+    def __init__(self, r: CollectorRegistry) -> None:
+        self.scores = Histogram(
+            "lesion_probability",
+            "Malignancy probabilities returned",
+            buckets=SCORE_BUCKETS,
+            registry=r,
+        )
+        self.decisions = Counter("lesion_decisions", "Decisions returned", ["decision"], registry=r)
+        self.refusals = Counter(
+            "lesion_upload_refusals", "Uploads refused, by status", ["status"], registry=r
+        )
+        self.model_info = Gauge(
+            "lesion_model_info",
+            "1 for the lesion model version serving now",
+            ["version"],
+            registry=r,
+        )
+
+    def set_model(self, version: str) -> None:
+        self.model_info.clear()
+        self.model_info.labels(version=version).set(1)

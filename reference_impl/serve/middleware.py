@@ -10,6 +10,7 @@ import json
 import re
 import time
 import uuid
+from collections.abc import Mapping
 
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -19,6 +20,7 @@ from reference_impl.serve.metrics import ServiceMetrics
 
 _SAFE_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 JSON_TYPES = ("application/json",)
+FORM_TYPE = "multipart/form-data"
 
 
 class _TooLarge(HTTPException):
@@ -48,11 +50,20 @@ class ServiceMiddleware:
     """Wraps the app; see the module docstring for what it does, in that order."""
 
     def __init__(
-        self, app: ASGIApp, *, metrics: ServiceMetrics, max_body_bytes: int, log_requests: bool
+        self,
+        app: ASGIApp,
+        *,
+        metrics: ServiceMetrics,
+        max_body_bytes: int,
+        log_requests: bool,
+        form_paths: Mapping[str, int] | None = None,
     ) -> None:
+        """`form_paths`: upload routes (path -> their body limit) that take multipart/form-data
+        instead of JSON."""
         self.app = app
         self.metrics = metrics
         self.max_body_bytes = max_body_bytes
+        self.form_paths = dict(form_paths or {})
         self.log_requests = log_requests
         self.logger = get_logger()
 
@@ -76,15 +87,17 @@ class ServiceMiddleware:
                 message["headers"] = [*message["headers"], (b"x-request-id", request_id.encode())]
             await send(message)
 
+        form_limit = self.form_paths.get(scope["path"])
+        limit = self.max_body_bytes if form_limit is None else form_limit
         try:
-            early = self._early_refusal(method, headers)
+            early = self._early_refusal(method, headers, limit, form=form_limit is not None)
             if early is not None:
                 status, detail = early
                 await _send_json(
                     send, status, {"detail": detail, "request_id": request_id}, request_id
                 )
             else:
-                await self.app(scope, self._limited(receive), send_wrapper)
+                await self.app(scope, self._limited(receive, limit), send_wrapper)
         except _TooLarge as exc:  # raised outside FastAPI's handlers (e.g. by a raw route)
             status = 413
             await _send_json(
@@ -93,19 +106,23 @@ class ServiceMiddleware:
         finally:
             self._record(scope, method, status, time.perf_counter() - start, request_id)
 
-    def _early_refusal(self, method: str, headers: dict[bytes, bytes]) -> tuple[int, str] | None:
+    def _early_refusal(
+        self, method: str, headers: dict[bytes, bytes], limit: int, *, form: bool = False
+    ) -> tuple[int, str] | None:
         length = headers.get(b"content-length")
         if length is not None and not length.isdigit():
             return 400, "Content-Length header is not a number"
-        if length is not None and int(length) > self.max_body_bytes:
-            return 413, f"request body larger than {self.max_body_bytes} bytes"
+        if length is not None and int(length) > limit:
+            return 413, f"request body larger than {limit} bytes"
         if method in ("POST", "PUT", "PATCH") and (length is None or int(length) > 0):
             ctype = headers.get(b"content-type", b"").split(b";")[0].strip().decode("latin-1")
-            if ctype.lower() not in JSON_TYPES:
+            if form and ctype.lower() != FORM_TYPE:
+                return 415, f"content-type must be {FORM_TYPE}, got {ctype[:60] or 'none'!r}"
+            if not form and ctype.lower() not in JSON_TYPES:
                 return 415, f"content-type must be application/json, got {ctype or 'none'!r}"
         return None
 
-    def _limited(self, receive: Receive) -> Receive:
+    def _limited(self, receive: Receive, limit: int) -> Receive:
         seen = 0
 
         async def limited_receive() -> Message:
@@ -113,8 +130,8 @@ class ServiceMiddleware:
             message = await receive()
             if message["type"] == "http.request":
                 seen += len(message.get("body", b""))
-                if seen > self.max_body_bytes:
-                    raise _TooLarge(self.max_body_bytes)
+                if seen > limit:
+                    raise _TooLarge(limit)
             return message
 
         return limited_receive

@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 from typing import Annotated, Any
 
 import numpy as np
-from fastapi import APIRouter, Depends, HTTPException, Response
+from fastapi import APIRouter, Depends, HTTPException, Request, Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from reference_impl.serve import deps, errors
@@ -279,23 +279,38 @@ async def live() -> HealthResponse:
 @router.get(
     "/health/ready", response_model=HealthResponse, responses=_READY_RESPONSES, tags=["health"]
 )
-async def ready(store: deps.Store, response: Response) -> HealthResponse:
+async def ready(store: deps.Store, response: Response, request: Request) -> HealthResponse:
     """Ready to score: a verified model is loaded (send traffic only when 200)."""
     bundle = store.current
     if bundle is None:
         response.status_code = 503
         return HealthResponse(status="not ready", detail=store.last_error)
-    return HealthResponse(status="ready", model_version=bundle.version)
+    return _with_lesion(request, response, bundle.version)  # and the lesion model, if served
+
+
+def _with_lesion(request: Request, response: Response, version: str) -> HealthResponse:
+    """Ready, unless the app also serves lesion photographs and that model is not loaded."""
+    lesion = getattr(request.app.state, "lesion_store", None)
+    if lesion is None:
+        return HealthResponse(status="ready", model_version=version)
+    if lesion.current is None:
+        response.status_code = 503
+        return HealthResponse(
+            status="not ready", model_version=version, detail=f"lesion: {lesion.last_error}"
+        )
+    return HealthResponse(
+        status="ready", model_version=version, lesion_model_version=lesion.current.version
+    )
 
 
 @router.get("/health", response_model=HealthResponse, responses=_READY_RESPONSES, tags=["health"])
-async def health(store: deps.Store, response: Response) -> HealthResponse:
+async def health(store: deps.Store, response: Response, request: Request) -> HealthResponse:
     """The summary a person or a load balancer asks first: the readiness of /health/ready.
 
     200 with `status: ready` and the model version when a verified model scores; 503 with
     `status: not ready` and the reason otherwise. /health/live only says the process answers.
     """
-    return await ready(store, response)
+    return await ready(store, response, request)
 
 
 @router.get(

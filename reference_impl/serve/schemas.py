@@ -267,6 +267,9 @@ class HealthResponse(BaseModel):
     status: str
     model_version: str | None = None
     detail: str | None = None
+    lesion_model_version: str | None = Field(
+        default=None, description="The lesion model serving, when the app serves one."
+    )
 
 
 class ErrorResponse(BaseModel):

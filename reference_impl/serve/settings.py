@@ -46,6 +46,22 @@ class ServeSettings(BaseSettings):
     max_microbatch: int = Field(
         default=256, ge=1, description="Most single requests scored together by the micro-batcher."
     )
+    lesion_models_dir: Path | None = Field(
+        default=None,
+        description="Lesion registry folder (e.g. build/lesion/models); set, the app also "
+        "serves POST /v1/lesion/score and GET /v1/lesion/model. None = fraud routes only.",
+    )
+    lesion_model_version: str = Field(
+        default="latest", description="Lesion version to load; 'latest' = its champion."
+    )
+    lesion_max_upload_bytes: int = Field(
+        default=2_000_000, ge=1024, description="Largest lesion photograph accepted (413 above)."
+    )
+    lesion_max_side: int = Field(
+        default=4096,
+        ge=64,
+        description="Largest side in pixels, read from the image header before decoding (413).",
+    )
     admin_token: str | None = Field(
         default=None,
         description="If set, model reloads need header 'X-Admin-Token' with this value.",

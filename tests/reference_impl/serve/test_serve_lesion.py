@@ -1,0 +1,278 @@
+"""The lesion image route, in process, with the tiny registered lesion model (session fixture).
+
+A good photograph scores what the offline pipeline scores (training/serving parity); every bad
+upload a malicious or careless client can send gets the 4xx naming its problem, never a 5xx and
+never its own bytes back, and the service stays healthy after all of them.
+"""
+
+from __future__ import annotations
+
+import io
+import struct
+import zlib
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pytest
+from fastapi.testclient import TestClient
+from PIL import Image
+
+from reference_impl import registry
+from reference_impl.lesion.config import LesionSettings
+from reference_impl.serve.app import create_app
+from reference_impl.serve.settings import ServeSettings
+from reference_impl.serve.testing import write_bundle
+
+ROUTE = "/v1/lesion/score"
+
+
+@pytest.fixture(scope="module")
+def fraud_models(tmp_path_factory: pytest.TempPathFactory, demo_model: Any) -> Path:
+    models = tmp_path_factory.mktemp("fraud_models")
+    write_bundle(models, "v1", demo_model)
+    return models
+
+
+@pytest.fixture(scope="module")
+def client(fraud_models: Path, lesion_registered: LesionSettings) -> Iterator[TestClient]:
+    settings = ServeSettings(
+        models_dir=fraud_models,
+        lesion_models_dir=lesion_registered.models_dir,
+        log_requests=False,
+        log_level="ERROR",
+    )
+    with TestClient(create_app(settings)) as test_client:
+        yield test_client
+
+
+@pytest.fixture(scope="module")
+def offline(lesion_registered: LesionSettings) -> pd.DataFrame:
+    """The offline pipeline's probability of every image: features.parquet → registered model."""
+    model, meta = registry.load_registered(lesion_registered.models_dir / "v001")
+    frame = pd.read_parquet(lesion_registered.features_dir / "features.parquet")
+    frame["p"] = model.predict_proba(frame[meta["features"]])[:, 1]
+    return frame.set_index("image_id")
+
+
+def _image(raw: Path, image_id: str) -> bytes:
+    return (raw / "images" / f"{image_id}.jpg").read_bytes()
+
+
+def _post(
+    client: TestClient, data: bytes, ctype: str | None = "image/jpeg", name: str = "x.jpg"
+) -> Any:
+    part = (name, data) if ctype is None else (name, data, ctype)
+    return client.post(ROUTE, files={"file": part})
+
+
+def test_a_photograph_scores_as_the_offline_pipeline_scores_it(
+    client: TestClient, offline: pd.DataFrame, lesion_registered: LesionSettings
+) -> None:
+    """Training/serving parity: the same file, the same probability, and the decision of the
+    registered operating point (biopsy / refer band / routine), with the model version."""
+    meta = client.get("/v1/lesion/model").json()
+    threshold, band = meta["threshold"], meta["refer_band"]
+    assert band is not None and band["low"] <= threshold <= band["high"]
+    p = offline["p"]
+    picks = {
+        "biopsy": p[p > band["high"]].idxmax(),
+        "routine": p[p < band["low"]].idxmin(),
+        "refer_to_dermatologist": p[(p >= band["low"]) & (p <= band["high"])].index[0],
+    }
+    for decision, image_id in picks.items():
+        res = _post(client, _image(lesion_registered.raw_dir, str(image_id)))
+        assert res.status_code == 200, res.text
+        body = res.json()
+        assert body["probability"] == pytest.approx(p[image_id], abs=1e-12)
+        assert body["decision"] == decision
+        assert body["model_version"] == "v001" and body["threshold"] == threshold
+
+
+def _png(width: int, height: int, *, bit_depth: int = 8, colour: int = 2) -> bytes:
+    """A PNG of zeros written row by row (a bomb is cheap to make: it compresses ~1000:1)."""
+    channels = {0: 1, 2: 3}[colour]
+    row = b"\x00" + bytes((width * channels * bit_depth + 7) // 8)
+    packer = zlib.compressobj(9)
+    idat = b"".join(packer.compress(row) for _ in range(height)) + packer.flush()
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return (
+            struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+        )
+
+    header = struct.pack(">IIBBBBB", width, height, bit_depth, colour, 0, 0, 0)
+    return (
+        b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", idat) + chunk(b"IEND", b"")
+    )
+
+
+def _pil(image: Image.Image, fmt: str, **kwargs: Any) -> bytes:
+    out = io.BytesIO()
+    image.save(out, fmt, **kwargs)
+    return out.getvalue()
+
+
+def _rgb(size: int = 96) -> Image.Image:
+    rng = np.random.default_rng(0)
+    return Image.fromarray(rng.integers(0, 255, (size, size, 3), dtype=np.uint8))
+
+
+def _exif_rotated() -> bytes:
+    exif = Image.Exif()
+    exif[0x0112] = 6  # Orientation: rotate 90° clockwise to display
+    return _pil(_rgb(), "JPEG", exif=exif)
+
+
+# (case, bytes, declared part type, status, what the message names)
+BAD_UPLOADS: list[tuple[str, Any, str | None, int, str]] = [
+    ("bomb-10000x10000-png", lambda: _png(10_000, 10_000, bit_depth=1, colour=0), "image/png", 413,
+     "10000×10000 pixels: the limit is 4096 per side"),
+    ("bomb-20000x20000-header", lambda: _png(20_000, 20_000, bit_depth=1, colour=0), "image/png",
+     413, "decompression bomb"),
+    ("jpeg-declared-png", lambda: _pil(_rgb(), "JPEG"), "image/png", 415,
+     "declared image/png, but the bytes are JPEG"),
+    ("gif", lambda: _pil(_rgb(), "GIF"), "image/gif", 415, "send image/jpeg or image/png"),
+    ("gif-declared-jpeg", lambda: _pil(_rgb(), "GIF"), "image/jpeg", 415,
+     "declared image/jpeg, but the bytes are not a JPEG or PNG"),
+    ("png-html-polyglot", lambda: b"\x89PNG\r\n\x1a\n<html><script>alert(1)</script></html>",
+     "image/png", 422, "corrupt PNG header"),
+    ("html-declared-jpeg", lambda: b"<html><script>alert(1)</script></html>", "image/jpeg", 415,
+     "not a JPEG or PNG"),
+    ("png-16-bit-grey", lambda: _pil(Image.new("I;16", (96, 96)), "PNG"), "image/png", 422,
+     "colour mode I;16"),
+    ("jpeg-cmyk", lambda: _pil(_rgb().convert("CMYK"), "JPEG"), "image/jpeg", 422,
+     "colour mode CMYK"),
+    ("png-palette", lambda: _pil(_rgb().convert("P"), "PNG"), "image/png", 422, "colour mode P"),
+    ("png-alpha", lambda: _pil(_rgb().convert("RGBA"), "PNG"), "image/png", 422,
+     "colour mode RGBA"),
+    ("jpeg-grey", lambda: _pil(_rgb().convert("L"), "JPEG"), "image/jpeg", 422, "colour mode L"),
+    ("jpeg-truncated", lambda: _pil(_rgb(), "JPEG")[:600], "image/jpeg", 422, "corrupt JPEG"),
+    ("jpeg-too-small", lambda: _pil(_rgb(32), "JPEG"), "image/jpeg", 422,
+     "32×32 pixels: at least 64 per side"),
+    ("empty", lambda: b"", "image/jpeg", 422, "the file is empty"),
+    ("octet-stream", lambda: _pil(_rgb(), "JPEG"), "application/octet-stream", 415,
+     "content type 'application/octet-stream': send image/jpeg or image/png"),
+    ("over-the-byte-limit", lambda: b"\xff\xd8\xff" + bytes(2_000_100), "image/jpeg", 413,
+     "the limit is 2,000,000"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("data", "ctype", "status", "named"),
+    [pytest.param(*case[1:], id=case[0]) for case in BAD_UPLOADS],
+)
+def test_bad_uploads_get_the_4xx_naming_the_problem(
+    client: TestClient, data: Any, ctype: str | None, status: int, named: str
+) -> None:
+    """Each hand-made bad image: its status, a one-line detail naming the problem, no echo."""
+    payload = data()
+    res = _post(client, payload, ctype)
+    assert res.status_code == status, res.text
+    detail = res.json()["detail"]
+    assert named in detail and detail.startswith("file: ") and "\n" not in detail
+    assert b"<script>" not in res.content and len(res.content) < 1000
+
+
+def test_form_level_mistakes_are_named(
+    client: TestClient, lesion_registered: LesionSettings
+) -> None:
+    """No file field, two files, a text field, not multipart, broken multipart, a lying or
+    absent Content-Length: each its 4xx with a reason."""
+    jpeg = _pil(_rgb(), "JPEG")
+    res = client.post(ROUTE, files={"photo": ("x.jpg", jpeg, "image/jpeg")})
+    assert res.status_code == 422 and res.json()["detail"] == "file: Field required"
+    two = [("file", ("a.jpg", jpeg, "image/jpeg")), ("file", ("b.jpg", jpeg, "image/jpeg"))]
+    res = client.post(ROUTE, files=two)
+    assert res.status_code == 422 and "exactly one file, got 2" in res.json()["detail"]
+    res = client.post(ROUTE, files={"file": ("a.jpg", jpeg, "image/jpeg"), "b": ("b.jpg", jpeg)})
+    assert res.status_code == 422 and "got 2" in res.json()["detail"]
+    res = client.post(
+        ROUTE, data={"file": "not a file"}, files={"x": ("x.txt", b"abc", "text/plain")}
+    )
+    assert res.status_code == 422 and res.json()["detail"].startswith("file: ")
+    res = client.post(ROUTE, json={"file": "aGVsbG8="})
+    assert res.status_code == 415 and "multipart/form-data" in res.json()["detail"]
+    broken = {"content-type": "multipart/form-data; boundary=xyz"}
+    res = client.post(ROUTE, content=b"garbage", headers=broken)
+    assert res.status_code == 400 and res.json()["detail"] == "Invalid multipart data."
+    no_boundary = {"content-type": "multipart/form-data"}
+    res = client.post(ROUTE, content=b"garbage", headers=no_boundary)
+    assert res.status_code == 400 and res.json()["detail"] == "Missing boundary in multipart."
+    no_type = b'--xyz\r\nContent-Disposition: form-data; name="file"; filename="a.jpg"\r\n\r\n'
+    res = client.post(ROUTE, content=no_type + jpeg + b"\r\n--xyz--\r\n", headers=broken)
+    assert res.status_code == 415 and "content type 'missing'" in res.json()["detail"]
+    res = client.post(ROUTE, content=b"", headers={**broken, "content-length": "10000000000"})
+    assert res.status_code == 413 and "larger than" in res.json()["detail"]
+
+    def stream() -> Iterator[bytes]:  # no Content-Length: counted as it arrives
+        yield b'--xyz\r\nContent-Disposition: form-data; name="file"; filename="a.jpg"\r\n'
+        yield b"Content-Type: image/jpeg\r\n\r\n\xff\xd8\xff"
+        for _ in range(40):
+            yield bytes(100_000)
+
+    res = client.post(ROUTE, content=stream(), headers=broken)
+    assert res.status_code == 413 and "larger than 2065536 bytes" in res.json()["detail"]
+
+
+def test_decoded_like_training_extension_exif_and_trailing_bytes(
+    client: TestClient, lesion_registered: LesionSettings, offline: pd.DataFrame
+) -> None:
+    """What is *not* refused, on purpose: the file name is not trusted (bytes and declared type
+    decide), an EXIF orientation is ignored as the training loader ignores it, and bytes after
+    the JPEG's end (a JPEG+ZIP polyglot) are never decoded, stored or returned."""
+    from reference_impl.lesion.data import read_image
+    from reference_impl.lesion.features import ABCDFeatures
+
+    image_id = str(offline.index[0])
+    jpeg = _image(lesion_registered.raw_dir, image_id)
+    named_png = _post(client, jpeg, "image/jpeg", name="lesion.png")
+    polyglot = _post(client, jpeg + b"PK\x03\x04" + bytes(200), "image/jpeg")
+    for res in (named_png, polyglot):
+        assert res.status_code == 200 and res.json()["probability"] == pytest.approx(
+            offline["p"][image_id], abs=1e-12
+        )
+    rotated = _exif_rotated()
+    model, meta = registry.load_registered(lesion_registered.models_dir / "v001")
+    row = pd.DataFrame(
+        ABCDFeatures().transform(read_image(rotated)[None]), columns=meta["features"]
+    )
+    res = _post(client, rotated)
+    assert res.status_code == 200
+    assert res.json()["probability"] == pytest.approx(model.predict_proba(row)[0, 1], abs=1e-12)
+
+
+def test_still_healthy_and_counted_after_the_attacks(client: TestClient) -> None:
+    """Readiness names both models; the model info names the gate; Prometheus counts the
+    lesion route's requests, decisions and refusals."""
+    ready = client.get("/health/ready")
+    assert ready.status_code == 200
+    assert ready.json()["lesion_model_version"] == "v001" and ready.json()["model_version"] == "v1"
+    info = client.get("/v1/lesion/model").json()
+    assert info["gate"]["passed"] and info["gate"]["floor"] > 0 and info["version"] == "v001"
+    assert info["sha256"] and len(info["features"]) == 22
+    text = client.get("/metrics").text
+    assert 'lesion_upload_refusals_total{status="415"}' in text
+    assert "lesion_decisions_total" in text and 'lesion_model_info{version="v001"} 1.0' in text
+    assert f'route="{ROUTE}"' in text
+
+
+def test_lesion_routes_exist_only_with_a_lesion_model_configured(
+    fraud_models: Path, tmp_path: Path
+) -> None:
+    """Fraud-only: no image route in the app or its OpenAPI. Configured but nothing registered:
+    not ready, naming the lesion model, and the route answers 503 (not a 500)."""
+    only_fraud = create_app(ServeSettings(models_dir=fraud_models, log_requests=False))
+    assert not any(p.startswith("/v1/lesion") for p in only_fraud.openapi()["paths"])
+    empty = tmp_path / "lesion_models"
+    empty.mkdir()
+    settings = ServeSettings(
+        models_dir=fraud_models, lesion_models_dir=empty, log_requests=False, log_level="CRITICAL"
+    )
+    with TestClient(create_app(settings)) as test_client:
+        ready = test_client.get("/health/ready")
+        assert ready.status_code == 503 and ready.json()["detail"].startswith("lesion: ")
+        res = _post(test_client, _pil(_rgb(), "JPEG"))
+        assert res.status_code == 503 and "no model available" in res.json()["detail"]
