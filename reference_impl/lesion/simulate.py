@@ -257,10 +257,17 @@ def _draw_lesions(cfg: LesionConfig) -> pd.DataFrame:
     )
 
 
+def _rng(*key: int) -> np.random.Generator:
+    """`np.random.default_rng(list(key))`, the same stream, without its dispatch (3x faster)."""
+    return np.random.Generator(np.random.PCG64(list(key)))
+
+
 def _render_chunk(args: tuple[int, int, list[dict[str, Any]]]) -> list[tuple[int, list[Any]]]:
-    """Render the lesions of one chunk: per lesion its 7-point score and (jpeg, mask, hairs)."""
+    """Render the lesions of one chunk: per lesion its 7-point score and its views, each
+    (jpeg, mask packed 8 pixels a byte — an eighth of the pickling back from a worker, hairs)."""
     seed, hair_rate_x1000, rows = args
     out = []
+    skins: dict[int, np.ndarray] = {}
     for row in rows:
         spec = LesionSpec(
             label=int(row["label_true"]),
@@ -272,14 +279,17 @@ def _render_chunk(args: tuple[int, int, list[dict[str, Any]]]) -> list[tuple[int
             diameter_mm=float(row["diameter_mm"]),
             variant=str(row["variant"]),
         )
-        lesion_rng = np.random.default_rng([seed, int(row["lesion"])])
-        colour, alpha, seven = render_lesion(spec, lesion_rng)
-        tone = int(row["skin_tone"])
-        skin_rng = np.random.default_rng([seed, 1_000_000_000 + int(row["patient"])])
-        skin = np.clip(SKIN[tone - 1] * (1 + skin_rng.normal(0, 0.04, 3)), 0, 1).astype(np.float32)
+        colour, alpha, seven = render_lesion(spec, _rng(seed, int(row["lesion"])))
+        patient = int(row["patient"])
+        if patient not in skins:  # the patient's skin, the same under each of their lesions
+            skin_rng = _rng(seed, 1_000_000_000 + patient)
+            tone = SKIN[int(row["skin_tone"]) - 1]
+            skin = np.clip(tone * (1 + skin_rng.normal(0, 0.04, 3)), 0, 1).astype(np.float32)
+            skins = {patient: skin}  # a patient's lesions are neighbours: keep the last one
+        skin = skins[patient]
         views = []
         for v in range(int(row["views"])):
-            rng = np.random.default_rng([seed, int(row["lesion"]), v + 1])
+            rng = _rng(seed, int(row["lesion"]), v + 1)
             n_hairs = int(rng.poisson(hair_rate_x1000 / 1000))
             jpeg, mask = render_view(
                 colour,
@@ -289,7 +299,7 @@ def _render_chunk(args: tuple[int, int, list[dict[str, Any]]]) -> list[tuple[int
                 n_hairs=n_hairs,
                 rng=rng,
             )
-            views.append((jpeg, mask, n_hairs))
+            views.append((jpeg, np.packbits(mask), n_hairs))
         out.append((seven, views))
     return out
 
@@ -342,8 +352,11 @@ def _assemble(
     meta = meta[list(s.COLUMNS)].astype({"diameter_mm": float, "tds": float, "age": float})
     meta["diameter_mm"] = meta["diameter_mm"].round(2)
     meta["tds"] = meta["tds"].round(2)
+    side = s.IMAGE_SIZE
     masks = (
-        np.stack([views[i][1] for i in order])
+        np.unpackbits(np.stack([views[i][1] for i in order]), axis=1, count=side * side)
+        .reshape(-1, side, side)
+        .astype(bool)
         if views
         else np.zeros((0, s.IMAGE_SIZE, s.IMAGE_SIZE), bool)
     )
