@@ -28,12 +28,19 @@ def serve(
     history_end: Annotated[
         str | None, typer.Option(help="Last day of history to load (YYYY-MM-DD).")
     ] = None,
+    lesion_models: Annotated[
+        Path | None,
+        typer.Option(
+            help="Lesion registry (e.g. build/lesion/models): also serve its champion at "
+            "POST /v1/lesion/score."
+        ),
+    ] = None,
 ) -> None:
     """Serve the registered model over HTTP (FastAPI, one uvicorn worker, JSON logs).
 
     Other settings come from FRAUD_SERVE_* variables (see reference_impl/serve/settings.py).
 
-    Example: fraud serve --port 8080 --history build/data/raw
+    Example: fraud serve --port 8080 --history build/data/raw --lesion-models build/lesion/models
     """
     from reference_impl.serve.bundle import BundleError
     from reference_impl.serve.server import serve_forever
@@ -44,6 +51,7 @@ def serve(
         "model_version": model_version,
         "history_dir": history,
         "history_end": history_end,
+        "lesion_models_dir": lesion_models,
     }
     settings = ServeSettings(**{k: v for k, v in overrides.items() if v is not None})
     typer.echo(f"serving on http://{host}:{port} (docs: /docs; Ctrl+C stops)", err=True)

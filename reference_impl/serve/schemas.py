@@ -268,7 +268,9 @@ class HealthResponse(BaseModel):
     model_version: str | None = None
     detail: str | None = None
     lesion_model_version: str | None = Field(
-        default=None, description="The lesion model serving, when the app serves one."
+        default=None,
+        exclude_if=lambda v: v is None,  # absent from a fraud-only service's answer
+        description="The lesion model serving, when the app serves one.",
     )
 
 

@@ -54,7 +54,12 @@ def running(app: Any, *, port: int | None = None, timeout: float = 20.0) -> Iter
 def serve_forever(settings: Any, *, host: str, port: int) -> None:
     """Check a model is registered, then run the service until SIGINT/SIGTERM (graceful)."""
     from reference_impl.serve.app import create_app
-    from reference_impl.serve.bundle import resolve_version
+    from reference_impl.serve.bundle import BundleError, resolve_version
 
     resolve_version(settings.resolved_models_dir, settings.model_version)  # BundleError early
+    if settings.lesion_models_dir is not None:
+        try:
+            resolve_version(settings.lesion_models_dir, settings.lesion_model_version)
+        except BundleError as exc:
+            raise BundleError(f"lesion model: {exc}") from None
     uvicorn.Server(uvicorn_config(create_app(settings), host=host, port=port)).run()

@@ -244,9 +244,13 @@ def test_decoded_like_training_extension_exif_and_trailing_bytes(
     assert res.json()["probability"] == pytest.approx(model.predict_proba(row)[0, 1], abs=1e-12)
 
 
-def test_still_healthy_and_counted_after_the_attacks(client: TestClient) -> None:
-    """Readiness names both models; the model info names the gate; Prometheus counts the
-    lesion route's requests, decisions and refusals."""
+def test_still_healthy_and_counted_after_attacks(client: TestClient) -> None:
+    """After a bomb, readiness names both models, the model info names the gate, a photograph
+    still scores, and Prometheus counts the lesion route's requests, decisions and refusals."""
+    bomb = _png(20_000, 20_000, bit_depth=1, colour=0)
+    assert _post(client, bomb, "image/png").status_code == 413
+    assert _post(client, _pil(_rgb(), "GIF"), "image/gif").status_code == 415
+    assert _post(client, _pil(_rgb(), "JPEG")).status_code == 200
     ready = client.get("/health/ready")
     assert ready.status_code == 200
     assert ready.json()["lesion_model_version"] == "v001" and ready.json()["model_version"] == "v1"
@@ -276,3 +280,20 @@ def test_lesion_routes_exist_only_with_a_lesion_model_configured(
         assert ready.status_code == 503 and ready.json()["detail"].startswith("lesion: ")
         res = _post(test_client, _pil(_rgb(), "JPEG"))
         assert res.status_code == 503 and "no model available" in res.json()["detail"]
+
+
+def test_fraud_serve_refuses_a_lesion_registry_without_a_model(
+    fraud_models: Path, tmp_path: Path
+) -> None:
+    """`fraud serve --lesion-models DIR` checks DIR before serving: exit 1 naming the lesion
+    model when nothing is registered there."""
+    from typer.testing import CliRunner
+
+    from reference_impl.cli import app
+
+    empty = tmp_path / "lesion_models"
+    empty.mkdir()
+    args = ["serve", "--models-dir", str(fraud_models), "--lesion-models", str(empty)]
+    done = CliRunner().invoke(app, args)
+    assert done.exit_code == 1
+    assert f"error: lesion model: no registered model under {empty}" in done.output
