@@ -68,7 +68,7 @@ pipeline: $(VENV)/.installed-all ## Run the reference fraud pipeline on the smal
 dvc-repro: $(VENV)/.installed-all ## Re-run only the changed stages of the fraud pipeline with DVC (dvc.yaml, params.yaml)
 	PATH="$(CURDIR)/$(VENV)/bin:$$PATH" $(VENV)/bin/dvc repro
 
-lesion-pipeline: $(VENV)/.installed-all ## Run the reference skin-lesion pipeline on the small preset from scratch (simulate → evaluate)
+lesion-pipeline: $(VENV)/.installed-all ## Run the reference skin-lesion pipeline on the small preset from scratch (simulate → register)
 	$(VENV)/bin/lesion pipeline --preset small --fresh --params params.yaml
 
 lesion-dvc-repro: $(VENV)/.installed-all ## Re-run only the changed stages of the lesion pipeline with DVC (reference_impl/lesion/dvc.yaml)
