@@ -262,6 +262,12 @@ def lesion_views_figures(raw: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in raw.items() if k != "seconds"}
 
 
+def walkthrough_figures(raw: dict[str, Any]) -> dict[str, Any]:
+    """tools/lab_walkthrough.py JSON: each walked-through lab's learner-time estimate (minutes,
+    low and high) and per exercise what the walk-through measured; the rule's rates."""
+    return dict(raw)
+
+
 @dataclass(frozen=True)
 class FigureSet:
     """One benchmark run whose figures the course quotes."""
@@ -411,6 +417,15 @@ SETS = [
         seed=0,
         cheap=False,  # two generated sets and 24 cross-validations: a few minutes
         extract=lesion_views_figures,
+    ),
+    FigureSet(
+        "lab_walkthroughs",
+        "tools/lab_walkthrough.py",
+        ("--out", "{out}"),
+        preset="none",
+        seed=0,
+        cheap=True,  # counts words in the labs and lessons: under a second
+        extract=walkthrough_figures,
     ),
     FigureSet(
         "grading_scaleout",
