@@ -66,8 +66,6 @@ EXERCISE_KEYS = {
     "issues",
 }
 TOP_KEYS = {"who", "when", "how", "grading", "setup", "exercises"}
-BEGIN_SOLUTION, END_SOLUTION = "### BEGIN SOLUTION", "### END SOLUTION"
-BEGIN_HIDDEN, END_HIDDEN = "### BEGIN HIDDEN TESTS", "### END HIDDEN TESTS"
 FENCE = re.compile(r"^\s*(```|~~~)")
 HEADING = re.compile(r"^(#{1,6})\s+(.*?)\s*$")
 INCLUDE = re.compile(r'^\s*--8<--\s+"([^":]+)(?::(\d+):(\d+))?"\s*$')
@@ -87,24 +85,14 @@ def _source(cell: dict[str, Any]) -> str:
     return "".join(src) if isinstance(src, list) else str(src)
 
 
-def _strip(text: str, begin: str, end: str) -> str:
-    return re.sub(rf"{re.escape(begin)}.*?{re.escape(end)}", "", text, flags=re.S)
-
-
-def _released_words(cell: dict[str, Any]) -> int:
-    """Words of a cell as the released notebook shows it (no solution, no hidden test)."""
-    meta = cell.get("metadata", {}).get("nbgrader", {})
-    if cell.get("cell_type") == "markdown" and meta.get("solution"):
-        return 0  # a manual answer: released as a placeholder the learner replaces
-    text = _strip(_strip(_source(cell), BEGIN_SOLUTION, END_SOLUTION), BEGIN_HIDDEN, END_HIDDEN)
-    return words(text)
-
-
 def notebook_words(notebook: Path) -> dict[str, int]:
     """Words a learner reads per exercise: its `## ` section of the released notebook (text,
     locked code, the answer cell's stub, the public test); `setup` is what comes before the first
     exercise, `closing` what follows the last."""
-    nb = json.loads(notebook.read_text(encoding="utf-8"))
+    from graders.release import release_notebook  # the learner's version, as `mlops-grade release`
+
+    source = json.loads(notebook.read_text(encoding="utf-8"))
+    nb, _ = release_notebook(source, notebook.stem)
     sections: list[tuple[str | None, int]] = []  # (answer grade_id or None, words)
     current_id: str | None = None
     current = 0
@@ -118,7 +106,7 @@ def notebook_words(notebook: Path) -> dict[str, int]:
             if current_id is not None:
                 raise WalkthroughError(f"{notebook}: two answer cells in one `## ` section")
             current_id = str(meta["grade_id"])
-        current += _released_words(cell)
+        current += words(text)
     sections.append((current_id, current))
     out: dict[str, int] = {"setup": 0, "closing": 0}
     seen_answer = False
