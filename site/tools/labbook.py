@@ -21,7 +21,8 @@ from _hooks import ROOT, shown
 WORK = ROOT / "build" / "labbook"
 # Study tools are interactive: they make no sense on paper (the hook also keeps them out of nav).
 # Quizzes print without their answers (site/hooks/course_quiz_print.py); the key ends the book.
-EXCLUDE = ["*/flashcards.md", "progress.md"]
+# A learner's book: no study tools, and no instructor pages (workshop debriefs answer the labs).
+EXCLUDE = ["*/flashcards.md", "progress.md", "instructors/*", "project/instructors.md"]
 
 
 def print_config(base: Path = ROOT / "mkdocs.yml", work: Path = WORK) -> Path:

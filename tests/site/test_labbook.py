@@ -33,6 +33,7 @@ def test_make_book_prints_lessons_with_cover_and_numbered_headings(needs_tool: A
     assert 'id="print-site-cover-page"' in page and "print-site-enumerate-headings" in page
     assert "What is MLOps" in page
     assert 'class="lf-study"' not in page and 'id="lf-progress"' not in page
+    assert "(instructors)" not in page  # e.g. "Workshop plans (instructors)": answers to labs
 
 
 @pytest.fixture(scope="module")
