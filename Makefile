@@ -77,8 +77,8 @@ lesion-dvc-repro: $(VENV)/.installed-all ## Re-run only the changed stages of th
 audit: $(VENV)/.installed-all ## Score this repository's MLOps maturity (mlops-cohort audit; Markdown in build/cohort/)
 	$(VENV)/bin/mlops-cohort audit . --out build/cohort/audit-self.md
 
-fuzz-serve: $(VENV)/.installed-all ## Fuzz the scoring API longer: schemathesis --checks all, 500 examples (SERVE_FUZZ_SEED=n replays)
-	SERVE_FUZZ_EXAMPLES=$${SERVE_FUZZ_EXAMPLES:-500} $(PY) -m pytest tests/reference_impl/serve/test_serve_contract.py -s -q -p no:cacheprovider
+fuzz-serve: $(VENV)/.installed-all ## Fuzz the scoring API (fraud and lesion routes) longer: schemathesis --checks all, 500 examples (SERVE_FUZZ_SEED=n replays)
+	SERVE_FUZZ_EXAMPLES=$${SERVE_FUZZ_EXAMPLES:-500} $(PY) -m pytest tests/reference_impl/serve/test_serve_contract.py tests/reference_impl/serve/test_serve_lesion_contract.py -s -q -p no:cacheprovider
 
 bench: $(VENV)/.installed-all ## Run every benchmark script in benchmarks/ (slow; prints tables)
 	@for script in benchmarks/*.py; do echo "== $$script"; $(PY) $$script || exit 1; done

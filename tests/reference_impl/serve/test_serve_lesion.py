@@ -297,3 +297,25 @@ def test_fraud_serve_refuses_a_lesion_registry_without_a_model(
     done = CliRunner().invoke(app, args)
     assert done.exit_code == 1
     assert f"error: lesion model: no registered model under {empty}" in done.output
+
+
+@pytest.mark.parametrize("failure", ["raises", "nan"])
+def test_an_image_the_model_cannot_measure_is_a_422(
+    client: TestClient, monkeypatch: pytest.MonkeyPatch, failure: str
+) -> None:
+    """Should the featurizer or model fail on some decodable photograph (none known), the
+    client gets a 422 naming it, not a 500, and the next photograph scores."""
+    from reference_impl.serve.lesion import LesionBundle
+
+    def broken(self: LesionBundle, image: np.ndarray) -> float:
+        if failure == "raises":
+            raise ValueError("Input X contains NaN")
+        return float("nan")
+
+    jpeg = _pil(_rgb(), "JPEG")
+    with monkeypatch.context() as patch:
+        patch.setattr(LesionBundle, "probability", broken)
+        res = _post(client, jpeg)
+    assert res.status_code == 422
+    assert res.json()["detail"] == "file: no lesion could be measured in this image"
+    assert _post(client, jpeg).status_code == 200

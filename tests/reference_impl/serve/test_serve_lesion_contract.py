@@ -2,8 +2,8 @@
 
 Same command as `test_serve_contract.py` (`schemathesis run <url>/openapi.json --checks all`),
 limited to the lesion operations of an app serving the tiny registered lesion model, with a
-fixed seed and a few examples (`SERVE_FUZZ_EXAMPLES` for more; `make fuzz-serve` runs the fraud
-routes). Every check runs but `positive_data_acceptance`: the schema of the upload is "a
+fixed seed and a few examples (`SERVE_FUZZ_EXAMPLES` for more: `make fuzz-serve` runs 500, with
+the fraud routes). Every check runs but `positive_data_acceptance`: the schema of the upload is "a
 binary string", which any bytes satisfy, while the route must refuse bytes that are not a
 usable photograph (415/422) — the hand-made images of `test_serve_lesion.py` cover acceptance.
 A 5xx, an undeclared status or content type, a response off its schema, or an invalid request
