@@ -19,7 +19,8 @@ Routes:
   --lesion-models build/lesion/models``; absent otherwise, from the app and its OpenAPI):
   ``POST /v1/lesion/score`` — one photograph as ``multipart/form-data`` (field ``file``, JPEG or
   PNG) → malignancy probability and decision (``biopsy``, ``refer_to_dermatologist`` inside the
-  registered refer band, ``routine``), threshold, model version; ``GET /v1/lesion/model``. The
+  registered refer band, ``routine``), threshold, model version; ``GET /v1/lesion/model``,
+  ``POST /v1/lesion/model/reload`` (the same verified hot swap as the fraud model's). The
   upload is decoded only by ``lesion.upload.decode_upload``; readiness then needs both models.
 
 Statuses (each declared, with its body schema, on every route that can return it): 200; 400 a

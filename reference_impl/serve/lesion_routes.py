@@ -21,10 +21,12 @@ from pydantic import BaseModel, Field
 from starlette.datastructures import UploadFile as StarletteUpload
 
 from reference_impl.lesion.upload import UploadLimits, UploadRejected
-from reference_impl.serve.deps import get_app_settings, get_metrics
+from reference_impl.serve.bundle import BundleError
+from reference_impl.serve.deps import get_app_settings, get_metrics, require_admin
 from reference_impl.serve.lesion import LesionBundle
+from reference_impl.serve.logs import get_logger
 from reference_impl.serve.metrics import ServiceMetrics
-from reference_impl.serve.schemas import ErrorResponse
+from reference_impl.serve.schemas import ErrorResponse, ReloadRequest
 from reference_impl.serve.settings import ServeSettings
 from reference_impl.serve.store import ModelStore
 
@@ -119,12 +121,17 @@ def _band(bundle: LesionBundle) -> ReferBand | None:
 
 def _responses(*codes: int) -> dict[int | str, dict[str, Any]]:
     described = {
-        400: "The body is not valid multipart/form-data, or Content-Length is not a number.",
+        400: "The body is not valid multipart/form-data (or JSON, for the reload), or "
+        "Content-Length is not a number.",
+        403: "Admin token missing or wrong.",
+        409: "Model refused: the old one keeps serving.",
         413: "Upload too large: over the byte limit, or a picture declaring too many pixels "
         "(a decompression bomb).",
-        415: "Not multipart/form-data, or the file is not a JPEG or PNG (declared or actual).",
+        415: "Not multipart/form-data (application/json for the reload), or the file is not a "
+        "JPEG or PNG (declared or actual).",
         422: "No `file` field, more than one file, or an image the model cannot use (empty, "
-        "corrupt, truncated, smaller than 64 px, not RGB); `detail` says which.",
+        "corrupt, truncated, smaller than 64 px, not RGB); `detail` says which. For the "
+        "reload: the body breaks its schema.",
         503: "No lesion model loaded.",
     }
     return {c: {"model": ErrorResponse, "description": described[c]} for c in codes}
@@ -206,3 +213,27 @@ async def lesion_model_info(
         library_versions=dict(meta.get("library_versions") or {}),
         loaded_at=datetime.fromtimestamp(bundle.loaded_at, tz=UTC),
     )
+
+
+@router.post(
+    "/v1/lesion/model/reload",
+    response_model=LesionModelInfoResponse,
+    responses=_responses(400, 403, 409, 413, 415, 422),
+    dependencies=[Depends(require_admin)],
+)
+async def reload_lesion_model(
+    request: ReloadRequest,
+    store: Annotated[ModelStore[LesionBundle], Depends(get_lesion_store)],
+    metrics: Annotated[ServiceMetrics, Depends(get_metrics)],
+) -> LesionModelInfoResponse:
+    """Load → verify → warm up → swap the lesion model; on failure the old one keeps serving."""
+    try:
+        bundle = await store.swap_to(request.version)
+    except BundleError as exc:
+        get_logger().warning(
+            "lesion model refused", extra={"version": request.version, "error": str(exc)}
+        )
+        raise HTTPException(409, f"lesion model {request.version!r} refused: {exc}") from None
+    metrics.lesion.set_model(bundle.version)
+    get_logger().info("lesion model swapped", extra={"version": bundle.version})
+    return await lesion_model_info(bundle)

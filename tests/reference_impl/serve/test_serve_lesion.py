@@ -319,3 +319,41 @@ def test_an_image_the_model_cannot_measure_is_a_422(
     assert res.status_code == 422
     assert res.json()["detail"] == "file: no lesion could be measured in this image"
     assert _post(client, jpeg).status_code == 200
+
+
+def test_lesion_model_hot_swaps_and_refuses_a_tampered_version(
+    fraud_models: Path, lesion_registered: LesionSettings, tmp_path: Path
+) -> None:
+    """POST /v1/lesion/model/reload swaps in a verified version; a tampered or missing one is a
+    409 and the old one keeps serving; the admin token guards it."""
+    import json
+    import shutil
+
+    models = tmp_path / "lesion_models"
+    shutil.copytree(lesion_registered.models_dir, models)
+    for version in ("v002", "v003"):
+        shutil.copytree(models / "v001", models / version)
+        meta = json.loads((models / version / "metadata.json").read_text())
+        (models / version / "metadata.json").write_text(json.dumps({**meta, "version": version}))
+    with (models / "v003" / "model.skops").open("ab") as handle:
+        handle.write(b"\0")
+    settings = ServeSettings(
+        models_dir=fraud_models,
+        lesion_models_dir=models,
+        admin_token="secret",
+        log_requests=False,
+        log_level="CRITICAL",
+    )
+    admin = {"X-Admin-Token": "secret"}
+    reload = "/v1/lesion/model/reload"
+    with TestClient(create_app(settings)) as test_client:
+        assert test_client.post(reload, json={"version": "v002"}).status_code == 403
+        res = test_client.post(reload, json={"version": "v003"}, headers=admin)
+        assert res.status_code == 409 and "sha256" in res.json()["detail"]
+        res = test_client.post(reload, json={"version": "v999"}, headers=admin)
+        assert res.status_code == 409 and "not found" in res.json()["detail"]
+        assert _post(test_client, _pil(_rgb(), "JPEG")).json()["model_version"] == "v001"
+        res = test_client.post(reload, json={"version": "v002"}, headers=admin)
+        assert res.status_code == 200 and res.json()["version"] == "v002"
+        assert _post(test_client, _pil(_rgb(), "JPEG")).json()["model_version"] == "v002"
+        assert test_client.get("/health/ready").json()["lesion_model_version"] == "v002"
