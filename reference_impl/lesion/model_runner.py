@@ -124,7 +124,7 @@ def run_evaluate(
     from reference_impl.lesion import evaluate
 
     start = time.perf_counter()
-    model, meta = registry.load_candidate(settings.candidate_dir)
+    model, meta = registry.load_candidate(settings.candidate_dir, command="lesion train")
     frame, _, _ = load_features(settings.features_dir)
     out_dir = settings.evaluation_dir
     res = evaluate.evaluate(

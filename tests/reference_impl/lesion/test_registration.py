@@ -104,3 +104,22 @@ def test_a_model_below_the_floor_is_refused_naming_the_subgroup(
     assert "refusing to register a model that failed its gate" in line
     assert all(f"{label}: sensitivity" in line for label in failing)
     assert sorted(p.name for p in (root / "models").glob("v*")) == ["v001"]
+
+
+def test_register_and_evaluate_name_the_missing_step(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """On an empty root, does each verb exit 1 naming the lesion command to run first?"""
+    monkeypatch.setenv("LESION_ROOT", str(tmp_path))
+    monkeypatch.setenv("LESION_TRACK", "false")
+    get_settings.cache_clear()
+    try:
+        cli = CliRunner()
+        done = cli.invoke(app, ["register"])
+        assert done.exit_code == 1 and "(run `lesion evaluate` first)" in done.output
+        done = cli.invoke(app, ["evaluate"])
+        assert done.exit_code == 1 and "(run `lesion train` first)" in done.output
+        done = cli.invoke(app, ["promote", "v001", "--reason", "x"])
+        assert done.exit_code == 1 and "no registered version 'v001'" in done.output
+    finally:
+        get_settings.cache_clear()
