@@ -28,12 +28,12 @@ Fit = Callable[[pd.DataFrame], Any]
 
 
 def default_fit(frame: pd.DataFrame) -> Any:
-    """A small random forest (the §1.9 family), quick enough for CI (its trees on every core:
-    the same forest whatever the core count)."""
+    """A small random forest (the §1.9 family), quick enough for CI. One core on purpose: lab 7
+    trains it inside the grader's sandbox, where joblib's workers find no /dev/shm."""
     from sklearn.ensemble import RandomForestClassifier
 
     model = RandomForestClassifier(
-        n_estimators=30, max_depth=12, min_samples_leaf=2, n_jobs=-1, random_state=0
+        n_estimators=30, max_depth=12, min_samples_leaf=2, n_jobs=1, random_state=0
     )
     return model.fit(frame[list(s.FEATURE_COLUMNS)].to_numpy(), frame[s.TX_FRAUD])
 
