@@ -70,6 +70,16 @@ def _col(r: float, g: float, b: float) -> np.ndarray:
 
 _PAL = PALETTE[:, :, None, None]  # the palette as columns
 _VEIL = _col(0.55, 0.62, 0.75)  # blue-white veil
+# 7-class mode: colours of the other diagnoses, and the structures each never shows.
+_LACUNA, _RED_VESSEL = _col(0.38, 0.04, 0.16), _col(0.80, 0.15, 0.15)
+_PEARL, _STRAWBERRY, _SCALE = _col(0.86, 0.62, 0.60), _col(0.85, 0.42, 0.42), _col(0.95, 0.92, 0.80)
+_ABSENT = {  # indices into STRUCTURES
+    "vasc": {0, 1, 2, 3, 4},
+    "bcc": {0, 2},
+    "akiec": {0, 2, 3},
+    "bkl": {0, 2},
+    "df": {2, 3},
+}
 # Fitzpatrick-like anchors I..VI of dermoscopic skin (RGB).
 SKIN = np.array(
     [
@@ -190,6 +200,7 @@ def render_lesion(spec: LesionSpec, rng: np.random.Generator) -> tuple[np.ndarra
         _blend(colour, patch, _PAL[c])
 
     chosen = set(choice_without_replacement(rng, _STRUCTURE_CHOICE[looks], spec.D))
+    chosen -= _ABSENT.get(spec.dx, set())  # 7-class mode: what a diagnosis never shows
     seven = 0
     dark = np.zeros((N, N), np.float32)
     if 0 in chosen:  # pigment network: a sinusoidal mesh, warped and heavier when atypical
@@ -231,9 +242,37 @@ def render_lesion(spec: LesionSpec, rng: np.random.Generator) -> tuple[np.ndarra
         _blend(colour, 0.6 * area, _PAL[4])
         dark += 0.4 * area * (rng.random((N, N)) < 0.12)
         seven += 1
-    colour = _class_marks(spec, colour, cx, cy, radius, rng)
+    colour = _class_marks(spec, colour, cx, cy, radius, inside, rng)
     colour *= 1 - np.clip(dark, 0, 0.85)
     return colour, alpha.astype(np.float32), seven
+
+
+def _spots(
+    cx: float,
+    cy: float,
+    radius: float,
+    rng: np.random.Generator,
+    k: int,
+    spread: float,
+    size: float,
+) -> np.ndarray:
+    """k Gaussian spots of `size` px at uniform offsets within ±spread·radius of the centre:
+    the brightest of them at each pixel (64, 64), in [0, 1]."""
+    px = (cx + rng.uniform(-spread, spread, k) * radius).astype(np.float32)
+    py = (cy + rng.uniform(-spread, spread, k) * radius).astype(np.float32)
+    d2 = (_XX[None] - px[:, None, None]) ** 2 + (_YY[None] - py[:, None, None]) ** 2
+    return np.exp(-d2 / np.float32(2 * size**2)).max(axis=0)
+
+
+def _vessels(
+    colour: np.ndarray, cx: float, cy: float, n: int, rng: np.random.Generator, width: int
+) -> None:
+    """n red vessels branching out from the centre (random walks), `width` px wide, in place."""
+    for _ in range(n):
+        steps = np.cumsum(rng.normal(0, 1.2, (40, 2)), axis=0) + (cx, cy)
+        ix, iy = np.clip(steps.astype(int), 0, N - 1).T
+        for w in range(width):
+            colour[:, iy, np.minimum(ix + w, N - 1)] = _RED_VESSEL[..., 0]
 
 
 def _class_marks(
@@ -242,24 +281,37 @@ def _class_marks(
     cx: float,
     cy: float,
     radius: float,
+    inside: np.ndarray,
     rng: np.random.Generator,
 ) -> np.ndarray:
-    """What the 7-class mode adds: vessels (bcc), lacunae (vasc), milia (bkl), a scar (df)."""
-    if spec.dx == "vasc":
-        colour[:] = _col(0.55, 0.15, 0.30)
-    elif spec.dx == "bcc":  # arborizing red lines: random walks from the centre
-        for _ in range(rng.integers(2, 5)):
-            steps = np.cumsum(rng.normal(0, 1.2, (40, 2)), axis=0) + (cx, cy)
-            ix, iy = np.clip(steps.astype(int), 0, N - 1).T
-            colour[:, iy, ix] = _col(0.80, 0.15, 0.15)[..., 0]
-    elif spec.dx in ("bkl", "df"):
-        k = 1 if spec.dx == "df" else rng.integers(3, 9)
-        px = (cx + rng.uniform(-0.5, 0.5, k) * radius).astype(np.float32)
-        py = (cy + rng.uniform(-0.5, 0.5, k) * radius).astype(np.float32)
-        size = 0.35 * radius if spec.dx == "df" else 1.0
-        d2 = (_XX[None] - px[:, None, None]) ** 2 + (_YY[None] - py[:, None, None]) ** 2
-        white = np.exp(-d2 / (2 * size**2)).max(axis=0)
-        _blend(colour, 0.8 * white, _PAL[4])
+    """What the 7-class mode adds to a lesion of each diagnosis (mel and nv: nothing; their
+    difference is the binary one). Spec §4.2: vasc red/purple and homogeneous, bkl milia-like
+    dots, bcc arborizing red lines and no network; plus akiec's "strawberry" pattern and df's
+    central white scar."""
+    if spec.dx == "vasc":  # red-purple lacunae on a homogeneous red base (no structures)
+        colour[:] = _col(0.62, 0.16, 0.30)
+        _blend(
+            colour, 0.8 * _spots(cx, cy, radius, rng, int(rng.integers(4, 10)), 0.6, 2.0), _LACUNA
+        )
+    elif spec.dx == "bcc":  # pearly pink, blue-gray ovoid nests, arborizing red vessels
+        colour += 0.6 * (_PEARL - colour)
+        nests = _spots(cx, cy, radius, rng, int(rng.integers(2, 6)), 0.6, 0.15 * radius + 0.8)
+        _blend(colour, 0.9 * nests, _PAL[3])
+        _vessels(colour, cx, cy, int(rng.integers(3, 7)), rng, width=2)
+    elif spec.dx == "akiec":  # "strawberry": pink-red, white-yellow scale, dotted vessels
+        colour += 0.7 * (_STRAWBERRY - colour)
+        scale = _patch(_upsampled_noise(rng, 1)[0], inside, rng.uniform(0.2, 0.35))
+        _blend(colour, 0.85 * scale, _SCALE)
+        dots = _spots(cx, cy, radius, rng, int(rng.integers(10, 25)), 0.7, 0.6)
+        _blend(colour, 0.9 * dots, _RED_VESSEL)
+    elif spec.dx == "bkl":  # milia-like cysts (white) and comedo-like openings (dark)
+        milia = _spots(cx, cy, radius, rng, int(rng.integers(5, 14)), 0.6, rng.uniform(1.0, 1.6))
+        _blend(colour, 0.9 * milia, _PAL[4])
+        comedo = _spots(cx, cy, radius, rng, int(rng.integers(2, 7)), 0.6, 0.8)
+        _blend(colour, 0.8 * comedo, _PAL[1])
+    elif spec.dx == "df":  # a central white scar-like patch
+        scar = _spots(cx, cy, radius, rng, 1, 0.15, 0.45 * radius)
+        _blend(colour, 0.95 * scar, _PAL[4])
     return colour
 
 
