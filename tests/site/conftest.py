@@ -5,7 +5,6 @@ from __future__ import annotations
 import functools
 import os
 import shutil
-import subprocess
 import sys
 import threading
 from collections.abc import Iterator
@@ -14,6 +13,10 @@ from pathlib import Path
 from urllib.parse import urlparse
 
 import pytest
+
+# The course site itself (`built_site`) is built once per session in tests/site_build.py: the
+# course suite reads it too.
+from site_build import mkdocs_build
 
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = Path(os.environ.get("CHROMIUM", "/usr/bin/chromium"))
@@ -35,28 +38,10 @@ ARTIFACTS = ROOT / "build" / "test-artifacts"
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 
 
-def mkdocs_build(out: Path, config: Path | None = None) -> subprocess.CompletedProcess[str]:
-    """`mkdocs build --strict` into `out` (the repository's config unless `config` is given)."""
-    env = {**os.environ, "NO_MKDOCS_2_WARNING": "1"}
-    cmd = [sys.executable, "-m", "mkdocs", "build", "--strict", "--site-dir", str(out)]
-    if config is not None:
-        cmd += ["--config-file", str(config)]
-    return subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, env=env, check=False)
-
-
 @pytest.fixture(name="mkdocs_build", scope="session")
 def mkdocs_build_fixture():
     """The strict-build helper, for tests that build a config of their own."""
     return mkdocs_build
-
-
-@pytest.fixture(scope="session")
-def built_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """Build the course site once, with --strict, into a temporary directory."""
-    out = tmp_path_factory.mktemp("site")
-    proc = mkdocs_build(out)
-    assert proc.returncode == 0, f"mkdocs build --strict failed:\n{proc.stderr[-4000:]}"
-    return out
 
 
 @pytest.fixture(scope="session")
