@@ -348,15 +348,16 @@ def champion_version(models_dir: Path | str) -> str | None:
     return pointer.read_text().strip() if pointer.is_file() else None
 
 
-def champion_dir(models_dir: Path | str) -> Path:
-    """Directory of the champion.
+def champion_dir(models_dir: Path | str, *, cli: str = "fraud") -> Path:
+    """Directory of the champion (`cli`: the command that registers these models, for the
+    error).
 
     Raises:
         MissingInputError: nothing promoted yet.
     """
     name = champion_version(models_dir)
     if name is None:
-        raise MissingInputError(f"no champion in {models_dir} (run `fraud register`)")
+        raise MissingInputError(f"no champion in {models_dir} (run `{cli} register`)")
     return Path(models_dir) / name
 
 

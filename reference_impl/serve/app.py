@@ -35,7 +35,7 @@ def _record_scores(metrics: ServiceMetrics) -> Any:
 def _load_lesion(models_dir: Path, version: str, metrics: ServiceMetrics) -> ModelStore[Any]:
     from reference_impl.serve.lesion import load_lesion_bundle
 
-    store = ModelStore(models_dir, load_lesion_bundle)
+    store = ModelStore(models_dir, load_lesion_bundle, cli="lesion")
     try:
         bundle = store.load_now(version)
         metrics.lesion.set_model(bundle.version)

@@ -86,9 +86,10 @@ def file_sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
-def resolve_version(models_dir: Path, version: str) -> Path:
+def resolve_version(models_dir: Path, version: str, *, cli: str = "fraud") -> Path:
     """Folder of `version` under `models_dir`; 'latest' = the champion (the CHAMPION pointer the
-    registry moves on promotion), never a challenger that is registered but not promoted."""
+    registry moves on promotion), never a challenger that is registered but not promoted.
+    `cli` names the command that registers this system's models, in the errors."""
     if version != "latest":
         path = models_dir / version
         if not (path / "metadata.json").is_file():
@@ -103,7 +104,7 @@ def resolve_version(models_dir: Path, version: str) -> Path:
     if (models_dir / "history.jsonl").is_file():
         raise BundleError(
             f"no champion under {models_dir}: promote a registered version "
-            "(`fraud promote vNNN --reason ...`)"
+            f"(`{cli} promote vNNN --reason ...`)"
         )
     candidates = sorted(
         p
@@ -111,7 +112,7 @@ def resolve_version(models_dir: Path, version: str) -> Path:
         if not p.name.startswith(".") and (p / "metadata.json").is_file()  # skip temp exports
     )
     if not candidates:
-        raise BundleError(f"no registered model under {models_dir} (run `fraud register`)")
+        raise BundleError(f"no registered model under {models_dir} (run `{cli} register`)")
     return candidates[-1]
 
 

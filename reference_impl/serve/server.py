@@ -59,7 +59,7 @@ def serve_forever(settings: Any, *, host: str, port: int) -> None:
     resolve_version(settings.resolved_models_dir, settings.model_version)  # BundleError early
     if settings.lesion_models_dir is not None:
         try:
-            resolve_version(settings.lesion_models_dir, settings.lesion_model_version)
+            resolve_version(settings.lesion_models_dir, settings.lesion_model_version, cli="lesion")
         except BundleError as exc:
             raise BundleError(f"lesion model: {exc}") from None
     uvicorn.Server(uvicorn_config(create_app(settings), host=host, port=port)).run()

@@ -24,9 +24,12 @@ class ModelStore(Generic[B]):
     model, `lesion.load_lesion_bundle` for the lesion model).
     """
 
-    def __init__(self, models_dir: Path, loader: Callable[[Path], B]) -> None:
+    def __init__(
+        self, models_dir: Path, loader: Callable[[Path], B], *, cli: str = "fraud"
+    ) -> None:
         self.models_dir = models_dir
         self.loader = loader
+        self.cli = cli  # the command that registers these models, named in errors
         self._current: B | None = None
         self._lock = asyncio.Lock()
         self.swaps = 0
@@ -45,7 +48,7 @@ class ModelStore(Generic[B]):
     def load_now(self, version: str) -> B:
         """Synchronous load for start-up; keeps the old bundle on failure."""
         try:
-            bundle = self.loader(resolve_version(self.models_dir, version))
+            bundle = self.loader(resolve_version(self.models_dir, version, cli=self.cli))
         except BundleError as exc:
             self.last_error = str(exc)
             raise

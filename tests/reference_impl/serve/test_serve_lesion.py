@@ -296,7 +296,9 @@ def test_fraud_serve_refuses_a_lesion_registry_without_a_model(
     args = ["serve", "--models-dir", str(fraud_models), "--lesion-models", str(empty)]
     done = CliRunner().invoke(app, args)
     assert done.exit_code == 1
-    assert f"error: lesion model: no registered model under {empty}" in done.output
+    assert f"error: lesion model: no registered model under {empty} (run `lesion register`)" in (
+        done.output
+    )
 
 
 @pytest.mark.parametrize("failure", ["raises", "nan"])
