@@ -247,3 +247,53 @@ def abstention_curve(
             )
         )
     return points
+
+
+@dataclass(frozen=True)
+class ClassReport:
+    """How a multi-class prediction fares class by class (the 7-class mode's figures).
+
+    `confusion[i][j]` counts lesions of true class `classes[i]` predicted `classes[j]`;
+    `recall[c]` is the share of class c found; `macro_recall` (balanced multiclass accuracy, the
+    ISIC 2018 challenge's metric) is their mean over the classes present, so that a model that
+    calls everything the majority class scores 1 / (number of classes).
+    """
+
+    classes: tuple[str, ...]
+    confusion: list[list[int]]
+    support: dict[str, int]
+    recall: dict[str, float]
+    macro_recall: float
+    accuracy: float
+
+    def to_dict(self) -> dict[str, object]:
+        """JSON-ready fields."""
+        return asdict(self)
+
+
+def class_report(y_true: ArrayLike, y_pred: ArrayLike, classes: tuple[str, ...]) -> ClassReport:
+    """Confusion matrix, per-class recall and macro recall of predicted class names.
+
+    Raises:
+        ValueError: different lengths, no rows, or a label outside `classes` (named).
+    """
+    y, p = np.asarray(y_true).astype(str), np.asarray(y_pred).astype(str)
+    _same_length(y, p)
+    if len(y) == 0:
+        raise ValueError("no predictions to report on")
+    unknown = sorted(str(c) for c in (set(y) | set(p)) - set(classes))
+    if unknown:
+        raise ValueError(f"labels {unknown} are not among the classes {list(classes)}")
+    index = {c: i for i, c in enumerate(classes)}
+    matrix = np.zeros((len(classes), len(classes)), dtype=int)
+    np.add.at(matrix, ([index[c] for c in y], [index[c] for c in p]), 1)
+    support = matrix.sum(axis=1)
+    recall = {c: float(matrix[i, i] / support[i]) for i, c in enumerate(classes) if support[i]}
+    return ClassReport(
+        classes=tuple(classes),
+        confusion=matrix.tolist(),
+        support={c: int(n) for c, n in zip(classes, support, strict=True)},
+        recall=recall,
+        macro_recall=float(np.mean(list(recall.values()))),
+        accuracy=float(np.trace(matrix) / len(y)),
+    )

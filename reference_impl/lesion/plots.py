@@ -1,5 +1,6 @@
 """Screening plots saved as PNG: ROC with operating points, subgroup sensitivities with their
-intervals, reliability diagram, and the refer-to-dermatologist (abstention) curve.
+intervals, reliability diagram, the refer-to-dermatologist (abstention) curve, and the 7-class
+confusion matrix.
 
 Same conventions as `reference_impl.plots` (Agg backend, one file per function, atomic write).
 """
@@ -12,7 +13,7 @@ from pathlib import Path
 import numpy as np
 
 from reference_impl.lesion.audit import SubgroupResult
-from reference_impl.lesion.metrics import AbstentionPoint, OperatingPoint
+from reference_impl.lesion.metrics import AbstentionPoint, ClassReport, OperatingPoint
 from reference_impl.metrics import Reliability
 from reference_impl.plots import _figure, _save
 
@@ -99,4 +100,26 @@ def abstention(curve: Sequence[AbstentionPoint], path: Path) -> Path:
         title="Refer-to-dermatologist band",
     )
     ax.legend(fontsize=8)
+    return _save(fig, path)
+
+
+def confusion(
+    report: ClassReport, path: Path, *, title: str = "7-class confusion (row = true class)"
+) -> Path:
+    """Confusion matrix as row shares (each true class sums to 1) with the counts written in;
+    the per-class recall is the diagonal, named on the rows."""
+    fig, ax = _figure()
+    counts = np.asarray(report.confusion, dtype=float)
+    shares = counts / np.maximum(counts.sum(axis=1, keepdims=True), 1)
+    image = ax.imshow(shares, cmap="Blues", vmin=0, vmax=1)
+    for i, j in np.ndindex(counts.shape):
+        colour = "white" if shares[i, j] > 0.6 else "black"
+        ax.text(j, i, f"{counts[i, j]:.0f}", ha="center", va="center", fontsize=7, c=colour)
+    k = np.arange(len(report.classes))
+    rows = [f"{c} ({report.recall.get(c, float('nan')):.0%})" for c in report.classes]
+    ax.set_xticks(k, report.classes, fontsize=8)
+    ax.set_yticks(k, rows, fontsize=8)
+    ax.set(xlabel="predicted", ylabel="true class (recall)")
+    ax.set_title(f"{title}\nmacro recall {report.macro_recall:.3f}", fontsize=9)
+    fig.colorbar(image, ax=ax, fraction=0.046, label="share of the true class")
     return _save(fig, path)

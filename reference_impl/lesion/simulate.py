@@ -257,6 +257,17 @@ def _draw_lesions(cfg: LesionConfig) -> pd.DataFrame:
     )
 
 
+def _lesion_id(i: int) -> str:
+    return f"SYNL_{i:07d}"
+
+
+def latent_lesions(cfg: LesionConfig) -> pd.DataFrame:
+    """What the generator drew for each lesion before label noise, indexed by `lesion_id`:
+    `dx_true`, `label_true`, `variant` and the attributes (the oracles' view; no rendering)."""
+    lesions = _draw_lesions(cfg)
+    return lesions.set_index(pd.Index([_lesion_id(i) for i in lesions["lesion"]], name=s.LESION_ID))
+
+
 def _rng(*key: int) -> np.random.Generator:
     """`np.random.default_rng(list(key))`, the same stream, without its dispatch (3x faster)."""
     return np.random.Generator(np.random.PCG64(list(key)))
@@ -347,7 +358,7 @@ def _assemble(
     meta = lesions.iloc[idx[order]].reset_index(drop=True)
     meta["n_hairs"] = [views[i][2] for i in order]
     meta[s.IMAGE_ID] = [f"SYN_{i:07d}" for i in range(len(meta))]
-    meta[s.LESION_ID] = [f"SYNL_{i:07d}" for i in meta["lesion"]]
+    meta[s.LESION_ID] = [_lesion_id(i) for i in meta["lesion"]]
     meta[s.PATIENT_ID] = [f"SYNP_{i:06d}" for i in meta["patient"]]
     meta = meta[list(s.COLUMNS)].astype({"diameter_mm": float, "tds": float, "age": float})
     meta["diameter_mm"] = meta["diameter_mm"].round(2)

@@ -132,3 +132,16 @@ def test_bad_input_is_refused_with_a_named_reason(call: object, message: str) ->
     """Each malformed input raises ValueError naming what is wrong."""
     with pytest.raises(ValueError, match=message):
         call()  # type: ignore[operator]
+
+
+def test_class_report_counts_a_hand_made_confusion() -> None:
+    """Per-class recall, macro recall (mean over present classes) and the matrix, by hand?"""
+    y = ["nv", "nv", "nv", "nv", "mel", "mel", "vasc"]
+    p = ["nv", "nv", "nv", "mel", "mel", "nv", "vasc"]
+    r = sm.class_report(y, p, ("mel", "nv", "vasc", "df"))
+    assert r.recall == {"mel": 0.5, "nv": 0.75, "vasc": 1.0}  # df absent: not averaged
+    assert r.macro_recall == pytest.approx(0.75) and r.accuracy == pytest.approx(5 / 7)
+    assert r.confusion == [[1, 1, 0, 0], [1, 3, 0, 0], [0, 0, 1, 0], [0, 0, 0, 0]]
+    assert r.support == {"mel": 2, "nv": 4, "vasc": 1, "df": 0}
+    with pytest.raises(ValueError, match=r"\['bcc'\] are not among"):
+        sm.class_report(["bcc"], ["nv"], ("mel", "nv"))
