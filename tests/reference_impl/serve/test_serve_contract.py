@@ -15,6 +15,7 @@ per route and phase (`make fuzz-serve` runs a longer campaign).
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import subprocess
@@ -22,6 +23,7 @@ import sys
 from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -40,12 +42,10 @@ OPERATIONS = sum(len(item) for item in create_app(ServeSettings()).openapi()["pa
 
 
 @pytest.fixture(scope="module")
-def live_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    models: Path = tmp_path_factory.mktemp("registry")
-    write_bundle(models, "v1", train_demo_model("boosting", n=1000), fmt="skops")
-    app = create_app(ServeSettings(models_dir=models, log_requests=False, log_level="ERROR"))
-    with running(app) as url:
-        yield url
+def models(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path: Path = tmp_path_factory.mktemp("registry")  # each seed's server loads it
+    write_bundle(path, "v1", train_demo_model("boosting", n=1000), fmt="skops")
+    return path
 
 
 def schemathesis_run(url: str, seed: int, workdir: Path) -> tuple[int, str]:
@@ -76,13 +76,41 @@ def generated_cases(output: str) -> int:
     return int(found.group(1)) if found else 0
 
 
+@pytest.fixture(scope="module")
+def fuzz_runs(
+    models: Path, request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[dict[int, Any]]:
+    """The selected seeds' schemathesis runs, started together, each against a fresh server of
+    its own: a run is one schemathesis process plus its server's thread here, and the two runs
+    share the machine's cores instead of the second waiting for the first. A seed's cases and
+    the server they meet are the same as when it ran alone."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    seeds = {
+        item.callspec.params["seed"]
+        for item in request.session.items
+        if item.path == request.path and hasattr(item, "callspec")
+    }
+    with contextlib.ExitStack() as stack:
+        urls = {}
+        for seed in sorted(seeds):
+            settings = ServeSettings(models_dir=models, log_requests=False, log_level="ERROR")
+            urls[seed] = stack.enter_context(running(create_app(settings)))
+        # Entered after the servers, so it waits for both runs before the servers stop.
+        pool = stack.enter_context(ThreadPoolExecutor(max_workers=max(1, len(urls))))
+        yield {
+            seed: pool.submit(schemathesis_run, url, seed, tmp_path_factory.mktemp(f"fuzz{seed}"))
+            for seed, url in urls.items()
+        }
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize(
     "seed", [FIXED_SEED, ROTATING_SEED], ids=["fixed-seed-26", f"rotating-seed-{ROTATING_SEED}"]
 )
-def test_api_honours_its_openapi_contract(live_url: str, seed: int, tmp_path: Path) -> None:
+def test_api_honours_its_openapi_contract(fuzz_runs: dict[int, Any], seed: int) -> None:
     """Does every route answer fuzzed input as its OpenAPI document says, with no 5xx?"""
-    code, output = schemathesis_run(live_url, seed, tmp_path)
+    code, output = fuzz_runs[seed].result()
     summary = output[output.rfind("SUMMARY") :] if "SUMMARY" in output else output[-4000:]
     print(f"schemathesis seed {seed}:\n{summary}")
     assert code == 0, (
