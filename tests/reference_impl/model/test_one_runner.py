@@ -17,6 +17,7 @@ import hashlib
 import json
 import os
 import shutil
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -116,13 +117,10 @@ def _cli(root: Path, monkeypatch: pytest.MonkeyPatch, *args: str) -> str:
 
 @pytest.fixture(scope="module")
 def roots(params_file: Path, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
-    """The tiny pipeline run three ways: stage by stage (CLI), `fraud pipeline`, `dvc repro`."""
-    with pytest.MonkeyPatch.context() as mp:
-        cli = tmp_path_factory.mktemp("cli") / "build"
-        for stage in STAGES:
-            _cli(cli, mp, stage, "--params", str(params_file))
-        pipe = tmp_path_factory.mktemp("pipeline") / "build"
-        _cli(pipe, mp, "pipeline", "--params", str(params_file))
+    """The tiny pipeline run three ways: stage by stage (CLI), `fraud pipeline`, `dvc repro`.
+
+    `dvc repro` runs in its own processes and folder: it starts first and runs while the other
+    two run here (one after the other, as they share this process's environment)."""
     work = tmp_path_factory.mktemp("dvc")
     shutil.copytree(REPO / "reference_impl", work / "reference_impl")
     shutil.copy(REPO / "dvc.yaml", work / "dvc.yaml")
@@ -134,9 +132,29 @@ def roots(params_file: Path, tmp_path_factory: pytest.TempPathFactory) -> dict[s
         "FRAUD_TRACK": "false",
     }
     env.pop("FRAUD_ROOT", None)
-    for cmd in (["dvc", "init", "--no-scm", "-q"], ["dvc", "repro"]):
-        done = subprocess.run(cmd, cwd=work, env=env, capture_output=True, text=True, timeout=900)
-        assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
+    init = ["dvc", "init", "--no-scm", "-q"]
+    done = subprocess.run(init, cwd=work, env=env, capture_output=True, text=True, timeout=900)
+    assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
+    log = (work.parent / "dvc-repro.log").open("w+")
+    dvc = subprocess.Popen(
+        ["dvc", "repro"], cwd=work, env=env, stdout=log, stderr=log, start_new_session=True
+    )
+    try:
+        with pytest.MonkeyPatch.context() as mp:
+            cli = tmp_path_factory.mktemp("cli") / "build"
+            for stage in STAGES:
+                _cli(cli, mp, stage, "--params", str(params_file))
+            pipe = tmp_path_factory.mktemp("pipeline") / "build"
+            _cli(pipe, mp, "pipeline", "--params", str(params_file))
+        code = dvc.wait(timeout=900)
+    finally:
+        if dvc.poll() is None:  # this fixture failed: stop dvc and the stage it runs
+            os.killpg(dvc.pid, signal.SIGKILL)
+            dvc.wait()
+        log.seek(0)
+        output = log.read()
+        log.close()
+    assert code == 0, output[-4000:]
     return {"cli": cli, "pipeline": pipe, "dvc": work / "build"}
 
 
