@@ -256,6 +256,22 @@ def lesion_model_figures(raw: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
+def lesion_seven_class_figures(raw: dict[str, Any]) -> dict[str, Any]:
+    """benchmarks/lesion_seven_class.py JSON: per model (majority, ABCD features, pixels, the
+    drawn-diagnosis oracle) the macro recall, accuracy and recall per class; the class shares."""
+    out: dict[str, Any] = {
+        row["key"]: {
+            "macro_recall": row["macro_recall"],
+            "accuracy": row["accuracy"],
+            "recall": row["recall"],
+        }
+        for row in raw["models"]
+    }
+    out["data"] = raw["data"]
+    out["best_abcd"] = raw["best_abcd"]
+    return out
+
+
 def lesion_views_figures(raw: dict[str, Any]) -> dict[str, Any]:
     """benchmarks/lesion_views.py JSON: grouped vs random split (the leak), reliability bins,
     PPV/NNB across prevalences and the model on a screening-prevalence set (lessons 2.1, 4.4)."""
@@ -408,6 +424,15 @@ SETS = [
         seed=0,
         cheap=False,  # 20,000 images: minutes (issue 20's model-quality targets)
         extract=lesion_model_figures,
+    ),
+    FigureSet(
+        "lesion_seven_class_small",
+        "benchmarks/lesion_seven_class.py",
+        ("--preset", "small", "--seed", "0", "--out", "{out}"),
+        preset="small",
+        seed=0,
+        cheap=False,  # about a minute (issue 20's 7-class mode: is each diagnosis learnable?)
+        extract=lesion_seven_class_figures,
     ),
     FigureSet(
         "lesion_views_small",
