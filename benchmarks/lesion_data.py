@@ -172,6 +172,12 @@ def table(r: dict[str, Any]) -> str:
     out = [f"{'step':30s} {'wall':>16s} {'CPU ms/img':>11s}"]
     out += [f"{a:30s} {b:>16s} {c:>11s}" for a, b, c in rows]
     out.append("targets: >= 1,000 img/s on 2 cores, <= 5 ms/img features")
+    out.append(
+        f"generation with {j} processes: {g[f'images_per_s_{j}']:,.0f} img/s by the wall clock "
+        f"at load {r['load']['before']:.1f} -> {r['load']['after']:.1f} on {r['cores']} cores; "
+        f"{g[f'cpu_ms_per_image_{j}']:.2f} ms CPU per image, i.e. "
+        f"{g['capacity_images_per_s_2_cores']:,.0f} img/s on 2 idle cores"
+    )
     d = r["data"]
     out.append(
         f"data: {d['n_images']:,} images, {d['n_lesions']:,} lesions, {d['n_patients']:,} patients "
