@@ -177,6 +177,8 @@ def render_lesion(spec: LesionSpec, rng: np.random.Generator) -> tuple[np.ndarra
     table = (radius * np.clip(r, 0.5, 1.6)).astype(np.float32)
     r_theta = table[((theta + np.pi) * (255.99 / (2 * np.pi))).astype(np.intp)]
     width = max(0.35, 2.2 - 0.22 * spec.B)
+    if spec.dx == "bkl":  # 7-class mode: a seborrheic keratosis looks stuck on (sharp edge)
+        width = 0.35
     alpha = 1 / (1 + np.exp(np.clip((rho - r_theta) / width, -30, 30)))
     inside = alpha > 0.5
     rel = rho / np.maximum(r_theta, 1e-3)
@@ -305,9 +307,9 @@ def _class_marks(
         dots = _spots(cx, cy, radius, rng, int(rng.integers(10, 25)), 0.7, 0.6)
         _blend(colour, 0.9 * dots, _RED_VESSEL)
     elif spec.dx == "bkl":  # milia-like cysts (white) and comedo-like openings (dark)
-        milia = _spots(cx, cy, radius, rng, int(rng.integers(5, 14)), 0.6, rng.uniform(1.0, 1.6))
+        milia = _spots(cx, cy, radius, rng, int(rng.integers(8, 19)), 0.7, rng.uniform(1.0, 1.6))
         _blend(colour, 0.9 * milia, _PAL[4])
-        comedo = _spots(cx, cy, radius, rng, int(rng.integers(2, 7)), 0.6, 0.8)
+        comedo = _spots(cx, cy, radius, rng, int(rng.integers(4, 11)), 0.7, 0.8)
         _blend(colour, 0.8 * comedo, _PAL[1])
     elif spec.dx == "df":  # a central white scar-like patch
         scar = _spots(cx, cy, radius, rng, 1, 0.15, 0.45 * radius)
