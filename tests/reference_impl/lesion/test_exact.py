@@ -45,3 +45,19 @@ def test_blur_is_ndimage_gaussian_filter() -> None:
         got = gaussian_blur_2d(np.ascontiguousarray(img.transpose(2, 0, 1)), sigma)
         assert got.dtype == np.float32 and got.flags.c_contiguous
         assert got.tobytes() == expected.tobytes()
+
+
+def test_view_move_is_rot90_flip_roll() -> None:
+    """Does the renderer's four-block move equal np.rot90, mirror and np.roll, for every turn,
+    mirror and shift a view can draw?"""
+    from reference_impl.lesion.render import _move
+
+    planes = np.random.default_rng(0).random((4, 64, 64), dtype=np.float32)
+    for k in range(4):
+        for flip in (False, True):
+            for s0 in range(-4, 5):
+                for s1 in range(-4, 5):
+                    turned = np.rot90(planes, k, axes=(1, 2))
+                    turned = turned[:, :, ::-1] if flip else turned
+                    expected = np.roll(turned, (s0, s1), axis=(1, 2))
+                    assert np.array_equal(_move(planes, k, flip, s0, s1), expected)
