@@ -22,6 +22,7 @@ import urllib.error
 import urllib.parse
 import urllib.request
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -74,6 +75,18 @@ def free_ports(n: int) -> list[int]:
             sock.close()
 
 
+HUB_CONFIG = str(ROOT / "hub/jupyterhub_config.py")
+
+
+@dataclass
+class HubProcess:
+    """The hub's process, its address and the environment it was started with."""
+
+    proc: subprocess.Popen[bytes]
+    url: str
+    env: dict[str, str]
+
+
 class Hub:
     """A running hub and the calls the smoke test makes to it."""
 
@@ -118,15 +131,68 @@ def state() -> Iterator[Path]:
 
 
 @pytest.fixture(scope="module")
-def course(state: Path) -> Path:
-    """The instructor's course folder with the lab released to the exchange."""
+def exchange(state: Path) -> Path:
+    """The nbgrader exchange both the instructor and the hub's learners use."""
+    exchange = state / "exchange"
+    exchange.mkdir(mode=0o777)
+    exchange.chmod(0o777)
+    return exchange
+
+
+@pytest.fixture(scope="module")
+def hub_process(state: Path, exchange: Path) -> Iterator[HubProcess]:
+    """JupyterHub started, not yet waited for: it boots while the course is released."""
+    port, api_port, proxy_api_port = free_ports(3)
+    (state / "cohort.yml").write_text("instructors: [ada]\nlearners: [grace]\n")
+    home = state / "homes" / "grace"
+    home.mkdir(parents=True)
+    shutil.copy(ROOT / "hub/nbgrader_config.py", home)
+    env = {
+        **os.environ,
+        "PATH": f"{BIN}:{proxy_bin()}:{os.environ['PATH']}",
+        "MLOPS_HUB_SPAWNER": "simple",
+        "MLOPS_HUB_AUTH": "dummy",
+        "MLOPS_HUB_ROOT_OK": "1" if os.geteuid() == 0 else "0",
+        "MLOPS_HUB_STATE": str(state / "hub"),
+        "MLOPS_HUB_HOMES": str(state / "homes"),
+        "MLOPS_HUB_PORT": str(port),
+        "MLOPS_HUB_API_PORT": str(api_port),
+        "MLOPS_PROXY_API_PORT": str(proxy_api_port),
+        "MLOPS_COHORT_FILE": str(state / "cohort.yml"),
+        "MLOPS_EXCHANGE": str(exchange),
+    }
+    (state / "hub").mkdir()
+    (state / "logs").mkdir(exist_ok=True)
+    log = (state / "logs" / "hub.log").open("wb")
+    proc = subprocess.Popen(
+        [str(BIN / "jupyterhub"), "-f", HUB_CONFIG],
+        cwd=state / "hub",
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
+    try:
+        yield HubProcess(proc, f"http://127.0.0.1:{port}", env)
+    finally:
+        os.killpg(proc.pid, signal.SIGTERM)  # the hub stops its learner servers (cleanup_servers)
+        try:
+            proc.wait(30)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait(10)
+        kill_by_marker(f"MLOPS_EXCHANGE={exchange}")
+        log.close()
+
+
+@pytest.fixture(scope="module")
+def course(state: Path, exchange: Path, hub_process: HubProcess) -> Path:
+    """The instructor's course folder with the lab released to the exchange (while the hub,
+    started just before, boots)."""
     course = state / "course"
     (course / "source" / LAB).mkdir(parents=True)
     shutil.copy(ROOT / "labs" / LAB / f"{LAB}.ipynb", course / "source" / LAB)
     shutil.copy(ROOT / "hub/nbgrader_config.py", course)
-    exchange = state / "exchange"
-    exchange.mkdir(mode=0o777)
-    exchange.chmod(0o777)
     env = {**os.environ, "MLOPS_EXCHANGE": str(exchange)}
     logs = state / "logs"
     release = [str(BIN / "mlops-grade"), "release", LAB, "--course-dir", str(course)]
@@ -151,67 +217,27 @@ def run_logged_env(cmd: list[str], log: Path, *, cwd: Path, env: dict[str, str])
 
 
 @pytest.fixture(scope="module")
-def hub(state: Path, course: Path) -> Iterator[Hub]:
-    port, api_port, proxy_api_port = free_ports(3)
-    (state / "cohort.yml").write_text("instructors: [ada]\nlearners: [grace]\n")
-    home = state / "homes" / "grace"
-    home.mkdir(parents=True)
-    shutil.copy(ROOT / "hub/nbgrader_config.py", home)
-    exchange = str(state / "exchange")
-    env = {
-        **os.environ,
-        "PATH": f"{BIN}:{proxy_bin()}:{os.environ['PATH']}",
-        "MLOPS_HUB_SPAWNER": "simple",
-        "MLOPS_HUB_AUTH": "dummy",
-        "MLOPS_HUB_ROOT_OK": "1" if os.geteuid() == 0 else "0",
-        "MLOPS_HUB_STATE": str(state / "hub"),
-        "MLOPS_HUB_HOMES": str(state / "homes"),
-        "MLOPS_HUB_PORT": str(port),
-        "MLOPS_HUB_API_PORT": str(api_port),
-        "MLOPS_PROXY_API_PORT": str(proxy_api_port),
-        "MLOPS_COHORT_FILE": str(state / "cohort.yml"),
-        "MLOPS_EXCHANGE": exchange,
-    }
-    (state / "hub").mkdir()
-    config = str(ROOT / "hub/jupyterhub_config.py")
-    log = (state / "logs" / "hub.log").open("wb")
-    proc = subprocess.Popen(
-        [str(BIN / "jupyterhub"), "-f", config],
-        cwd=state / "hub",
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-        start_new_session=True,
-    )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 120
-        while True:
-            assert proc.poll() is None, (state / "logs/hub.log").read_text()[-3000:]
-            try:
-                with urllib.request.urlopen(f"{url}/hub/api", timeout=5) as response:
-                    if response.status == 200:
-                        break
-            except OSError:
-                pass
-            assert time.monotonic() < deadline, "hub did not answer in 120 s"
-            time.sleep(1)
-        token = run_logged_env(
-            [str(BIN / "jupyterhub"), "token", "ada", "-f", config],
-            state / "logs/token.log",
-            cwd=state / "hub",
-            env=env,
-        ).split()[-1]
-        yield Hub(url, token)
-    finally:
-        os.killpg(proc.pid, signal.SIGTERM)  # the hub stops its learner servers (cleanup_servers)
+def hub(hub_process: HubProcess, course: Path, state: Path) -> Hub:
+    """The hub once it answers (polled every 0.2 s), with an API token of the instructor."""
+    proc, url = hub_process.proc, hub_process.url
+    deadline = time.monotonic() + 120
+    while True:
+        assert proc.poll() is None, (state / "logs/hub.log").read_text()[-3000:]
         try:
-            proc.wait(30)
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
-            proc.wait(10)
-        kill_by_marker(f"MLOPS_EXCHANGE={exchange}")
-        log.close()
+            with urllib.request.urlopen(f"{url}/hub/api", timeout=5) as response:
+                if response.status == 200:
+                    break
+        except OSError:
+            pass
+        assert time.monotonic() < deadline, "hub did not answer in 120 s"
+        time.sleep(0.2)
+    token = run_logged_env(
+        [str(BIN / "jupyterhub"), "token", "ada", "-f", HUB_CONFIG],
+        state / "logs/token.log",
+        cwd=state / "hub",
+        env=hub_process.env,
+    ).split()[-1]
+    return Hub(url, token)
 
 
 def test_hub_runs_the_exchange_loop_and_mlops_grade_grades_it(
@@ -222,7 +248,7 @@ def test_hub_runs_the_exchange_loop_and_mlops_grade_grades_it(
     deadline = time.monotonic() + 120
     while not hub.call("GET", "/hub/api/users/grace")["servers"].get("", {}).get("ready"):
         assert time.monotonic() < deadline, (state / "logs/hub.log").read_text()[-3000:]
-        time.sleep(1)
+        time.sleep(0.2)
 
     listed = hub.nbgrader("grace", "list")["value"]
     assert [(a["assignment_id"], a["status"]) for a in listed] == [(LAB, "released")]
