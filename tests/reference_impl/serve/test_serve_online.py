@@ -16,23 +16,45 @@ from reference_impl.data import write_raw
 from reference_impl.features import build_features
 from reference_impl.serve.app import create_app
 from reference_impl.serve.settings import ServeSettings
-from reference_impl.simulate import config_for, simulate
+from reference_impl.simulate import Simulation, config_for, simulate
 
 HISTORY_DAYS = 40
 
 
+# The simulation and the raw folders written from it are made once for the module: the service
+# only reads its history folder, and no test changes the frames.
 @pytest.fixture(scope="module")
-def tiny() -> pd.DataFrame:
-    return simulate(config_for("tiny", seed=5, n_days=HISTORY_DAYS + 3)).transactions
+def tiny_sim() -> Simulation:
+    return simulate(config_for("tiny", seed=5, n_days=HISTORY_DAYS + 3))
+
+
+@pytest.fixture(scope="module")
+def tiny(tiny_sim: Simulation) -> pd.DataFrame:
+    return tiny_sim.transactions
+
+
+@pytest.fixture(scope="module")
+def history_raw(tiny_sim: Simulation, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The days before HISTORY_DAYS, written as a raw dataset (read-only)."""
+    sim = tiny_sim
+    history = sim.transactions[sim.transactions[s.TX_TIME_DAYS] < HISTORY_DAYS]
+    out = tmp_path_factory.mktemp("history") / "raw"
+    write_raw(type(sim)(sim.config, history, sim.customers, sim.terminals), out)
+    return out
+
+
+@pytest.fixture(scope="module")
+def whole_raw(tiny_sim: Simulation, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Every simulated day, written as a raw dataset (read-only)."""
+    out = tmp_path_factory.mktemp("whole") / "raw"
+    write_raw(tiny_sim, out)
+    return out
 
 
 @pytest.fixture()
-def online_client(tmp_path: Path, registry: Path, tiny: pd.DataFrame) -> Iterator[TestClient]:
-    sim = simulate(config_for("tiny", seed=5, n_days=HISTORY_DAYS + 3))
-    history = sim.transactions[sim.transactions[s.TX_TIME_DAYS] < HISTORY_DAYS]
-    write_raw(type(sim)(sim.config, history, sim.customers, sim.terminals), tmp_path / "raw")
+def online_client(registry: Path, history_raw: Path) -> Iterator[TestClient]:
     settings = ServeSettings(
-        models_dir=registry, model_version="v1", history_dir=tmp_path / "raw", log_requests=False
+        models_dir=registry, model_version="v1", history_dir=history_raw, log_requests=False
     )
     with TestClient(create_app(settings)) as client:
         yield client
@@ -149,25 +171,25 @@ DAY = pd.Timedelta(days=1)
 
 
 def _history_settings(
-    tmp_path: Path, registry: Path, end: Callable[[pd.Timestamp], pd.Timestamp]
+    raw: Path, registry: Path, tiny: pd.DataFrame, end: Callable[[pd.Timestamp], pd.Timestamp]
 ) -> ServeSettings:
     """Settings serving v1 with simulated history up to ``end(first transaction time)``."""
-    sim = simulate(config_for("tiny", seed=5, n_days=HISTORY_DAYS + 3))
-    write_raw(sim, tmp_path / "raw")
     return ServeSettings(
         models_dir=registry,
         model_version="v1",
-        history_dir=tmp_path / "raw",
-        history_end=end(sim.transactions[s.TX_DATETIME].min()).date(),
+        history_dir=raw,
+        history_end=end(tiny[s.TX_DATETIME].min()).date(),
         log_requests=False,
     )
 
 
 def test_history_end_sets_the_online_clock(
-    tmp_path: Path, registry: Path, tiny: pd.DataFrame
+    whole_raw: Path, registry: Path, tiny: pd.DataFrame
 ) -> None:
     """With history loaded up to day 20 only, is a day-40 transaction a 409 clock jump?"""
-    settings = _history_settings(tmp_path, registry, lambda first: first.normalize() + DAY * 20)
+    settings = _history_settings(
+        whole_raw, registry, tiny, lambda first: first.normalize() + DAY * 20
+    )
     with TestClient(create_app(settings)) as client:
         late = _payload(tiny[tiny[s.TX_TIME_DAYS] == HISTORY_DAYS].iloc[0])
         assert client.post("/v1/transactions/score", json=late).status_code == 409
@@ -176,10 +198,10 @@ def test_history_end_sets_the_online_clock(
 
 
 def test_empty_history_warms_an_empty_state(
-    tmp_path: Path, registry: Path, tiny: pd.DataFrame
+    whole_raw: Path, registry: Path, tiny: pd.DataFrame
 ) -> None:
     """History that ends before the first transaction: does the service start and score?"""
-    settings = _history_settings(tmp_path, registry, lambda first: first - DAY)
+    settings = _history_settings(whole_raw, registry, tiny, lambda first: first - DAY)
     with TestClient(create_app(settings)) as client:
         response = client.post("/v1/transactions/score", json=_payload(tiny.iloc[0]))
         assert response.status_code == 200, response.text
