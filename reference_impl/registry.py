@@ -70,6 +70,11 @@ class SystemHook(Protocol):
         """The command that makes a candidate (named when there is none)."""
         ...
 
+    @property
+    def experiment(self) -> str:
+        """The MLflow experiment its training runs are in (the model card is added there)."""
+        ...
+
     def metadata(
         self,
         model: Any,
@@ -96,6 +101,7 @@ class FraudHook:
     """The fraud system's fields (`_metadata`, `model_card.render`, `model_card.summary`)."""
 
     train_command = "fraud train"
+    experiment = tracking.EXPERIMENT
 
     def metadata(self, *args: Any) -> dict[str, Any]:
         """The fraud metadata.json (`_metadata`)."""
@@ -197,6 +203,10 @@ def register(
     version = _next_version(models_dir)
     metadata = hook.metadata(model, meta, evaluation, release, model_name, version, mlflow_version)
     card = hook.card(meta, evaluation, metadata)
+    if tracking_uri and meta.get("run_id"):  # before the version exists: a failure leaves none
+        tracking.log_to_run(
+            tracking_uri, meta["run_id"], texts={"model_card.md": card}, experiment=hook.experiment
+        )
     with atomic.atomic_directory(models_dir / version, mode=0o755) as tmp:
         shutil.copy2(Path(candidate_dir) / meta["model_file"], tmp / MODEL_FILE)
         if sha256_of(tmp / MODEL_FILE) != meta["model_sha256"]:
@@ -204,8 +214,6 @@ def register(
         atomic.write_json(tmp / METADATA_FILE, metadata)
         atomic.write_text(tmp / CARD_FILE, card)
     _record(models_dir, {"event": "registered", "version": version, "release": release})
-    if tracking_uri and meta.get("run_id"):
-        tracking.log_to_run(tracking_uri, meta["run_id"], texts={"model_card.md": card})
     champion = champion_version(models_dir)
     if release["decision"] == "promote":
         champion = promote(
@@ -323,7 +331,7 @@ def _register_mlflow(
     run_id = meta.get("run_id")
     if not (tracking_uri and run_id):
         return None
-    mlflow = tracking.mlflow_client(tracking_uri)
+    mlflow = tracking.mlflow_client(tracking_uri, hook.experiment)
     tags = {
         "data_hash": meta["data_hash"],
         "family": meta["family"],

@@ -26,6 +26,7 @@ from reference_impl.errors import GateFailed
 from reference_impl.lesion import schemas
 from reference_impl.lesion.config import LesionSettings
 from reference_impl.lesion.params import LesionParams
+from reference_impl.lesion.train import EXPERIMENT
 from reference_impl.model_card import governance_section
 from reference_impl.runner import Progress, StageResult, quiet
 
@@ -78,6 +79,7 @@ class LesionHook:
 
     refer_coverage: float = 0.9
     train_command: str = "lesion train"
+    experiment: str = EXPERIMENT
 
     def metadata(
         self,
@@ -113,6 +115,8 @@ class LesionHook:
                 "on the development patients' out-of-fold probabilities"
             ),
             "refer_band": refer_band(evaluation, self.refer_coverage),
+            # The training features' quantiles: the service refuses images far outside them.
+            "input_range": meta.get("input_range"),
             "decisions": list(DECISIONS),
             "train_prevalence": meta["train_prevalence"],
             "family": meta["family"],

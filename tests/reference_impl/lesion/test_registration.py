@@ -84,6 +84,30 @@ def test_cli_registers_a_challenger_then_promotes_it(root: Path) -> None:
     assert events == ["registered", "promoted", "registered", "promoted"]
 
 
+def test_with_tracking_on_the_card_goes_to_the_lesion_run_and_mlflow_has_the_version(
+    root: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`lesion train/evaluate/register` with MLflow on (as `dvc repro` runs them): does register
+    add the model card to the lesion run and register the version, instead of failing on the
+    fraud experiment (and leaving a version behind)?"""
+    import mlflow
+
+    monkeypatch.setenv("LESION_TRACK", "true")
+    get_settings.cache_clear()
+    cli = CliRunner()
+    for verb in ("train", "evaluate", "register"):
+        done = cli.invoke(app, [verb])
+        assert done.exit_code == 0, f"{verb}: {done.output}"
+    assert "registered v002 as challenger (champion: v001)" in done.output
+    meta = json.loads((root / "models" / "v002" / "metadata.json").read_text())
+    mlflow.set_tracking_uri(f"sqlite:///{root / 'mlflow.db'}")
+    run = mlflow.get_run(meta["mlflow"]["run_id"])
+    assert mlflow.get_experiment(run.info.experiment_id).name == "lesion-reference"
+    artifacts = [a.path for a in mlflow.MlflowClient().list_artifacts(run.info.run_id)]
+    assert "model_card.md" in artifacts
+    assert meta["mlflow"]["registered_version"] == "1"
+
+
 def test_a_model_below_the_floor_is_refused_naming_the_subgroup(
     root: Path, lesion_model_blocks: dict[str, Any]
 ) -> None:
