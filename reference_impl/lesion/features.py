@@ -72,25 +72,32 @@ def as_images(X: Any) -> np.ndarray:
 
 
 def segment(image: np.ndarray) -> np.ndarray:
-    """Boolean lesion mask (64, 64) of one image (uint8 or float in [0, 1])."""
+    """Boolean lesion mask (64, 64) of one image (uint8 or float in [0, 1]); a small central
+    disc when `find_lesion` finds none (so that every image has features)."""
+    mask = find_lesion(image)
+    return _FALLBACK.copy() if mask is None else mask
+
+
+def find_lesion(image: np.ndarray) -> np.ndarray | None:
+    """The lesion mask (64, 64) of one image, or None when no dark region stands out."""
     img = image.astype(np.float32) / 255 if image.dtype == np.uint8 else image
     grey = ndimage.grey_closing(img.mean(axis=2), size=(3, 3))  # thin dark hairs vanish
     grey = ndimage.gaussian_filter(grey, 1.0)
     view = grey > 0.12  # the dermoscope's dark vignette is not lesion
     if view.sum() < 100:
-        return _FALLBACK.copy()
+        return None
     t = threshold_otsu(grey[view])
     dark = view & (grey < t)
     labels, n = ndimage.label(dark, structure=_CROSS)
     if n == 0:
-        return _FALLBACK.copy()
+        return None
     area = np.bincount(labels.ravel(), minlength=n + 1).astype(float)
     area[0] = 0
     central = np.zeros(n + 1)
     central[labels[_CENTRAL]] = 1
     best = int(np.argmax(area * central + 1e-3 * area))  # the largest touching the centre
     mask = ndimage.binary_fill_holes(labels == best, structure=_CROSS)
-    return mask if mask.sum() >= 4 else _FALLBACK.copy()
+    return mask if mask.sum() >= 4 else None
 
 
 def _mirror_iou(mask: np.ndarray, ys: np.ndarray, xs: np.ndarray, axis: np.ndarray) -> float:

@@ -191,6 +191,9 @@ class Candidate:
     run_id: str | None = None
     model_uri: str | None = None
     seconds: float = 0.0
+    # The development images' feature quantiles (`lesion.scope.feature_range`): the service
+    # refuses an image whose features fall far outside them.
+    input_range: dict[str, Any] | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """Everything but the model, for `train.json`."""
@@ -224,6 +227,8 @@ def train(
     Raises:
         InvalidInputError: missing columns, NaN features, one class, too few patients.
     """
+    from reference_impl.lesion.scope import feature_range
+
     params = params or TrainParams()
     start = time.perf_counter()
     check_frame(frame, feature_columns)
@@ -274,6 +279,7 @@ def train(
         test_patients=patients_digest(groups[test]),
         data_hash=data_hash,
         seconds=round(time.perf_counter() - start, 2),
+        input_range=feature_range(X),
     )
     progress(f"candidate: {best.family}, threshold {best.threshold:.4f}")
     if tracking_uri:

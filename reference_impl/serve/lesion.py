@@ -9,6 +9,10 @@ pipeline's `lesion features` → `model.predict_proba`, so an image scores the s
 The decision is the registered operating point's: `biopsy` at or above the threshold,
 `routine` below it, and `refer_to_dermatologist` inside the refer band (the evaluation's
 abstention band recorded at registration), where the model should not decide alone.
+
+Before the model, `lesion.scope.check_in_scope` refuses (422) an image it was not trained to
+judge: no lesion found, or a feature far outside the training images' quantiles (metadata.json
+`input_range`, recorded at training) — noise, a flat colour or a gradient is not "biopsy".
 """
 
 from __future__ import annotations
@@ -23,7 +27,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from reference_impl.errors import InvalidInputError
 from reference_impl.lesion import schemas as lesion_schemas
+from reference_impl.lesion.scope import InputRange, check_in_scope
 from reference_impl.lesion.upload import UploadLimits, UploadRejected, decode_upload
 from reference_impl.serve.bundle import (
     BundleError,
@@ -62,6 +68,7 @@ class LesionBundle:
     threshold: float
     refer_band: tuple[float, float] | None
     metadata: dict[str, Any] = field(repr=False)
+    input_range: InputRange | None = field(default=None, repr=False)
     loaded_at: float = field(default_factory=time.time)
 
     def decide(self, probability: float) -> str:
@@ -72,10 +79,11 @@ class LesionBundle:
 
     def probability(self, image: np.ndarray) -> float:
         """Malignancy probability of one uint8 (64, 64, 3) image (featurizer, then model)."""
-        from reference_impl.lesion.features import ABCDFeatures
+        return self.predict(featurize(image))
 
-        row = ABCDFeatures().transform(image[None])
-        frame = pd.DataFrame(row, columns=list(self.features))
+    def predict(self, row: np.ndarray) -> float:
+        """Malignancy probability of one row of ABCD features."""
+        frame = pd.DataFrame(row[None], columns=list(self.features))
         if _uses_openmp(self.model):
             with _openmp_controller().limit(limits=1, user_api="openmp"):
                 return float(self.model.predict_proba(frame)[0, 1])
@@ -87,12 +95,18 @@ class LesionBundle:
         """Decode, featurize and score an upload.
 
         Raises:
-            UploadRejected: the upload is refused (status and reason), or no finite probability
-                can be computed from its pixels (422).
+            UploadRejected: the upload is refused (status and reason), it is not an image the
+                model was trained to judge (`lesion.scope`: no lesion found, or features far
+                outside the training range; 422), or no finite probability can be computed
+                from its pixels (422).
         """
         image = decode_upload(data, content_type, limits=limits)
         try:
-            p = self.probability(image)
+            row = featurize(image)
+            check_in_scope(image, row, self.input_range)
+            p = self.predict(row)
+        except UploadRejected:
+            raise
         except Exception as exc:  # an image the featurizer cannot measure is the client's 422
             get_logger().error(
                 "lesion features failed", extra={"error": f"{type(exc).__name__}: {exc}"}
@@ -101,6 +115,24 @@ class LesionBundle:
         if not math.isfinite(p):
             raise UploadRejected(422, "no lesion could be measured in this image")
         return LesionScore(probability=p, decision=self.decide(p))
+
+
+def featurize(image: np.ndarray) -> np.ndarray:
+    """The 22 ABCD features of one uint8 (64, 64, 3) image (the offline pipeline's step)."""
+    from reference_impl.lesion.features import ABCDFeatures
+
+    row: np.ndarray = ABCDFeatures().transform(image[None])[0]
+    return row
+
+
+def _input_range(metadata: dict[str, Any], features: tuple[str, ...]) -> InputRange | None:
+    recorded = metadata.get("input_range")
+    if recorded is None:  # registered before ranges were recorded: only "a lesion is found"
+        return None
+    try:
+        return InputRange.from_metadata(recorded, features)
+    except InvalidInputError as exc:
+        raise BundleError(f"metadata.json: {exc}") from None
 
 
 def _band(metadata: dict[str, Any]) -> tuple[float, float] | None:
@@ -166,6 +198,7 @@ def load_lesion_bundle(path: Path) -> LesionBundle:
         threshold=threshold,
         refer_band=band,
         metadata=metadata,
+        input_range=_input_range(metadata, features),
     )
     _warm_up(bundle)
     return bundle

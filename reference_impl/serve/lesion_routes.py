@@ -5,7 +5,8 @@ Every refusal is a 4xx whose `detail` names the problem and never repeats the up
 body that is not multipart, 413 too large (Content-Length or the bytes streamed, checked by the
 middleware before the body is read whole; or a picture whose header declares too many
 pixels), 415 not a JPEG/PNG (declared or sniffed), 422 no `file` field, more than one file, or
-an image the model cannot use (empty, corrupt, truncated, too small, not RGB).
+an image the model cannot use (empty, corrupt, truncated, too small, not RGB) or was not trained
+to judge (`lesion.scope`: no lesion found, or features far outside the training images').
 """
 
 from __future__ import annotations
@@ -130,8 +131,9 @@ def _responses(*codes: int) -> dict[int | str, dict[str, Any]]:
         415: "Not multipart/form-data (application/json for the reload), or the file is not a "
         "JPEG or PNG (declared or actual).",
         422: "No `file` field, more than one file, or an image the model cannot use (empty, "
-        "corrupt, truncated, smaller than 64 px, not RGB); `detail` says which. For the "
-        "reload: the body breaks its schema.",
+        "corrupt, truncated, smaller than 64 px, not RGB) or was not trained to judge (no "
+        "lesion found, or a feature far outside the training images' range); `detail` says "
+        "which. For the reload: the body breaks its schema.",
         503: "No lesion model loaded.",
     }
     return {c: {"model": ErrorResponse, "description": described[c]} for c in codes}

@@ -61,6 +61,12 @@ def _image(raw: Path, image_id: str) -> bytes:
     return (raw / "images" / f"{image_id}.jpg").read_bytes()
 
 
+@pytest.fixture(scope="module")
+def photo(lesion_registered: LesionSettings, offline: pd.DataFrame) -> bytes:
+    """A generated photograph the route accepts (random pixels are refused: not a lesion)."""
+    return _image(lesion_registered.raw_dir, str(offline.index[0]))
+
+
 def _post(
     client: TestClient, data: bytes, ctype: str | None = "image/jpeg", name: str = "x.jpg"
 ) -> Any:
@@ -120,10 +126,10 @@ def _rgb(size: int = 96) -> Image.Image:
     return Image.fromarray(rng.integers(0, 255, (size, size, 3), dtype=np.uint8))
 
 
-def _exif_rotated() -> bytes:
+def _exif_rotated(photo: bytes) -> bytes:
     exif = Image.Exif()
     exif[0x0112] = 6  # Orientation: rotate 90° clockwise to display
-    return _pil(_rgb(), "JPEG", exif=exif)
+    return _pil(Image.open(io.BytesIO(photo)), "JPEG", exif=exif)
 
 
 # (case, bytes, declared part type, status, what the message names)
@@ -234,7 +240,7 @@ def test_decoded_like_training_extension_exif_and_trailing_bytes(
         assert res.status_code == 200 and res.json()["probability"] == pytest.approx(
             offline["p"][image_id], abs=1e-12
         )
-    rotated = _exif_rotated()
+    rotated = _exif_rotated(jpeg)
     model, meta = registry.load_registered(lesion_registered.models_dir / "v001")
     row = pd.DataFrame(
         ABCDFeatures().transform(read_image(rotated)[None]), columns=meta["features"]
@@ -244,13 +250,13 @@ def test_decoded_like_training_extension_exif_and_trailing_bytes(
     assert res.json()["probability"] == pytest.approx(model.predict_proba(row)[0, 1], abs=1e-12)
 
 
-def test_still_healthy_and_counted_after_attacks(client: TestClient) -> None:
+def test_still_healthy_and_counted_after_attacks(client: TestClient, photo: bytes) -> None:
     """After a bomb, readiness names both models, the model info names the gate, a photograph
     still scores, and Prometheus counts the lesion route's requests, decisions and refusals."""
     bomb = _png(20_000, 20_000, bit_depth=1, colour=0)
     assert _post(client, bomb, "image/png").status_code == 413
     assert _post(client, _pil(_rgb(), "GIF"), "image/gif").status_code == 415
-    assert _post(client, _pil(_rgb(), "JPEG")).status_code == 200
+    assert _post(client, photo).status_code == 200
     ready = client.get("/health/ready")
     assert ready.status_code == 200
     assert ready.json()["lesion_model_version"] == "v001" and ready.json()["model_version"] == "v1"
@@ -303,20 +309,20 @@ def test_fraud_serve_refuses_a_lesion_registry_without_a_model(
 
 @pytest.mark.parametrize("failure", ["raises", "nan"])
 def test_an_image_the_model_cannot_measure_is_a_422(
-    client: TestClient, monkeypatch: pytest.MonkeyPatch, failure: str
+    client: TestClient, monkeypatch: pytest.MonkeyPatch, failure: str, photo: bytes
 ) -> None:
     """Should the featurizer or model fail on some decodable photograph (none known), the
     client gets a 422 naming it, not a 500, and the next photograph scores."""
     from reference_impl.serve.lesion import LesionBundle
 
-    def broken(self: LesionBundle, image: np.ndarray) -> float:
+    def broken(self: LesionBundle, row: np.ndarray) -> float:
         if failure == "raises":
             raise ValueError("Input X contains NaN")
         return float("nan")
 
-    jpeg = _pil(_rgb(), "JPEG")
+    jpeg = photo
     with monkeypatch.context() as patch:
-        patch.setattr(LesionBundle, "probability", broken)
+        patch.setattr(LesionBundle, "predict", broken)
         res = _post(client, jpeg)
     assert res.status_code == 422
     assert res.json()["detail"] == "file: no lesion could be measured in this image"
@@ -324,7 +330,7 @@ def test_an_image_the_model_cannot_measure_is_a_422(
 
 
 def test_lesion_model_hot_swaps_and_refuses_a_tampered_version(
-    fraud_models: Path, lesion_registered: LesionSettings, tmp_path: Path
+    fraud_models: Path, lesion_registered: LesionSettings, tmp_path: Path, photo: bytes
 ) -> None:
     """POST /v1/lesion/model/reload swaps in a verified version; a tampered or missing one is a
     409 and the old one keeps serving; the admin token guards it."""
@@ -354,8 +360,77 @@ def test_lesion_model_hot_swaps_and_refuses_a_tampered_version(
         assert res.status_code == 409 and "sha256" in res.json()["detail"]
         res = test_client.post(reload, json={"version": "v999"}, headers=admin)
         assert res.status_code == 409 and "not found" in res.json()["detail"]
-        assert _post(test_client, _pil(_rgb(), "JPEG")).json()["model_version"] == "v001"
+        assert _post(test_client, photo).json()["model_version"] == "v001"
         res = test_client.post(reload, json={"version": "v002"}, headers=admin)
         assert res.status_code == 200 and res.json()["version"] == "v002"
-        assert _post(test_client, _pil(_rgb(), "JPEG")).json()["model_version"] == "v002"
+        assert _post(test_client, photo).json()["model_version"] == "v002"
         assert test_client.get("/health/ready").json()["lesion_model_version"] == "v002"
+
+
+def _png_of(pixels: np.ndarray) -> bytes:
+    return _pil(Image.fromarray(pixels.astype(np.uint8)), "PNG")
+
+
+_YY, _XX = np.mgrid[0:96, 0:96]
+# (case, image, what the 422 names): none of them is a lesion; each used to get a decision.
+NOT_LESIONS: list[tuple[str, Any, str]] = [
+    ("pure-noise", lambda: _png_of(np.random.default_rng(1).integers(0, 256, (64, 64, 3))),
+     "image unlike the training images: "),
+    ("flat-skin-colour", lambda: _png_of(np.full((96, 96, 3), (200, 150, 130))),
+     "no lesion found in the image"),
+    ("photo-like-gradient", lambda: _png_of(np.stack(
+        [_XX * 8 // 3, _YY * 8 // 3, (_XX + _YY) * 4 // 3], axis=-1).clip(0, 255)),
+     "image unlike the training images: "),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("make", "named"), [pytest.param(*case[1:], id=case[0]) for case in NOT_LESIONS]
+)
+def test_an_image_that_is_not_a_lesion_is_refused_not_decided(
+    client: TestClient, make: Any, named: str
+) -> None:
+    """Noise, a flat colour and a smooth gradient are valid RGB PNGs the model would score
+    (noise once scored 0.54: "biopsy"): a 422 naming the problem instead, and a feature named
+    is one of the model's with the interval it was trained on."""
+    res = _post(client, make(), "image/png", "x.png")
+    assert res.status_code == 422, res.text
+    detail = res.json()["detail"]
+    assert detail.startswith(f"file: {named}") and "\n" not in detail and len(detail) < 200
+    if "unlike" in named:
+        feature = detail.removeprefix(f"file: {named}").split()[0]
+        assert feature in client.get("/v1/lesion/model").json()["features"]
+        assert " outside [" in detail
+
+
+def test_held_out_generated_images_are_not_refused(
+    lesion_registered: LesionSettings, lesion_model_blocks: dict[str, Any]
+) -> None:
+    """The false-refusal rate: the held-out patients' images (never seen in training) go
+    through the same checks as an upload (lesion found, features in the recorded range of the
+    development images); at most 2 % may be refused on the tiny preset."""
+    from reference_impl.lesion import schemas
+    from reference_impl.lesion.data import read_image
+    from reference_impl.lesion.features import find_lesion
+    from reference_impl.lesion.params import parse_params
+    from reference_impl.lesion.scope import InputRange
+    from reference_impl.lesion.train import holdout
+
+    _, meta = registry.load_registered(lesion_registered.models_dir / "v001")
+    accepted = InputRange.from_metadata(meta["input_range"], meta["features"])
+    frame = pd.read_parquet(lesion_registered.features_dir / "features.parquet")
+    train = parse_params(lesion_model_blocks).train
+    y, groups = frame[schemas.LABEL].to_numpy().astype(int), frame[schemas.PATIENT_ID].to_numpy()
+    _, test = holdout(y, groups, test_share=train.test_share, seed=train.random_state)
+    held_out = frame.iloc[test]
+    refused = [
+        image_id
+        for image_id, row in zip(
+            held_out["image_id"], held_out[meta["features"]].to_numpy(), strict=True
+        )
+        if accepted.outside(row)
+        or find_lesion(read_image(_image(lesion_registered.raw_dir, image_id))) is None
+    ]
+    rate = len(refused) / len(held_out)
+    print(f"false refusals: {len(refused)}/{len(held_out)} held-out images ({rate:.1%})")
+    assert len(held_out) >= 200 and rate <= 0.02, refused
