@@ -57,14 +57,27 @@ def isolating_backend(needs_tool: Any) -> Any:
     return BubblewrapBackend()
 
 
-@pytest.fixture
-def sample_course(tmp_path: Path) -> Path:
-    """A course root holding the sample lab's source, released."""
+@pytest.fixture(scope="session")
+def released_sample(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The sample lab's source, released once per session (read-only: `sample_course` copies it)."""
     from graders.release import release
 
-    root = tmp_path / "course"
+    root = tmp_path_factory.mktemp("sample") / "course"
     shutil.copytree(SAMPLE / "source", root / "source")
     release(course_dir=root, lab="lab01")
+    return root
+
+
+@pytest.fixture
+def sample_course(tmp_path: Path, released_sample: Path) -> Path:
+    """A course root holding the sample lab's source, released.
+
+    A copy of the session's one release: about 60 tests start from it, and a release is mostly
+    the gradebook's writes to disk (0.1-0.15 s each here) while copying the folder takes a few
+    milliseconds. The gradebook holds no path, so the copy is the same course in a new place.
+    """
+    root = tmp_path / "course"
+    shutil.copytree(released_sample, root)
     return root
 
 
