@@ -290,6 +290,43 @@ def promote(
 
 
 @app.command()
+def serve(
+    host: Annotated[str, typer.Option(help="Interface to bind.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="TCP port.")] = 8080,
+    models_dir: Annotated[
+        Path | None,
+        typer.Option(help="Lesion registry (default: <root>/models, root build/lesion)."),
+    ] = None,
+    model_version: Annotated[
+        str | None, typer.Option("--model", help="Version to serve (default: the champion).")
+    ] = None,
+) -> None:
+    """Serve the lesion model alone over HTTP: POST /v1/lesion/score, no fraud model.
+
+    The same app as `fraud serve --lesion-models DIR` without the fraud routes; readiness names
+    the lesion model. Other settings come from FRAUD_SERVE_* variables (upload limits, token).
+
+    Example: lesion serve --port 8081
+    """
+    from reference_impl.serve.bundle import BundleError
+    from reference_impl.serve.server import serve_forever
+    from reference_impl.serve.settings import ServeSettings
+
+    overrides: dict[str, Any] = {
+        "lesion_models_dir": models_dir or settings_with().models_dir,
+        "lesion_model_version": model_version,
+        "serve_fraud": False,
+    }
+    settings = ServeSettings(**{k: v for k, v in overrides.items() if v is not None})
+    typer.echo(f"serving on http://{host}:{port} (docs: /docs; Ctrl+C stops)", err=True)
+    try:
+        serve_forever(settings, host=host, port=port)
+    except BundleError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(1) from None
+
+
+@app.command()
 def pipeline(
     params: ParamsOption = None,
     preset: PresetOption = None,

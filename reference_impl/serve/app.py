@@ -52,6 +52,19 @@ def _lifespan(settings: ServeSettings) -> Any:
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         configure_logging(settings.log_level)
         logger = get_logger()
+        if not settings.serve_fraud:  # lesion only (`lesion serve`): no fraud store or batcher
+            app.state.store = None
+            app.state.lesion_store = _load_lesion(
+                settings.lesion_models_dir or Path("."),
+                settings.lesion_model_version,
+                app.state.metrics,
+            )
+            gc.collect()
+            gc.freeze()
+            yield
+            gc.unfreeze()
+            logger.info("stopped")
+            return
         store = ModelStore(settings.resolved_models_dir, load_bundle)
         try:
             bundle = store.load_now(settings.model_version)
@@ -103,10 +116,23 @@ the model cannot use (empty, corrupt, truncated, too small, not RGB).
 """
 
 
+LESION_ONLY_DESCRIPTION = """\
+`POST /v1/lesion/score` takes one photograph as `multipart/form-data` (field `file`, JPEG or PNG)
+and answers its malignancy probability and the decision at the registered operating point. Errors
+have one body, `ErrorResponse` (`detail`: one line naming the problem). Refusals: 400 not
+multipart, 413 too large or a decompression bomb, 415 not a JPEG/PNG (declared or actual), 422 no
+file, two files, an image the model cannot use (empty, corrupt, truncated, too small, not RGB) or
+was not trained to judge (no lesion found, features far outside the training images'); 503 no
+lesion model loaded. `/health/ready` names the lesion model (`lesion_model_version`).
+"""
+
+
 def create_app(settings: ServeSettings | None = None) -> FastAPI:
     """Build the scoring app; `settings` default to the `FRAUD_SERVE_*` environment."""
     settings = settings or get_settings()
     lesion = settings.lesion_models_dir is not None
+    if not settings.serve_fraud:
+        return _lesion_only_app(settings)
     app = FastAPI(
         title="Fraud scoring service" + (" and lesion screening" if lesion else ""),
         version="1",
@@ -132,5 +158,32 @@ def create_app(settings: ServeSettings | None = None) -> FastAPI:
         max_body_bytes=settings.max_body_bytes,
         log_requests=settings.log_requests,
         form_paths=form_paths,
+    )
+    return app
+
+
+def _lesion_only_app(settings: ServeSettings) -> FastAPI:
+    """The lesion model alone: its routes plus health and metrics, no fraud route or model."""
+    from reference_impl.serve import lesion_routes
+
+    app = FastAPI(
+        title="Lesion screening service",
+        version="1",
+        summary="Scores skin-lesion photographs with the registered lesion model.",
+        description=LESION_ONLY_DESCRIPTION,
+        lifespan=_lifespan(settings),
+    )
+    app.state.settings = settings
+    app.state.metrics = ServiceMetrics()
+    app.state.metrics.add_lesion()
+    errors.install(app)
+    app.include_router(routes.health_router())
+    app.include_router(lesion_routes.router)
+    app.add_middleware(
+        ServiceMiddleware,
+        metrics=app.state.metrics,
+        max_body_bytes=settings.max_body_bytes,
+        log_requests=settings.log_requests,
+        form_paths={lesion_routes.SCORE_PATH: lesion_routes.max_body(settings)},
     )
     return app

@@ -281,6 +281,8 @@ async def live() -> HealthResponse:
 )
 async def ready(store: deps.Store, response: Response, request: Request) -> HealthResponse:
     """Ready to score: a verified model is loaded (send traffic only when 200)."""
+    if store is None:  # a lesion-only service (`lesion serve`): ready when its model is
+        return _lesion_only(request, response)
     bundle = store.current
     if bundle is None:
         response.status_code = 503
@@ -301,6 +303,25 @@ def _with_lesion(request: Request, response: Response, version: str) -> HealthRe
     return HealthResponse(
         status="ready", model_version=version, lesion_model_version=lesion.current.version
     )
+
+
+def _lesion_only(request: Request, response: Response) -> HealthResponse:
+    """Readiness of a service without a fraud model: the lesion model alone, named."""
+    lesion = request.app.state.lesion_store
+    if lesion.current is None:
+        response.status_code = 503
+        return HealthResponse(status="not ready", detail=f"lesion: {lesion.last_error}")
+    return HealthResponse(status="ready", lesion_model_version=lesion.current.version)
+
+
+HEALTH_PATHS = ("/health/live", "/health/ready", "/health", "/metrics")
+
+
+def health_router() -> APIRouter:
+    """The health and metrics routes alone (a lesion-only service has no fraud route)."""
+    only = APIRouter()
+    only.routes.extend(r for r in router.routes if getattr(r, "path", None) in HEALTH_PATHS)
+    return only
 
 
 @router.get("/health", response_model=HealthResponse, responses=_READY_RESPONSES, tags=["health"])

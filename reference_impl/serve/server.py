@@ -56,7 +56,8 @@ def serve_forever(settings: Any, *, host: str, port: int) -> None:
     from reference_impl.serve.app import create_app
     from reference_impl.serve.bundle import BundleError, resolve_version
 
-    resolve_version(settings.resolved_models_dir, settings.model_version)  # BundleError early
+    if settings.serve_fraud:
+        resolve_version(settings.resolved_models_dir, settings.model_version)  # BundleError early
     if settings.lesion_models_dir is not None:
         try:
             resolve_version(settings.lesion_models_dir, settings.lesion_model_version, cli="lesion")

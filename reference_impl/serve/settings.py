@@ -6,7 +6,7 @@ from datetime import date
 from functools import lru_cache
 from pathlib import Path
 
-from pydantic import Field
+from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from reference_impl.schemas import DEFAULT_DELAY_DAYS
@@ -54,6 +54,11 @@ class ServeSettings(BaseSettings):
     lesion_model_version: str = Field(
         default="latest", description="Lesion version to load; 'latest' = its champion."
     )
+    serve_fraud: bool = Field(
+        default=True,
+        description="Serve the fraud model (its routes, its readiness). False = lesion only "
+        "(`lesion serve`): needs lesion_models_dir.",
+    )
     lesion_max_upload_bytes: int = Field(
         default=2_000_000, ge=1024, description="Largest lesion photograph accepted (413 above)."
     )
@@ -68,6 +73,12 @@ class ServeSettings(BaseSettings):
     )
     log_requests: bool = Field(default=True, description="Write one JSON log line per request.")
     log_level: str = Field(default="INFO", description="Level of the service's JSON logs.")
+
+    @model_validator(mode="after")
+    def _serves_something(self) -> ServeSettings:
+        if not self.serve_fraud and self.lesion_models_dir is None:
+            raise ValueError("serve_fraud is false and no lesion_models_dir: nothing to serve")
+        return self
 
     @property
     def resolved_models_dir(self) -> Path:

@@ -434,3 +434,50 @@ def test_held_out_generated_images_are_not_refused(
     rate = len(refused) / len(held_out)
     print(f"false refusals: {len(refused)}/{len(held_out)} held-out images ({rate:.1%})")
     assert len(held_out) >= 200 and rate <= 0.02, refused
+
+
+def test_lesion_serve_serves_the_lesion_model_alone(
+    fraud_models: Path, lesion_registered: LesionSettings, photo: bytes, tmp_path: Path
+) -> None:
+    """`lesion serve` (serve_fraud false): ready on the lesion model alone and naming it, no
+    fraud route in the app or its OpenAPI; the fraud-only /health body is unchanged; with
+    nothing registered the verb exits 1 naming the lesion model."""
+    from typer.testing import CliRunner
+
+    from reference_impl.lesion.cli import app as lesion_cli
+
+    fraud_only = ServeSettings(models_dir=fraud_models, log_requests=False, log_level="ERROR")
+    with TestClient(create_app(fraud_only)) as test_client:
+        assert test_client.get("/health").content == (
+            b'{"status":"ready","model_version":"v1","detail":null}'
+        )
+    settings = ServeSettings(
+        lesion_models_dir=lesion_registered.models_dir,
+        serve_fraud=False,
+        log_requests=False,
+        log_level="ERROR",
+    )
+    app = create_app(settings)
+    paths = set(app.openapi()["paths"])
+    assert "/v1/lesion/score" in paths and "/health/ready" in paths
+    assert not any(p.startswith(("/v1/score", "/v1/transactions", "/v1/model")) for p in paths)
+    with TestClient(app) as test_client:
+        for path in ("/health/ready", "/health"):
+            res = test_client.get(path)
+            assert res.status_code == 200
+            assert res.json() == {
+                "status": "ready",
+                "model_version": None,
+                "detail": None,
+                "lesion_model_version": "v001",
+            }
+        assert _post(test_client, photo).json()["model_version"] == "v001"
+        assert test_client.post("/v1/score", json={}).status_code == 404
+        assert 'lesion_model_info{version="v001"} 1.0' in test_client.get("/metrics").text
+    empty = tmp_path / "lesion_models"
+    empty.mkdir()
+    done = CliRunner().invoke(lesion_cli, ["serve", "--models-dir", str(empty)])
+    assert done.exit_code == 1
+    assert f"error: lesion model: no registered model under {empty}" in done.output
+    with pytest.raises(ValueError, match="nothing to serve"):
+        ServeSettings(serve_fraud=False)
