@@ -281,8 +281,6 @@ async def live() -> HealthResponse:
 )
 async def ready(store: deps.Store, response: Response, request: Request) -> HealthResponse:
     """Ready to score: a verified model is loaded (send traffic only when 200)."""
-    if store is None:  # a lesion-only service (`lesion serve`): ready when its model is
-        return _lesion_only(request, response)
     bundle = store.current
     if bundle is None:
         response.status_code = 503
@@ -305,8 +303,9 @@ def _with_lesion(request: Request, response: Response, version: str) -> HealthRe
     )
 
 
-def _lesion_only(request: Request, response: Response) -> HealthResponse:
-    """Readiness of a service without a fraud model: the lesion model alone, named."""
+async def lesion_only_ready(request: Request, response: Response) -> HealthResponse:
+    """Ready to score photographs: the lesion model is loaded (a service without a fraud
+    model, `lesion serve`; send traffic only when 200)."""
     lesion = request.app.state.lesion_store
     if lesion.current is None:
         response.status_code = 503
@@ -314,13 +313,21 @@ def _lesion_only(request: Request, response: Response) -> HealthResponse:
     return HealthResponse(status="ready", lesion_model_version=lesion.current.version)
 
 
-HEALTH_PATHS = ("/health/live", "/health/ready", "/health", "/metrics")
-
-
 def health_router() -> APIRouter:
-    """The health and metrics routes alone (a lesion-only service has no fraud route)."""
+    """The routes of a lesion-only service beside the lesion ones: liveness and metrics as
+    here, readiness (`/health/ready`, `/health`) on the lesion model; no fraud route."""
     only = APIRouter()
-    only.routes.extend(r for r in router.routes if getattr(r, "path", None) in HEALTH_PATHS)
+    only.routes.extend(
+        r for r in router.routes if getattr(r, "path", None) in ("/health/live", "/metrics")
+    )
+    for path in ("/health/ready", "/health"):
+        only.add_api_route(
+            path,
+            lesion_only_ready,
+            response_model=HealthResponse,
+            responses=_READY_RESPONSES,
+            tags=["health"],
+        )
     return only
 
 
