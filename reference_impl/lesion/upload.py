@@ -50,6 +50,7 @@ def _sniff(data: bytes) -> str | None:
     return None
 
 
+# --8<-- [start:decode_upload]
 def decode_upload(
     data: bytes, content_type: str | None, *, limits: UploadLimits | None = None
 ) -> np.ndarray:
@@ -94,3 +95,6 @@ def decode_upload(
         return read_image(data)
     except InvalidInputError as exc:  # truncated or corrupt pixel data
         raise UploadRejected(422, f"corrupt {FORMATS[actual]}: {exc}") from None
+
+
+# --8<-- [end:decode_upload]
