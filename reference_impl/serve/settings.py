@@ -73,6 +73,12 @@ class ServeSettings(BaseSettings):
     )
     log_requests: bool = Field(default=True, description="Write one JSON log line per request.")
     log_level: str = Field(default="INFO", description="Level of the service's JSON logs.")
+    freeze_heap: bool = Field(
+        default=True,
+        description="After startup, collect garbage once and freeze what survives (model,"
+        " libraries) out of the collector's reach: no full collection walks it under load. Off"
+        " for a process that starts many apps (a test run): each start would walk its heap.",
+    )
 
     @model_validator(mode="after")
     def _serves_something(self) -> ServeSettings:

@@ -15,6 +15,17 @@ if TYPE_CHECKING:
     from reference_impl.lesion.simulate import Simulation as LesionSimulation
 
 
+@pytest.fixture(autouse=True)
+def _apps_leave_the_heap_unfrozen(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Apps started by a test do not collect and freeze the heap (FRAUD_SERVE_FREEZE_HEAP).
+
+    A service collects once at startup and freezes what survives; in a test run each app start
+    would walk the whole pytest process instead (0.1-0.2 s each, ~14 s over the serve suite's
+    ~110 app starts). test_serve_overhead.py checks the freeze with the setting on.
+    """
+    monkeypatch.setenv("FRAUD_SERVE_FREEZE_HEAP", "false")
+
+
 @pytest.fixture(scope="session")
 def tiny_sim() -> Simulation:
     """The tiny preset, seed 0 (about 55k transactions over 60 days)."""

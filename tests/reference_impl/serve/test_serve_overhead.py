@@ -42,8 +42,14 @@ def test_route_dependencies_skip_the_thread_pool(settings: ServeSettings) -> Non
 
 def test_startup_objects_are_frozen_out_of_the_collector(settings: ServeSettings) -> None:
     """After startup, are the long-lived objects frozen (no full-GC pauses walking them), and
-    given back to the collector when the app stops?"""
-    with TestClient(create_app(settings)) as client:
+    given back to the collector when the app stops? (The default; tests turn it off.)"""
+    assert ServeSettings.model_fields["freeze_heap"].default is True
+    frozen = settings.model_copy(update={"freeze_heap": True})
+    with TestClient(create_app(frozen)) as client:
         assert client.get("/health/ready").status_code == 200
         assert gc.get_freeze_count() > 10_000
     assert gc.get_freeze_count() == 0
+    assert settings.freeze_heap is False  # FRAUD_SERVE_FREEZE_HEAP=false (tests' conftest)
+    with TestClient(create_app(settings)) as client:
+        assert client.get("/health/ready").status_code == 200
+        assert gc.get_freeze_count() == 0
