@@ -17,8 +17,8 @@ import pandas as pd
 
 from reference_impl.lesion import schemas
 from reference_impl.lesion.data import read_image
-from reference_impl.lesion.features import FEATURE_NAMES, ABCDFeatures, find_lesion
-from reference_impl.lesion.scope import InputRange, feature_range
+from reference_impl.lesion.features import FEATURE_NAMES, ABCDFeatures
+from reference_impl.lesion.scope import InputRange, feature_range, refusal
 from reference_impl.lesion.simulate import config_for, simulate
 from reference_impl.lesion.train import holdout
 
@@ -46,7 +46,7 @@ def main() -> None:
     accepted = InputRange.from_metadata(recorded, FEATURE_NAMES)
 
     def refused(imgs: np.ndarray, rows: np.ndarray, idx: np.ndarray) -> list[int]:
-        return [int(i) for i in idx if find_lesion(imgs[i]) is None or accepted.outside(rows[i])]
+        return [int(i) for i in idx if refusal(imgs[i], rows[i], accepted)]
 
     out = refused(images, features, test)
     print(
