@@ -100,3 +100,33 @@ def params_with(path: Path | None, **sections: dict[str, Any]) -> Params:
 def report(result: Any, as_json: bool, line: str) -> None:
     """Print `line`, or with `--json` the result's `to_dict()`."""
     typer.echo(json.dumps(result.to_dict(), indent=2, default=str) if as_json else line)
+
+
+def promote_and_report(
+    settings: Any, model_name: str, version: str, reason: str, as_json: bool
+) -> None:
+    """`fraud promote` / `lesion promote`: move the champion pointer of `settings.models_dir`."""
+    from reference_impl import registry
+
+    with domain_errors():
+        done = registry.promote(
+            settings.models_dir,
+            version,
+            reason=reason,
+            tracking_uri=settings.tracking,
+            model_name=model_name,
+        )
+    report(done, as_json, f"champion: {done.version} (was {done.previous})")
+
+
+def serve_until_stopped(serve_settings: Any, *, host: str, port: int) -> None:
+    """`fraud serve` / `lesion serve`: run the service; a missing or bad model exits 1, one line."""
+    from reference_impl.serve.bundle import BundleError
+    from reference_impl.serve.server import serve_forever
+
+    typer.echo(f"serving on http://{host}:{port} (docs: /docs; Ctrl+C stops)", err=True)
+    try:
+        serve_forever(serve_settings, host=host, port=port)
+    except BundleError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(1) from None

@@ -20,6 +20,7 @@ from reference_impl.cli.app import (
     domain_errors,
     echo_err,
     params_with,
+    promote_and_report,
     report,
     settings_with,
 )
@@ -247,18 +248,8 @@ def promote(
 
     Example: fraud promote v002 --reason "two weeks of shadow traffic: AP +0.02"
     """
-    from reference_impl import registry
-
-    settings = settings_with(track=track)
-    with domain_errors():
-        done = registry.promote(
-            settings.models_dir,
-            version,
-            reason=reason,
-            tracking_uri=settings.tracking,
-            model_name=params_with(params).registry.model_name,
-        )
-    report(done, as_json, f"champion: {done.version} (was {done.previous})")
+    model_name = params_with(params).registry.model_name
+    promote_and_report(settings_with(track=track), model_name, version, reason, as_json)
 
 
 @app.command()

@@ -8,7 +8,14 @@ from typing import Annotated, Any
 
 import typer
 
-from reference_impl.cli.app import JsonOption, ParamsOption, app, domain_errors, params_with
+from reference_impl.cli.app import (
+    JsonOption,
+    ParamsOption,
+    app,
+    domain_errors,
+    params_with,
+    serve_until_stopped,
+)
 from reference_impl.monitor.timeline import DRILL
 
 
@@ -42,8 +49,6 @@ def serve(
 
     Example: fraud serve --port 8080 --history build/data/raw --lesion-models build/lesion/models
     """
-    from reference_impl.serve.bundle import BundleError
-    from reference_impl.serve.server import serve_forever
     from reference_impl.serve.settings import ServeSettings
 
     overrides: dict[str, Any] = {
@@ -54,12 +59,7 @@ def serve(
         "lesion_models_dir": lesion_models,
     }
     settings = ServeSettings(**{k: v for k, v in overrides.items() if v is not None})
-    typer.echo(f"serving on http://{host}:{port} (docs: /docs; Ctrl+C stops)", err=True)
-    try:
-        serve_forever(settings, host=host, port=port)
-    except BundleError as exc:
-        typer.echo(f"error: {exc}", err=True)
-        raise typer.Exit(1) from None
+    serve_until_stopped(settings, host=host, port=port)
 
 
 @app.command()

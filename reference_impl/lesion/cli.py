@@ -14,7 +14,15 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from reference_impl import __version__
-from reference_impl.cli.app import JsonOption, ParamsOption, TrackOption, domain_errors, echo_err
+from reference_impl.cli.app import (
+    JsonOption,
+    ParamsOption,
+    TrackOption,
+    domain_errors,
+    echo_err,
+    promote_and_report,
+    serve_until_stopped,
+)
 from reference_impl.cli.app import report as _report
 
 if TYPE_CHECKING:
@@ -275,18 +283,8 @@ def promote(
 
     Example: lesion promote v002 --reason "same patients: specificity +0.04 at 95 % sensitivity"
     """
-    from reference_impl import registry
-
-    settings = settings_with(track=track)
-    with domain_errors():
-        done = registry.promote(
-            settings.models_dir,
-            version,
-            reason=reason,
-            tracking_uri=settings.tracking,
-            model_name=params_with(params).registry.model_name,
-        )
-    _report(done, as_json, f"champion: {done.version} (was {done.previous})")
+    model_name = params_with(params).registry.model_name
+    promote_and_report(settings_with(track=track), model_name, version, reason, as_json)
 
 
 @app.command()
@@ -308,8 +306,6 @@ def serve(
 
     Example: lesion serve --port 8081
     """
-    from reference_impl.serve.bundle import BundleError
-    from reference_impl.serve.server import serve_forever
     from reference_impl.serve.settings import ServeSettings
 
     overrides: dict[str, Any] = {
@@ -318,12 +314,7 @@ def serve(
         "serve_fraud": False,
     }
     settings = ServeSettings(**{k: v for k, v in overrides.items() if v is not None})
-    typer.echo(f"serving on http://{host}:{port} (docs: /docs; Ctrl+C stops)", err=True)
-    try:
-        serve_forever(settings, host=host, port=port)
-    except BundleError as exc:
-        typer.echo(f"error: {exc}", err=True)
-        raise typer.Exit(1) from None
+    serve_until_stopped(settings, host=host, port=port)
 
 
 @app.command()
