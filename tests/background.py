@@ -21,7 +21,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -41,7 +41,6 @@ class Job:
     argv: Callable[[Path], list[str]]
     wanted: Callable[[], bool] = lambda: True
     cleanup: Callable[[Path], None] = lambda work: None
-    env: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass
@@ -144,7 +143,6 @@ def start(name: str) -> None:
         stdout=out,
         stderr=err,
         stdin=subprocess.DEVNULL,
-        env={**os.environ, **job.env},
         start_new_session=True,
     )
     out.close()

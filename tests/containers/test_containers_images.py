@@ -76,8 +76,10 @@ def engine() -> Iterator[Podman]:
     if kept:
         state = Path(kept)
     elif prepared is not None:
+        waited = time.monotonic()
         done = background.result("container-images")
-        report("waited for the background build", 0)  # its own step times follow
+        report("waited for the background build", time.monotonic() - waited)
+        report("background build, start to end", done.seconds)  # its step times follow
         print(done.stdout + (f"background build failed (rebuilt here):\n{done.stderr[-2000:]}"
               if done.returncode else ""), flush=True)  # fmt: skip
         state = background.containers_state(prepared)
